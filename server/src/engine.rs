@@ -1,0 +1,867 @@
+//! The session engine: one running session as plain data. Events go in, state changes
+//! and [`Effect`]s (messages to send, data to store) come out.
+//!
+//! It knows nothing about axum, SQL or sockets. Connections are opaque [`ConnId`]s, storage
+//! is an [`Effect::Store`] whose completion comes back as [`Event::Stored`]; only then is
+//! an answer counted and acknowledged, so an acknowledged answer is always durable.
+//! Randomness (new participant tokens) is passed in, so the engine is deterministic and
+//! can be tested with tables of events.
+//!
+//! What a participant learns is limited on purpose: the current question and whether its
+//! own device has answered, never anyone's answer. Staff (facilitator and screens) get
+//! counts; on a sensitive question the split stays hidden until it is revealed.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use pejling_wire::{
+    Action, Answer, Distribution, ErrorCode, ParticipantState, Phase, QuestionKindView,
+    QuestionStatus, QuestionSummary, QuestionTally, QuestionView, Role, ServerMessage,
+    SessionInfo, SessionState, Tally, TallyResult, ValueCount, PROTOCOL_VERSION,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::questions::{Question, QuestionKind, QuestionSet};
+
+/// Identifies one connection within the server; assigned by the network edge.
+pub type ConnId = u64;
+
+/// SHA-256 of a participant token: what the server stores and keys answers by. The token
+/// itself is only ever known to the device.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParticipantKey(pub [u8; 32]);
+
+impl ParticipantKey {
+    pub fn of_token(token: &str) -> Self {
+        ParticipantKey(Sha256::digest(token.as_bytes()).into())
+    }
+}
+
+impl std::fmt::Debug for ParticipantKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ParticipantKey({:02x}{:02x}…)", self.0[0], self.0[1])
+    }
+}
+
+/// The facts about a session that never change after it is created.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionMeta {
+    pub id: String,
+    pub code: String,
+    pub label: Option<String>,
+    pub created_at: i64,
+    pub screen_token: String,
+}
+
+/// Where the session stands; stored after every change.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub current: Option<usize>,
+    pub statuses: Vec<QuestionStatus>,
+    pub ended: bool,
+}
+
+impl Progress {
+    pub fn new(n_questions: usize) -> Self {
+        Progress {
+            current: None,
+            statuses: vec![QuestionStatus::Pending; n_questions],
+            ended: false,
+        }
+    }
+}
+
+/// A staff role that watches a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staff {
+    Facilitator,
+    Screen,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A device asks to join; `token` is the one it was given before, if any;
+    /// `fresh_token` is used if it turns out to be new.
+    Join {
+        conn: ConnId,
+        token: Option<String>,
+        fresh_token: String,
+    },
+    /// A facilitator or screen starts watching (authentication is done by the caller).
+    Watch { conn: ConnId, staff: Staff },
+    /// A connection closed.
+    Leave { conn: ConnId },
+    Submit {
+        conn: ConnId,
+        question_id: String,
+        answer: Answer,
+    },
+    Control { conn: ConnId, action: Action },
+    /// A [`Write`] finished: committed (`Ok`) or failed.
+    Stored {
+        write: Write,
+        result: Result<(), String>,
+    },
+}
+
+/// Data the engine needs stored before it goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    Participant {
+        conn: ConnId,
+        key: ParticipantKey,
+        token: String,
+    },
+    Answer {
+        conn: ConnId,
+        key: ParticipantKey,
+        question: usize,
+        answer: Answer,
+    },
+    Progress(Progress),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Send {
+        conn: ConnId,
+        message: ServerMessage,
+    },
+    /// The participant state to every joined participant connection: `answered` to the
+    /// connections in `answered_conns`, `unanswered` to the rest.
+    ToParticipants {
+        unanswered: ServerMessage,
+        answered: ServerMessage,
+        answered_conns: HashSet<ConnId>,
+    },
+    ToStaff(ServerMessage),
+    /// Counts changed; the caller sends [`Engine::tally`] to staff at a bounded rate.
+    TallyChanged,
+    Store(Write),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConnRole {
+    /// Joining; waits for its participant record to be stored.
+    Joining,
+    Participant(ParticipantKey),
+    Staff(Staff),
+}
+
+/// Running counts for one question, kept up to date as answers arrive and change, so a
+/// tally costs O(options), not O(answers).
+#[derive(Debug, Clone, Default)]
+struct Counts {
+    abstained: Vec<u32>,
+    /// Per option, per scale point, or per percent value 0..=100.
+    by_index: Vec<u32>,
+    /// Per value, for number questions.
+    by_number: BTreeMap<i64, u32>,
+}
+
+impl Counts {
+    fn new(question: &Question) -> Self {
+        let slots = match &question.kind {
+            QuestionKind::Choice { options } => options.len(),
+            QuestionKind::Scale { points } => points.len(),
+            QuestionKind::Percent => 101,
+            QuestionKind::Number { .. } => 0,
+        };
+        Counts {
+            abstained: vec![0; question.abstain.len()],
+            by_index: vec![0; slots],
+            by_number: BTreeMap::new(),
+        }
+    }
+
+    fn change(&mut self, answer: &Answer, add: bool) {
+        let slot = match *answer {
+            Answer::Abstain { option } => &mut self.abstained[option as usize],
+            Answer::Choice { option } => &mut self.by_index[option as usize],
+            Answer::Scale { point } => &mut self.by_index[point as usize],
+            Answer::Percent { value } => &mut self.by_index[value as usize],
+            Answer::Number { value } => self.by_number.entry(value).or_insert(0),
+        };
+        if add {
+            *slot += 1;
+        } else {
+            *slot -= 1;
+        }
+        if let Answer::Number { value } = answer
+            && self.by_number.get(value) == Some(&0)
+        {
+            self.by_number.remove(value);
+        }
+    }
+}
+
+/// Mean and median of values given as (value, count) pairs in ascending order.
+fn mean_median(pairs: impl Iterator<Item = (i64, u32)> + Clone) -> (Option<f64>, Option<f64>) {
+    let n: u64 = pairs.clone().map(|(_, c)| u64::from(c)).sum();
+    if n == 0 {
+        return (None, None);
+    }
+    let sum: f64 = pairs.clone().map(|(v, c)| v as f64 * f64::from(c)).sum();
+    // The median is the mean of the values at 0-based ranks (n-1)/2 and n/2.
+    let nth = |rank: u64| {
+        let mut seen = 0u64;
+        for (value, count) in pairs.clone() {
+            seen += u64::from(count);
+            if seen > rank {
+                return value as f64;
+            }
+        }
+        unreachable!("rank below total count")
+    };
+    let median = (nth((n - 1) / 2) + nth(n / 2)) / 2.0;
+    (Some(sum / n as f64), Some(median))
+}
+
+/// One running session.
+#[derive(Debug)]
+pub struct Engine {
+    meta: SessionMeta,
+    set: Arc<QuestionSet>,
+    progress: Progress,
+    participants: HashSet<ParticipantKey>,
+    answers: Vec<HashMap<ParticipantKey, Answer>>,
+    counts: Vec<Counts>,
+    conns: HashMap<ConnId, ConnRole>,
+    /// Open connections per participant, for the "connected" count.
+    connected: HashMap<ParticipantKey, u32>,
+}
+
+fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Vec<Effect> {
+    vec![Effect::Send {
+        conn,
+        message: ServerMessage::Error {
+            code,
+            message: message.into(),
+        },
+    }]
+}
+
+impl Engine {
+    pub fn new(meta: SessionMeta, set: Arc<QuestionSet>) -> Self {
+        let progress = Progress::new(set.questions.len());
+        Self::restore(meta, set, progress, Vec::new(), Vec::new())
+    }
+
+    /// Rebuilds a session from stored data. Answers to question ids the set does not have
+    /// are skipped (they cannot occur with the set stored alongside).
+    pub fn restore(
+        meta: SessionMeta,
+        set: Arc<QuestionSet>,
+        mut progress: Progress,
+        participants: Vec<ParticipantKey>,
+        answers: Vec<(String, ParticipantKey, Answer)>,
+    ) -> Self {
+        progress
+            .statuses
+            .resize(set.questions.len(), QuestionStatus::Pending);
+        let mut engine = Engine {
+            answers: vec![HashMap::new(); set.questions.len()],
+            counts: set.questions.iter().map(Counts::new).collect(),
+            meta,
+            progress,
+            participants: participants.into_iter().collect(),
+            conns: HashMap::new(),
+            connected: HashMap::new(),
+            set,
+        };
+        for (question_id, key, answer) in answers {
+            if let Some(idx) = engine.set.question_index(&question_id)
+                && engine.check_answer(idx, &answer).is_ok()
+            {
+                engine.apply_answer(idx, key, answer);
+            }
+        }
+        engine
+    }
+
+    pub fn meta(&self) -> &SessionMeta {
+        &self.meta
+    }
+
+    pub fn set(&self) -> &Arc<QuestionSet> {
+        &self.set
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    pub fn is_ended(&self) -> bool {
+        self.progress.ended
+    }
+
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    /// Connections that receive participant state.
+    pub fn participant_conns(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.conns
+            .iter()
+            .filter(|(_, role)| matches!(role, ConnRole::Participant(_)))
+            .map(|(&conn, _)| conn)
+    }
+
+    pub fn staff_conns(&self) -> impl Iterator<Item = ConnId> + '_ {
+        self.conns
+            .iter()
+            .filter(|(_, role)| matches!(role, ConnRole::Staff(_)))
+            .map(|(&conn, _)| conn)
+    }
+
+    pub fn phase(&self) -> Phase {
+        if self.progress.ended {
+            return Phase::Ended;
+        }
+        match self.progress.current {
+            None => Phase::Lobby,
+            Some(idx) => match self.progress.statuses[idx] {
+                QuestionStatus::Open => Phase::Open,
+                QuestionStatus::Revealed => Phase::Revealed,
+                QuestionStatus::Closed | QuestionStatus::Pending => Phase::Closed,
+            },
+        }
+    }
+
+    pub fn handle(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Join {
+                conn,
+                token,
+                fresh_token,
+            } => self.join(conn, token, fresh_token),
+            Event::Watch { conn, staff } => self.watch(conn, staff),
+            Event::Leave { conn } => self.leave(conn),
+            Event::Submit {
+                conn,
+                question_id,
+                answer,
+            } => self.submit(conn, &question_id, answer),
+            Event::Control { conn, action } => self.control(conn, action),
+            Event::Stored { write, result } => self.stored(write, result),
+        }
+    }
+
+    fn join(&mut self, conn: ConnId, token: Option<String>, fresh_token: String) -> Vec<Effect> {
+        if self.progress.ended {
+            return error(conn, ErrorCode::SessionEnded, "this session has ended");
+        }
+        if self.conns.contains_key(&conn) {
+            return error(
+                conn,
+                ErrorCode::AlreadyIntroduced,
+                "this connection has already joined",
+            );
+        }
+        if let Some(token) = token {
+            let key = ParticipantKey::of_token(&token);
+            if self.participants.contains(&key) {
+                self.bind_participant(conn, key);
+                return vec![
+                    self.welcome_participant(conn, token),
+                    self.participant_state_to(conn, key),
+                    Effect::TallyChanged,
+                ];
+            }
+            // A token this session does not know (from another session, or made up) is
+            // not an error: the device simply joins as a new participant.
+        }
+        self.conns.insert(conn, ConnRole::Joining);
+        vec![Effect::Store(Write::Participant {
+            conn,
+            key: ParticipantKey::of_token(&fresh_token),
+            token: fresh_token,
+        })]
+    }
+
+    fn bind_participant(&mut self, conn: ConnId, key: ParticipantKey) {
+        self.conns.insert(conn, ConnRole::Participant(key));
+        *self.connected.entry(key).or_insert(0) += 1;
+    }
+
+    fn welcome_participant(&self, conn: ConnId, token: String) -> Effect {
+        let mut session = self.session_info();
+        session.screen_token = None;
+        Effect::Send {
+            conn,
+            message: ServerMessage::Welcome {
+                version: PROTOCOL_VERSION,
+                role: Role::Participant,
+                session: Some(session),
+                token: Some(token),
+            },
+        }
+    }
+
+    fn participant_state_to(&self, conn: ConnId, key: ParticipantKey) -> Effect {
+        Effect::Send {
+            conn,
+            message: ServerMessage::State(self.participant_state(self.has_answered_current(&key))),
+        }
+    }
+
+    fn has_answered_current(&self, key: &ParticipantKey) -> bool {
+        self.progress
+            .current
+            .is_some_and(|idx| self.answers[idx].contains_key(key))
+    }
+
+    pub fn participant_state(&self, answered: bool) -> ParticipantState {
+        let phase = self.phase();
+        let question = match phase {
+            Phase::Lobby | Phase::Ended => None,
+            _ => self.progress.current.map(|idx| self.question_view(idx)),
+        };
+        ParticipantState {
+            phase,
+            answered: answered && question.is_some(),
+            question,
+        }
+    }
+
+    fn watch(&mut self, conn: ConnId, staff: Staff) -> Vec<Effect> {
+        self.conns.insert(conn, ConnRole::Staff(staff));
+        let mut effects = Vec::new();
+        if staff == Staff::Screen {
+            effects.push(Effect::Send {
+                conn,
+                message: ServerMessage::Welcome {
+                    version: PROTOCOL_VERSION,
+                    role: Role::Screen,
+                    session: Some(self.session_info()),
+                    token: None,
+                },
+            });
+        }
+        effects.push(Effect::Send {
+            conn,
+            message: ServerMessage::SessionState(self.session_state()),
+        });
+        effects.push(Effect::Send {
+            conn,
+            message: ServerMessage::Tally(self.tally()),
+        });
+        effects
+    }
+
+    fn leave(&mut self, conn: ConnId) -> Vec<Effect> {
+        match self.conns.remove(&conn) {
+            Some(ConnRole::Participant(key)) => {
+                if let Some(n) = self.connected.get_mut(&key) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.connected.remove(&key);
+                    }
+                }
+                vec![Effect::TallyChanged]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Why `answer` does not fit question `idx`, if it does not.
+    fn check_answer(&self, idx: usize, answer: &Answer) -> Result<(), String> {
+        let question = &self.set.questions[idx];
+        let out_of_range = |what: &str, value: String, max: usize| {
+            Err(format!(
+                "{what} {value} is out of range; this question has {what}s 0 to {}",
+                max.saturating_sub(1)
+            ))
+        };
+        match (answer, &question.kind) {
+            (Answer::Abstain { option }, _) => {
+                if question.abstain.is_empty() {
+                    Err("this question offers no abstain answer".to_string())
+                } else if *option as usize >= question.abstain.len() {
+                    out_of_range("option", option.to_string(), question.abstain.len())
+                } else {
+                    Ok(())
+                }
+            }
+            (Answer::Choice { option }, QuestionKind::Choice { options }) => {
+                if (*option as usize) < options.len() {
+                    Ok(())
+                } else {
+                    out_of_range("option", option.to_string(), options.len())
+                }
+            }
+            (Answer::Scale { point }, QuestionKind::Scale { points }) => {
+                if (*point as usize) < points.len() {
+                    Ok(())
+                } else {
+                    out_of_range("point", point.to_string(), points.len())
+                }
+            }
+            (Answer::Percent { value }, QuestionKind::Percent) => {
+                if *value <= 100 {
+                    Ok(())
+                } else {
+                    Err(format!("percent {value} is out of range 0 to 100"))
+                }
+            }
+            (Answer::Number { value }, QuestionKind::Number { min, max, .. }) => {
+                if (*min..=*max).contains(value) {
+                    Ok(())
+                } else {
+                    Err(format!("number {value} is out of range {min} to {max}"))
+                }
+            }
+            (_, kind) => Err(format!(
+                "this question takes a \"{}\" answer",
+                match kind {
+                    QuestionKind::Choice { .. } => "choice",
+                    QuestionKind::Percent => "percent",
+                    QuestionKind::Number { .. } => "number",
+                    QuestionKind::Scale { .. } => "scale",
+                }
+            )),
+        }
+    }
+
+    fn submit(&mut self, conn: ConnId, question_id: &str, answer: Answer) -> Vec<Effect> {
+        let key = match self.conns.get(&conn) {
+            Some(ConnRole::Participant(key)) => *key,
+            Some(ConnRole::Staff(_)) => {
+                return error(conn, ErrorCode::WrongRole, "only participants answer");
+            }
+            Some(ConnRole::Joining) | None => {
+                return error(
+                    conn,
+                    ErrorCode::NotIntroduced,
+                    "join the session before answering",
+                );
+            }
+        };
+        if self.progress.ended {
+            return error(conn, ErrorCode::SessionEnded, "this session has ended");
+        }
+        let Some(idx) = self.set.question_index(question_id) else {
+            return error(
+                conn,
+                ErrorCode::UnknownQuestion,
+                format!("unknown question id \"{question_id}\""),
+            );
+        };
+        if self.progress.current != Some(idx)
+            || self.progress.statuses[idx] != QuestionStatus::Open
+        {
+            return error(
+                conn,
+                ErrorCode::QuestionNotOpen,
+                format!("question \"{question_id}\" is not open for answers"),
+            );
+        }
+        if let Err(message) = self.check_answer(idx, &answer) {
+            return error(conn, ErrorCode::InvalidAnswer, message);
+        }
+        vec![Effect::Store(Write::Answer {
+            conn,
+            key,
+            question: idx,
+            answer,
+        })]
+    }
+
+    fn apply_answer(&mut self, idx: usize, key: ParticipantKey, answer: Answer) {
+        if let Some(previous) = self.answers[idx].insert(key, answer) {
+            self.counts[idx].change(&previous, false);
+        }
+        self.counts[idx].change(&answer, true);
+    }
+
+    fn stored(&mut self, write: Write, result: Result<(), String>) -> Vec<Effect> {
+        match (write, result) {
+            (Write::Participant { conn, key, token }, Ok(())) => {
+                self.participants.insert(key);
+                if self.conns.get(&conn) != Some(&ConnRole::Joining) {
+                    // The device left before its record was stored. The record is durable,
+                    // so it counts like every stored participant; the device never learned
+                    // its token and will join afresh if it comes back.
+                    return vec![Effect::TallyChanged];
+                }
+                self.bind_participant(conn, key);
+                vec![
+                    self.welcome_participant(conn, token),
+                    self.participant_state_to(conn, key),
+                    Effect::TallyChanged,
+                ]
+            }
+            (Write::Participant { conn, .. }, Err(_)) => {
+                self.conns.remove(&conn);
+                error(
+                    conn,
+                    ErrorCode::Internal,
+                    "the server could not store your place in the session; try again",
+                )
+            }
+            (
+                Write::Answer {
+                    conn,
+                    key,
+                    question,
+                    answer,
+                },
+                Ok(()),
+            ) => {
+                // The answer was valid when it was sent and is now durable; it counts
+                // even if the question was closed in between.
+                self.apply_answer(question, key, answer);
+                vec![
+                    Effect::Send {
+                        conn,
+                        message: ServerMessage::AnswerAccepted {
+                            question_id: self.set.questions[question].id.clone(),
+                        },
+                    },
+                    Effect::TallyChanged,
+                ]
+            }
+            (Write::Answer { conn, .. }, Err(_)) => error(
+                conn,
+                ErrorCode::Internal,
+                "the server could not store your answer; please answer again",
+            ),
+            (Write::Progress(_), Ok(())) => Vec::new(),
+            (Write::Progress(_), Err(_)) => vec![Effect::ToStaff(ServerMessage::Error {
+                code: ErrorCode::Internal,
+                message: "the server could not store the session's progress".to_string(),
+            })],
+        }
+    }
+
+    fn control(&mut self, conn: ConnId, action: Action) -> Vec<Effect> {
+        if self.conns.get(&conn) != Some(&ConnRole::Staff(Staff::Facilitator)) {
+            return error(
+                conn,
+                ErrorCode::WrongRole,
+                "only the facilitator controls the session",
+            );
+        }
+        match self.transition(action) {
+            Ok(()) => self.announce(),
+            Err(message) => error(conn, ErrorCode::InvalidAction, message),
+        }
+    }
+
+    /// Applies `action` to the progress, or says why it is not possible now.
+    fn transition(&mut self, action: Action) -> Result<(), String> {
+        let progress = &mut self.progress;
+        if progress.ended {
+            return Err("the session has ended".to_string());
+        }
+        let n_questions = progress.statuses.len();
+        let close_current = |progress: &mut Progress| {
+            if let Some(idx) = progress.current
+                && progress.statuses[idx] == QuestionStatus::Open
+            {
+                progress.statuses[idx] = QuestionStatus::Closed;
+            }
+        };
+        match (action, progress.current) {
+            (Action::Open | Action::Next, None) => {
+                progress.current = Some(0);
+                progress.statuses[0] = QuestionStatus::Open;
+            }
+            (Action::Open, Some(idx)) => {
+                if progress.statuses[idx] == QuestionStatus::Open {
+                    return Err("the question is already open".to_string());
+                }
+                progress.statuses[idx] = QuestionStatus::Open;
+            }
+            (Action::Close, Some(idx)) if progress.statuses[idx] == QuestionStatus::Open => {
+                progress.statuses[idx] = QuestionStatus::Closed;
+            }
+            (Action::Close, _) => return Err("no question is open".to_string()),
+            (Action::Reveal, Some(idx))
+                if matches!(
+                    progress.statuses[idx],
+                    QuestionStatus::Open | QuestionStatus::Closed
+                ) =>
+            {
+                progress.statuses[idx] = QuestionStatus::Revealed;
+            }
+            (Action::Reveal, Some(_)) => {
+                return Err("the question is already revealed".to_string());
+            }
+            (Action::Reveal, None) => return Err("no question is shown yet".to_string()),
+            (Action::Next, Some(idx)) => {
+                if idx + 1 >= n_questions {
+                    return Err("this is the last question; end the session instead".to_string());
+                }
+                close_current(progress);
+                progress.current = Some(idx + 1);
+                if progress.statuses[idx + 1] == QuestionStatus::Pending {
+                    progress.statuses[idx + 1] = QuestionStatus::Open;
+                }
+            }
+            (Action::Previous, Some(idx)) if idx > 0 => {
+                close_current(progress);
+                progress.current = Some(idx - 1);
+            }
+            (Action::Previous, _) => return Err("there is no previous question".to_string()),
+            (Action::End, _) => {
+                close_current(progress);
+                progress.ended = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Effects after a lifecycle change: store it, tell participants and staff.
+    fn announce(&self) -> Vec<Effect> {
+        let answered_conns = match self.progress.current {
+            Some(idx) if !self.progress.ended => self
+                .conns
+                .iter()
+                .filter_map(|(&conn, role)| match role {
+                    ConnRole::Participant(key) if self.answers[idx].contains_key(key) => {
+                        Some(conn)
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => HashSet::new(),
+        };
+        vec![
+            Effect::Store(Write::Progress(self.progress.clone())),
+            Effect::ToParticipants {
+                unanswered: ServerMessage::State(self.participant_state(false)),
+                answered: ServerMessage::State(self.participant_state(true)),
+                answered_conns,
+            },
+            Effect::ToStaff(ServerMessage::SessionState(self.session_state())),
+            Effect::TallyChanged,
+        ]
+    }
+
+    pub fn session_info(&self) -> SessionInfo {
+        SessionInfo {
+            id: self.meta.id.clone(),
+            code: self.meta.code.clone(),
+            label: self.meta.label.clone(),
+            set_id: self.set.id.clone(),
+            set_title: self.set.title.clone(),
+            audience: self.set.audience,
+            language: self.set.language.code().to_string(),
+            created_at: self.meta.created_at,
+            screen_token: Some(self.meta.screen_token.clone()),
+        }
+    }
+
+    pub fn session_state(&self) -> SessionState {
+        SessionState {
+            session: self.session_info(),
+            phase: self.phase(),
+            current: self.progress.current.map(|idx| self.question_view(idx)),
+            questions: self
+                .set
+                .questions
+                .iter()
+                .zip(&self.progress.statuses)
+                .map(|(question, status)| QuestionSummary {
+                    id: question.id.clone(),
+                    text: question.text.clone(),
+                    status: *status,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn question_view(&self, idx: usize) -> QuestionView {
+        let question = &self.set.questions[idx];
+        QuestionView {
+            id: question.id.clone(),
+            index: idx as u32,
+            count: self.set.questions.len() as u32,
+            text: question.text.clone(),
+            kind: match &question.kind {
+                QuestionKind::Choice { options } => QuestionKindView::Choice {
+                    options: options.clone(),
+                },
+                QuestionKind::Percent => QuestionKindView::Percent,
+                QuestionKind::Number { min, max, unit } => QuestionKindView::Number {
+                    min: *min,
+                    max: *max,
+                    unit: unit.clone(),
+                },
+                QuestionKind::Scale { points } => QuestionKindView::Scale {
+                    points: points.clone(),
+                },
+            },
+            abstain: question.abstain.clone(),
+            sensitive: question.sensitive,
+        }
+    }
+
+    /// Counts for staff. The split of a sensitive question is left out until revealed.
+    pub fn tally(&self) -> Tally {
+        Tally {
+            session_id: self.meta.id.clone(),
+            participants: self.participants.len() as u32,
+            connected: self.connected.len() as u32,
+            question: self
+                .progress
+                .current
+                .map(|idx| self.question_tally(idx)),
+        }
+    }
+
+    pub fn question_tally(&self, idx: usize) -> QuestionTally {
+        let question = &self.set.questions[idx];
+        let counts = &self.counts[idx];
+        let hidden =
+            question.sensitive && self.progress.statuses[idx] != QuestionStatus::Revealed;
+        let result = (!hidden).then(|| TallyResult {
+            abstained: counts.abstained.clone(),
+            distribution: match &question.kind {
+                QuestionKind::Choice { .. } => Distribution::Choice {
+                    counts: counts.by_index.clone(),
+                },
+                QuestionKind::Scale { .. } => Distribution::Scale {
+                    counts: counts.by_index.clone(),
+                },
+                QuestionKind::Percent => {
+                    let (mean, median) = mean_median(
+                        counts
+                            .by_index
+                            .iter()
+                            .enumerate()
+                            .map(|(value, &count)| (value as i64, count)),
+                    );
+                    Distribution::Percent {
+                        counts: counts.by_index.clone(),
+                        mean,
+                        median,
+                    }
+                }
+                QuestionKind::Number { .. } => {
+                    let (mean, median) =
+                        mean_median(counts.by_number.iter().map(|(&v, &c)| (v, c)));
+                    Distribution::Number {
+                        values: counts
+                            .by_number
+                            .iter()
+                            .map(|(&value, &count)| ValueCount { value, count })
+                            .collect(),
+                        mean,
+                        median,
+                    }
+                }
+            },
+        });
+        QuestionTally {
+            question_id: question.id.clone(),
+            answered: self.answers[idx].len() as u32,
+            result,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,457 @@
+//! The messages that cross pejling's WebSocket, shared by the server and the wasm client so
+//! the two can never disagree.
+//!
+//! Every frame is one JSON object with a `"type"` field. The first message a client sends
+//! names its role and the protocol version (`join`, `host` or `watch`); the server answers
+//! with `welcome` or an `error`. `docs/protocol.md` describes every message with examples.
+//!
+//! This crate depends only on `serde` and compiles for both wasm32 and the host. It holds
+//! wire types only: the server's domain types (question sets, the session engine) live in
+//! the server and are converted to these at the edge.
+
+use serde::{Deserialize, Serialize};
+
+/// The protocol version a client states in its first message. The server answers a
+/// different version with [`ErrorCode::UnsupportedVersion`] and closes.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Largest text frame the server accepts; larger frames close the connection with
+/// WebSocket close code 1009 (message too big).
+pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+
+/// WebSocket close code the server uses for a flood (policy violation).
+pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
+/// WebSocket close code the server uses for an oversized frame.
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+
+/// Everything a client may send.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// A participant joins a session by its join code. `token` is the participant token
+    /// the server gave this device earlier; with it the device resumes as the same
+    /// participant (its answers kept, not counted twice).
+    Join {
+        version: u32,
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    /// The facilitator authenticates with the host token.
+    Host { version: u32, host_token: String },
+    /// A projector screen attaches read-only to a session, with the session's screen
+    /// token or the host token.
+    Watch {
+        version: u32,
+        code: String,
+        token: String,
+    },
+    /// A participant answers (or changes its answer to) the open question.
+    SubmitAnswer { question_id: String, answer: Answer },
+    /// Facilitator: list the question sets the server knows.
+    ListSets,
+    /// Facilitator: list stored sessions, newest first.
+    ListSessions,
+    /// Facilitator: create a session from a set and attach to it.
+    CreateSession {
+        set_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
+    },
+    /// Facilitator: attach to an existing session to control it.
+    AttachSession { session_id: String },
+    /// Facilitator: move the attached session through its lifecycle.
+    Control { action: Action },
+    /// Any role: the server answers with `pong` carrying the same nonce.
+    Ping {
+        #[serde(default)]
+        nonce: u64,
+    },
+}
+
+impl ClientMessage {
+    /// The `type` values a client may send; anything else is `unknown_type`.
+    pub const TYPES: &'static [&'static str] = &[
+        "join",
+        "host",
+        "watch",
+        "submit_answer",
+        "list_sets",
+        "list_sessions",
+        "create_session",
+        "attach_session",
+        "control",
+        "ping",
+    ];
+}
+
+/// An answer to one question. Indices are 0-based.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Answer {
+    /// Index into a single-choice question's `options`.
+    Choice { option: u32 },
+    /// A percent estimate, 0–100.
+    Percent { value: u32 },
+    /// A whole number within the question's `min`..=`max`.
+    Number { value: i64 },
+    /// Index into a scale question's `points`.
+    Scale { point: u32 },
+    /// Index into the question's `abstain` labels ("Vil ikke svare", "Ved ikke").
+    Abstain { option: u32 },
+}
+
+/// Facilitator actions on a session.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Open the current question for answers (in the lobby: the first question).
+    Open,
+    /// Stop taking answers for the current question.
+    Close,
+    /// Show the current question's results (closes it if it is open).
+    Reveal,
+    /// Go to the next question; a question never opened before is opened.
+    Next,
+    /// Go back to the previous question, keeping its status.
+    Previous,
+    /// End the session; no more answers are taken.
+    End,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Participant,
+    Facilitator,
+    Screen,
+}
+
+/// Where a session stands, seen from its current question.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Created, no question shown yet.
+    Lobby,
+    /// The current question takes answers.
+    Open,
+    /// The current question is shown but takes no answers.
+    Closed,
+    /// The current question's results are shown.
+    Revealed,
+    /// The session is over.
+    Ended,
+}
+
+/// The status of one question within a session.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionStatus {
+    Pending,
+    Open,
+    Closed,
+    Revealed,
+}
+
+/// Everything the server may send.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The answer to `join`, `host` or `watch`. A participant's welcome carries its
+    /// token (keep it to reconnect) and is followed by a `state`.
+    Welcome {
+        version: u32,
+        role: Role,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionInfo>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    /// To a participant: the current question and whether this device has answered it.
+    State(ParticipantState),
+    /// To a participant: its answer is stored durably.
+    AnswerAccepted { question_id: String },
+    /// To the facilitator and screens: the session's lifecycle state.
+    SessionState(SessionState),
+    /// To the facilitator and screens: counts and (where allowed) the split, at most
+    /// about ten times a second.
+    Tally(Tally),
+    Sets {
+        sets: Vec<SetSummary>,
+    },
+    Sessions {
+        sessions: Vec<SessionSummary>,
+    },
+    Pong {
+        nonce: u64,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct ParticipantState {
+    pub phase: Phase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionView>,
+    /// Whether this device has an answer stored for `question` (never which one).
+    pub answered: bool,
+}
+
+/// A question as shown to a participant or a screen.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct QuestionView {
+    pub id: String,
+    /// 0-based position in the set.
+    pub index: u32,
+    /// Number of questions in the set.
+    pub count: u32,
+    pub text: String,
+    #[serde(flatten)]
+    pub kind: QuestionKindView,
+    /// Labels of the "won't say" / "don't know" answers this question offers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub abstain: Vec<String>,
+    #[serde(default)]
+    pub sensitive: bool,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum QuestionKindView {
+    Choice {
+        options: Vec<String>,
+    },
+    Percent,
+    Number {
+        min: i64,
+        max: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+    },
+    Scale {
+        points: Vec<String>,
+    },
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub set_id: String,
+    pub set_title: String,
+    pub audience: Audience,
+    pub language: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Only sent to the facilitator: the token a projector screen uses to watch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_token: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    Pupils,
+    Parents,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SessionState {
+    pub session: SessionInfo,
+    pub phase: Phase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<QuestionView>,
+    pub questions: Vec<QuestionSummary>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct QuestionSummary {
+    pub id: String,
+    pub text: String,
+    pub status: QuestionStatus,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub session_id: String,
+    /// Participants who ever joined this session.
+    pub participants: u32,
+    /// Participants with at least one open connection now.
+    pub connected: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question: Option<QuestionTally>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct QuestionTally {
+    pub question_id: String,
+    /// Participants with an answer stored for this question (abstentions included).
+    pub answered: u32,
+    /// The split; absent while a sensitive question is not revealed, so that a
+    /// classmate's tap cannot be read off a moving bar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<TallyResult>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct TallyResult {
+    /// Count per `abstain` label.
+    pub abstained: Vec<u32>,
+    #[serde(flatten)]
+    pub distribution: Distribution,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Distribution {
+    /// Count per option.
+    Choice { counts: Vec<u32> },
+    /// Count per scale point.
+    Scale { counts: Vec<u32> },
+    /// Count per percent value 0..=100 (101 entries), with mean and median of the
+    /// non-abstaining answers (absent when there are none).
+    Percent {
+        counts: Vec<u32>,
+        mean: Option<f64>,
+        median: Option<f64>,
+    },
+    /// Count per distinct value, ascending.
+    Number {
+        values: Vec<ValueCount>,
+        mean: Option<f64>,
+        median: Option<f64>,
+    },
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueCount {
+    pub value: i64,
+    pub count: u32,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SetSummary {
+    pub id: String,
+    pub title: String,
+    pub language: String,
+    pub audience: Audience,
+    pub grades: Vec<String>,
+    pub questions: u32,
+    /// `builtin` or the file it was loaded from.
+    pub origin: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    pub id: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub set_id: String,
+    pub set_title: String,
+    pub created_at: i64,
+    pub phase: Phase,
+    pub participants: u32,
+}
+
+/// Machine-readable error codes; `message` says the same for people.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is not a JSON object, or is binary.
+    BadJson,
+    /// The `type` field is missing or names no known message.
+    UnknownType,
+    /// A known message with missing, extra or mistyped fields.
+    BadMessage,
+    /// The first message stated a protocol version this server does not speak.
+    UnsupportedVersion,
+    /// The first message must be `join`, `host` or `watch`.
+    NotIntroduced,
+    /// A second `join`/`host`/`watch` on the same connection.
+    AlreadyIntroduced,
+    /// The message is not allowed for this connection's role.
+    WrongRole,
+    /// The host token or screen token is wrong.
+    BadToken,
+    /// No running session has this join code.
+    UnknownSession,
+    /// The session has ended.
+    SessionEnded,
+    /// No question set has this id.
+    UnknownSet,
+    /// The facilitator has not attached to a session.
+    NoSession,
+    /// The session's set has no question with this id.
+    UnknownQuestion,
+    /// The question does not take answers now.
+    QuestionNotOpen,
+    /// The answer does not fit the question (wrong kind or out of range).
+    InvalidAnswer,
+    /// The action is not possible in the session's current state.
+    InvalidAction,
+    /// Too many messages; slow down.
+    RateLimited,
+    /// The server could not store the data; nothing was acknowledged.
+    Internal,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_have_the_documented_shape() {
+        let submit = ClientMessage::SubmitAnswer {
+            question_id: "drunk-own".into(),
+            answer: Answer::Choice { option: 1 },
+        };
+        assert_eq!(
+            serde_json::to_string(&submit).unwrap(),
+            r#"{"type":"submit_answer","question_id":"drunk-own","answer":{"kind":"choice","option":1}}"#
+        );
+        let join: ClientMessage =
+            serde_json::from_str(r#"{"type":"join","version":1,"code":"K7MXPA"}"#).unwrap();
+        assert_eq!(
+            join,
+            ClientMessage::Join {
+                version: 1,
+                code: "K7MXPA".into(),
+                token: None
+            }
+        );
+    }
+
+    #[test]
+    fn every_listed_type_is_a_real_message() {
+        // Each name in TYPES must be accepted as a `type` (the payload may be incomplete,
+        // but the error must then be about fields, not an unknown variant).
+        for name in ClientMessage::TYPES {
+            let error = serde_json::from_str::<ClientMessage>(&format!(r#"{{"type":"{name}"}}"#))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!error.contains("unknown variant"), "{name}: {error}");
+        }
+    }
+
+    #[test]
+    fn tally_result_flattens_distribution() {
+        let result = TallyResult {
+            abstained: vec![2],
+            distribution: Distribution::Choice { counts: vec![3, 4] },
+        };
+        assert_eq!(
+            serde_json::to_string(&result).unwrap(),
+            r#"{"abstained":[2],"kind":"choice","counts":[3,4]}"#
+        );
+        let back: TallyResult =
+            serde_json::from_str(r#"{"abstained":[2],"kind":"choice","counts":[3,4]}"#).unwrap();
+        assert_eq!(back, result);
+    }
+}
