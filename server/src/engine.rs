@@ -15,9 +15,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use pejling_wire::{
-    Action, Answer, Distribution, ErrorCode, ParticipantState, Phase, QuestionKindView,
-    QuestionStatus, QuestionSummary, QuestionTally, QuestionView, Role, ServerMessage,
-    SessionInfo, SessionState, Tally, TallyResult, ValueCount, PROTOCOL_VERSION,
+    Action, Answer, Distribution, ErrorCode, PROTOCOL_VERSION, ParticipantState, Phase,
+    QuestionKindView, QuestionStatus, QuestionSummary, QuestionTally, QuestionView, Role,
+    ServerMessage, SessionInfo, SessionState, Tally, TallyResult, ValueCount,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -70,6 +70,18 @@ impl Progress {
             ended: false,
         }
     }
+
+    pub fn phase(&self) -> Phase {
+        if self.ended {
+            return Phase::Ended;
+        }
+        match self.current.and_then(|idx| self.statuses.get(idx)) {
+            None => Phase::Lobby,
+            Some(QuestionStatus::Open) => Phase::Open,
+            Some(QuestionStatus::Revealed) => Phase::Revealed,
+            Some(QuestionStatus::Closed | QuestionStatus::Pending) => Phase::Closed,
+        }
+    }
 }
 
 /// A staff role that watches a session.
@@ -89,15 +101,23 @@ pub enum Event {
         fresh_token: String,
     },
     /// A facilitator or screen starts watching (authentication is done by the caller).
-    Watch { conn: ConnId, staff: Staff },
+    Watch {
+        conn: ConnId,
+        staff: Staff,
+    },
     /// A connection closed.
-    Leave { conn: ConnId },
+    Leave {
+        conn: ConnId,
+    },
     Submit {
         conn: ConnId,
         question_id: String,
         answer: Answer,
     },
-    Control { conn: ConnId, action: Action },
+    Control {
+        conn: ConnId,
+        action: Action,
+    },
     /// A [`Write`] finished: committed (`Ok`) or failed.
     Stored {
         write: Write,
@@ -117,6 +137,7 @@ pub enum Write {
         conn: ConnId,
         key: ParticipantKey,
         question: usize,
+        question_id: String,
         answer: Answer,
     },
     Progress(Progress),
@@ -316,17 +337,7 @@ impl Engine {
     }
 
     pub fn phase(&self) -> Phase {
-        if self.progress.ended {
-            return Phase::Ended;
-        }
-        match self.progress.current {
-            None => Phase::Lobby,
-            Some(idx) => match self.progress.statuses[idx] {
-                QuestionStatus::Open => Phase::Open,
-                QuestionStatus::Revealed => Phase::Revealed,
-                QuestionStatus::Closed | QuestionStatus::Pending => Phase::Closed,
-            },
-        }
+        self.progress.phase()
     }
 
     pub fn handle(&mut self, event: Event) -> Vec<Effect> {
@@ -548,8 +559,7 @@ impl Engine {
                 format!("unknown question id \"{question_id}\""),
             );
         };
-        if self.progress.current != Some(idx)
-            || self.progress.statuses[idx] != QuestionStatus::Open
+        if self.progress.current != Some(idx) || self.progress.statuses[idx] != QuestionStatus::Open
         {
             return error(
                 conn,
@@ -564,6 +574,7 @@ impl Engine {
             conn,
             key,
             question: idx,
+            question_id: question_id.to_string(),
             answer,
         })]
     }
@@ -605,6 +616,7 @@ impl Engine {
                     conn,
                     key,
                     question,
+                    question_id,
                     answer,
                 },
                 Ok(()),
@@ -615,9 +627,7 @@ impl Engine {
                 vec![
                     Effect::Send {
                         conn,
-                        message: ServerMessage::AnswerAccepted {
-                            question_id: self.set.questions[question].id.clone(),
-                        },
+                        message: ServerMessage::AnswerAccepted { question_id },
                     },
                     Effect::TallyChanged,
                 ]
@@ -720,9 +730,7 @@ impl Engine {
                 .conns
                 .iter()
                 .filter_map(|(&conn, role)| match role {
-                    ConnRole::Participant(key) if self.answers[idx].contains_key(key) => {
-                        Some(conn)
-                    }
+                    ConnRole::Participant(key) if self.answers[idx].contains_key(key) => Some(conn),
                     _ => None,
                 })
                 .collect(),
@@ -805,18 +813,14 @@ impl Engine {
             session_id: self.meta.id.clone(),
             participants: self.participants.len() as u32,
             connected: self.connected.len() as u32,
-            question: self
-                .progress
-                .current
-                .map(|idx| self.question_tally(idx)),
+            question: self.progress.current.map(|idx| self.question_tally(idx)),
         }
     }
 
     pub fn question_tally(&self, idx: usize) -> QuestionTally {
         let question = &self.set.questions[idx];
         let counts = &self.counts[idx];
-        let hidden =
-            question.sensitive && self.progress.statuses[idx] != QuestionStatus::Revealed;
+        let hidden = question.sensitive && self.progress.statuses[idx] != QuestionStatus::Revealed;
         let result = (!hidden).then(|| TallyResult {
             abstained: counts.abstained.clone(),
             distribution: match &question.kind {

@@ -1,5 +1,13 @@
 //! pejling's server: question sets, the session engine, storage and the network edge.
+//! `ARCHITECTURE.md` maps the modules and their invariants.
 
 pub mod engine;
+pub mod http;
+pub mod hub;
 pub mod library;
 pub mod questions;
+pub mod server;
+pub mod store;
+pub mod ws;
+
+pub use server::{Config, Running, StartError, start};

@@ -320,8 +320,10 @@ mod tests {
     #[test]
     fn a_later_layer_overrides_a_builtin_id() {
         let changed = PUPILS.replace("title = \"P\"", "title = \"Changed\"");
-        let (library, reports) =
-            assemble(vec![file("builtin:p", PUPILS)], vec![file("mine.toml", &changed)]);
+        let (library, reports) = assemble(
+            vec![file("builtin:p", PUPILS)],
+            vec![file("mine.toml", &changed)],
+        );
         assert!(reports.is_empty());
         assert_eq!(library.get("p").unwrap().set.title, "Changed");
         assert_eq!(library.get("p").unwrap().origin, "mine.toml");

@@ -1,1 +1,192 @@
-fn main(){}
+//! The `pejling` binary: parses the command line and wires the library together.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// pejling: a local classroom clicker and social-norms polling server.
+///
+/// Pupils and parents answer anonymously from their phones; the projector shows the
+/// group's real numbers next to its guesses. Everything runs on this machine; no
+/// internet, no accounts.
+#[derive(Parser, Debug)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Options for `serve`, which runs when no subcommand is given.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+    /// Validate question-set files; prints `path:line:col: message` per problem and
+    /// exits 1 if any file has problems.
+    Check {
+        /// Files or folders of `*.toml` question sets.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// List the sessions stored in the data file.
+    Sessions {
+        /// The data file [default: pejling.db in the user's data folder].
+        #[arg(long, value_name = "PATH")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    /// Address to listen on; 0.0.0.0 lets phones on the same network reach the server.
+    #[arg(long, default_value = "0.0.0.0")]
+    bind: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The data file, created on first start [default: pejling.db in the user's data
+    /// folder].
+    #[arg(long, value_name = "PATH")]
+    data: Option<PathBuf>,
+    /// A folder of extra question sets (`*.toml`) beside the built-in library; a set with
+    /// the id of a built-in set replaces it.
+    #[arg(long, value_name = "DIR")]
+    questions: Option<PathBuf>,
+    /// Base URL used in join links and QR codes [default: http://<LAN address>:<port>].
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// The facilitator's token (at least 8 characters) [default: a new random one at
+    /// every start].
+    #[arg(
+        long,
+        env = "PEJLING_HOST_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    host_token: Option<String>,
+}
+
+fn default_data_file() -> PathBuf {
+    directories::ProjectDirs::from("dk", "pejling", "pejling")
+        .map(|dirs| dirs.data_dir().join("pejling.db"))
+        .unwrap_or_else(|| PathBuf::from("pejling.db"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Check { paths }) => check(&paths),
+        Some(Command::Sessions { data }) => sessions(data.unwrap_or_else(default_data_file)),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(cli.serve),
+    }
+}
+
+fn check(paths: &[PathBuf]) -> ExitCode {
+    let reports = pejling::library::check_paths(paths);
+    if reports.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    for line in reports.iter().flat_map(|report| report.lines()) {
+        println!("{line}");
+    }
+    ExitCode::FAILURE
+}
+
+fn sessions(data: PathBuf) -> ExitCode {
+    if !data.exists() {
+        eprintln!("pejling: no data file at {}", data.display());
+        return ExitCode::FAILURE;
+    }
+    let store = match pejling::store::Store::open(&data) {
+        Ok(store) => store,
+        Err(error) => {
+            eprintln!("pejling: cannot open {}: {error}", data.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let sessions = match store.list_sessions() {
+        Ok(sessions) => sessions,
+        Err(error) => {
+            eprintln!("pejling: cannot read sessions: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if sessions.is_empty() {
+        println!("no sessions stored in {}", data.display());
+        return ExitCode::SUCCESS;
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    println!(
+        "{:<16}  {:<16}  {:<8}  {:>12}  {:<24}  label",
+        "id", "date (UTC)", "phase", "participants", "set"
+    );
+    for session in sessions {
+        let date = time::OffsetDateTime::from_unix_timestamp(session.created_at)
+            .ok()
+            .and_then(|date| date.format(&format).ok())
+            .unwrap_or_else(|| session.created_at.to_string());
+        let phase = serde_json::to_value(session.phase)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        println!(
+            "{:<16}  {:<16}  {:<8}  {:>12}  {:<24}  {}",
+            session.id,
+            date,
+            phase,
+            session.participants,
+            session.set_id,
+            session.label.unwrap_or_default()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "pejling=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = pejling::Config {
+        bind: args.bind,
+        port: args.port,
+        data: args.data.unwrap_or_else(default_data_file),
+        questions: args.questions,
+        public_url: args.public_url,
+        host_token: args.host_token,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let running = match pejling::start(config).await {
+            Ok(running) => running,
+            Err(error) => {
+                eprintln!("pejling: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        for line in running.library_reports.iter().flat_map(|r| r.lines()) {
+            eprintln!("advarsel (warning), spørgesæt udeladt (question set left out): {line}");
+        }
+        let url = &running.public_url;
+        println!("pejling {} kører (is running)", env!("CARGO_PKG_VERSION"));
+        println!("  Facilitator:   {url}/host#token={}", running.host_token);
+        println!("  Deltagere:     {url}/  (join code shown per session)");
+        println!("  Lytter på:     {}", running.addr);
+        println!("  Data:          {}", running.data.display());
+        println!(
+            "  Spørgesæt:     {} · genoptagne sessioner (resumed sessions): {}",
+            running.n_sets, running.resumed_sessions
+        );
+        println!("Stop med Ctrl-C.");
+        running.run_until_ctrl_c().await;
+        ExitCode::SUCCESS
+    })
+}

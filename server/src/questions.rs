@@ -232,9 +232,11 @@ pub fn check_cross_ref(
             ),
         )),
         Some(idx) => {
-            if let Err(message) =
-                pair_fits(&perceiving.kind, &target_set.questions[idx], &perceives.options)
-            {
+            if let Err(message) = pair_fits(
+                &perceiving.kind,
+                &target_set.questions[idx],
+                &perceives.options,
+            ) {
                 problems.push(problem_at(reference.options_at, message));
             }
         }
@@ -583,9 +585,7 @@ impl Checker<'_> {
                 for option in raw_options.into_inner() {
                     match u32::try_from(*option.get_ref()) {
                         Ok(value) => options.push(value),
-                        Err(_) => {
-                            self.error(option.span(), "an option index must be 0 or more")
-                        }
+                        Err(_) => self.error(option.span(), "an option index must be 0 or more"),
                     }
                 }
             }
@@ -956,9 +956,8 @@ points = [\"Nej\", \"Måske\", \"Ja\"]
 
     #[test]
     fn empty_options_are_an_error() {
-        let found = problems(
-            "[[questions]]\nid = \"a\"\nkind = \"choice\"\ntext = \"x\"\noptions = []\n",
-        );
+        let found =
+            problems("[[questions]]\nid = \"a\"\nkind = \"choice\"\ntext = \"x\"\noptions = []\n");
         assert_eq!(
             found,
             vec![(

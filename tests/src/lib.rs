@@ -1,1 +1,372 @@
-//! placeholder
+//! Helpers for black-box tests: start the real server on `127.0.0.1:0` with a fresh data
+//! file, and talk to it with a real WebSocket client (tokio-tungstenite) using the shared
+//! wire types. Waiting is always for a message, bounded by a timeout that only guards
+//! against a hang; nothing sleeps to synchronise.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pejling_wire::{
+    Action, Answer, ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage, SessionState, Tally,
+};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub use pejling;
+pub use pejling_wire as wire;
+
+/// Longest wait for one expected message before a test fails instead of hanging.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+pub const HOST_TOKEN: &str = "test-host-token";
+
+/// A server running in this process on a fresh data file.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    running: Option<pejling::Running>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestServer {
+    spawn_app_with_questions(None).await
+}
+
+pub async fn spawn_app_with_questions(questions: Option<PathBuf>) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("pejling.db");
+    let running = start(&data, questions).await;
+    TestServer {
+        addr: running.addr,
+        data,
+        running: Some(running),
+        _dir: dir,
+    }
+}
+
+async fn start(data: &std::path::Path, questions: Option<PathBuf>) -> pejling::Running {
+    pejling::start(pejling::Config {
+        bind: Ipv4Addr::LOCALHOST.into(),
+        port: 0,
+        data: data.to_path_buf(),
+        questions,
+        public_url: None,
+        host_token: Some(HOST_TOKEN.to_string()),
+    })
+    .await
+    .expect("server starts")
+}
+
+impl TestServer {
+    /// Stops the server (waiting for its data file to close) and starts a new one on the
+    /// same data file, as after a restart of the laptop.
+    pub async fn restart(&mut self) {
+        self.running.take().expect("running").stop().await;
+        let running = start(&self.data, None).await;
+        self.addr = running.addr;
+        self.running = Some(running);
+    }
+
+    pub fn running(&self) -> &pejling::Running {
+        self.running.as_ref().expect("running")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await;
+        }
+    }
+}
+
+/// A WebSocket client speaking the wire protocol.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How a connection ended, as seen by the client.
+#[derive(Debug, PartialEq)]
+pub enum Closed {
+    /// A close frame with this code.
+    Code(u16),
+    /// The connection ended without a close frame.
+    Dropped,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr) -> Client {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+            .await
+            .expect("websocket connects");
+        Client { ws }
+    }
+
+    pub async fn send(&mut self, message: &ClientMessage) {
+        let text = serde_json::to_string(message).expect("serializes");
+        self.send_raw(Message::text(text)).await;
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.ws.send(message).await.expect("send");
+    }
+
+    /// Sends and ignores a failure (the server may already have closed).
+    pub async fn try_send_raw(&mut self, message: Message) -> bool {
+        self.ws.send(message).await.is_ok()
+    }
+
+    /// The next server message.
+    pub async fn recv(&mut self) -> ServerMessage {
+        loop {
+            let frame = tokio::time::timeout(TIMEOUT, self.ws.next())
+                .await
+                .expect("a message within the timeout")
+                .expect("connection open")
+                .expect("frame");
+            match frame {
+                Message::Text(text) => {
+                    return serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("server sent invalid message {text}: {e}"));
+                }
+                Message::Close(frame) => panic!("connection closed: {frame:?}"),
+                _ => continue,
+            }
+        }
+    }
+
+    /// Skips messages until `pick` returns something.
+    pub async fn recv_until<T>(&mut self, mut pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
+        loop {
+            let message = self.recv().await;
+            if let Some(found) = pick(&message) {
+                return found;
+            }
+        }
+    }
+
+    /// The next message, which must be an error with `code`.
+    pub async fn expect_error(&mut self, code: ErrorCode) -> String {
+        match self.recv().await {
+            ServerMessage::Error {
+                code: found,
+                message,
+            } if found == code => message,
+            other => panic!("expected error {code:?}, got {other:?}"),
+        }
+    }
+
+    /// Reads until the server closes, returning how (other messages are collected).
+    pub async fn until_closed(&mut self) -> (Closed, Vec<ServerMessage>) {
+        let mut seen = Vec::new();
+        loop {
+            let frame = tokio::time::timeout(TIMEOUT, self.ws.next())
+                .await
+                .expect("server closes within the timeout");
+            match frame {
+                None | Some(Err(_)) => return (Closed::Dropped, seen),
+                Some(Ok(Message::Close(Some(CloseFrame { code, .. })))) => {
+                    return (Closed::Code(code.into()), seen);
+                }
+                Some(Ok(Message::Close(None))) => return (Closed::Dropped, seen),
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(message) = serde_json::from_str(text.as_str()) {
+                        seen.push(message);
+                    }
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+        // Drain until the server acknowledges, so the server has seen the close.
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(TIMEOUT, self.ws.next()).await {}
+    }
+}
+
+/// A joined participant and the token it was given.
+pub struct Participant {
+    pub client: Client,
+    pub token: String,
+}
+
+impl Participant {
+    /// Joins `code` (with a previous token to resume) and returns after the welcome and
+    /// the first state.
+    pub async fn join(
+        addr: SocketAddr,
+        code: &str,
+        token: Option<String>,
+    ) -> (Participant, pejling_wire::ParticipantState) {
+        let mut client = Client::connect(addr).await;
+        client
+            .send(&ClientMessage::Join {
+                version: PROTOCOL_VERSION,
+                code: code.to_string(),
+                token,
+            })
+            .await;
+        let token = match client.recv().await {
+            ServerMessage::Welcome {
+                token: Some(token), ..
+            } => token,
+            other => panic!("expected welcome, got {other:?}"),
+        };
+        let state = match client.recv().await {
+            ServerMessage::State(state) => state,
+            other => panic!("expected state, got {other:?}"),
+        };
+        (Participant { client, token }, state)
+    }
+
+    /// Answers and waits for the acknowledgement.
+    pub async fn answer(&mut self, question_id: &str, answer: Answer) {
+        self.send_answer(question_id, answer).await;
+        self.wait_accepted(question_id).await;
+    }
+
+    pub async fn send_answer(&mut self, question_id: &str, answer: Answer) {
+        self.client
+            .send(&ClientMessage::SubmitAnswer {
+                question_id: question_id.to_string(),
+                answer,
+            })
+            .await;
+    }
+
+    pub async fn wait_accepted(&mut self, question_id: &str) {
+        let id = question_id.to_string();
+        self.client
+            .recv_until(|message| match message {
+                ServerMessage::AnswerAccepted { question_id } if *question_id == id => Some(()),
+                ServerMessage::Error { code, message } => {
+                    panic!("answer refused: {code:?} {message}")
+                }
+                _ => None,
+            })
+            .await
+    }
+
+    /// Waits for a participant state whose question is `question_id`.
+    pub async fn wait_question(&mut self, question_id: &str) -> pejling_wire::ParticipantState {
+        self.client
+            .recv_until(|message| match message {
+                ServerMessage::State(state)
+                    if state.question.as_ref().is_some_and(|q| q.id == question_id) =>
+                {
+                    Some(state.clone())
+                }
+                _ => None,
+            })
+            .await
+    }
+}
+
+/// The facilitator's connection.
+pub struct Facilitator {
+    pub client: Client,
+}
+
+impl Facilitator {
+    pub async fn connect(addr: SocketAddr) -> Facilitator {
+        let mut client = Client::connect(addr).await;
+        client
+            .send(&ClientMessage::Host {
+                version: PROTOCOL_VERSION,
+                host_token: HOST_TOKEN.to_string(),
+            })
+            .await;
+        match client.recv().await {
+            ServerMessage::Welcome { .. } => {}
+            other => panic!("expected welcome, got {other:?}"),
+        }
+        Facilitator { client }
+    }
+
+    /// Creates a session and returns its state.
+    pub async fn create(&mut self, set_id: &str, label: &str) -> SessionState {
+        self.client
+            .send(&ClientMessage::CreateSession {
+                set_id: set_id.to_string(),
+                label: Some(label.to_string()),
+            })
+            .await;
+        self.session_state().await
+    }
+
+    pub async fn attach(&mut self, session_id: &str) -> SessionState {
+        self.client
+            .send(&ClientMessage::AttachSession {
+                session_id: session_id.to_string(),
+            })
+            .await;
+        self.session_state().await
+    }
+
+    pub async fn session_state(&mut self) -> SessionState {
+        self.client
+            .recv_until(|message| match message {
+                ServerMessage::SessionState(state) => Some(state.clone()),
+                ServerMessage::Error { code, message } => panic!("error {code:?}: {message}"),
+                _ => None,
+            })
+            .await
+    }
+
+    /// Sends an action and returns the session state that follows it.
+    pub async fn control(&mut self, action: Action) -> SessionState {
+        self.client.send(&ClientMessage::Control { action }).await;
+        self.session_state().await
+    }
+
+    /// Re-attaches to `session_id`, which makes the server send the session state and a
+    /// tally at once. Everything acknowledged before this call is in that tally.
+    pub async fn snapshot(&mut self, session_id: &str) -> (SessionState, Tally) {
+        let state = self.attach(session_id).await;
+        let tally = self.tally_until(|_| true).await;
+        (state, tally)
+    }
+
+    /// Waits for a tally that satisfies `done`.
+    pub async fn tally_until(&mut self, mut done: impl FnMut(&Tally) -> bool) -> Tally {
+        self.client
+            .recv_until(|message| match message {
+                ServerMessage::Tally(tally) if done(tally) => Some(tally.clone()),
+                _ => None,
+            })
+            .await
+    }
+
+    /// Waits for a tally of `question_id` with `answered` answers.
+    pub async fn tally_answered(&mut self, question_id: &str, answered: u32) -> Tally {
+        self.tally_until(|tally| {
+            tally
+                .question
+                .as_ref()
+                .is_some_and(|q| q.question_id == question_id && q.answered == answered)
+        })
+        .await
+    }
+}
+
+/// Sends a raw HTTP/1.1 request and returns the status line and body.
+pub async fn http_request(addr: SocketAddr, request: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut response))
+        .await
+        .expect("response within the timeout")
+        .expect("read");
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response.lines().next().unwrap_or_default().to_string();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
+}

@@ -170,7 +170,9 @@ pub enum ServerMessage {
     /// To a participant: the current question and whether this device has answered it.
     State(ParticipantState),
     /// To a participant: its answer is stored durably.
-    AnswerAccepted { question_id: String },
+    AnswerAccepted {
+        question_id: String,
+    },
     /// To the facilitator and screens: the session's lifecycle state.
     SessionState(SessionState),
     /// To the facilitator and screens: counts and (where allowed) the split, at most

@@ -193,67 +193,106 @@ fn run(rows: Vec<(Step, Vec<&str>)>) -> Engine {
 #[test]
 fn lifecycle_join_answer_change_and_late_join() {
     let engine = run(vec![
-        (facilitator(100), vec![
-            "100: session_state Lobby q=-",
-            "100: tally participants=0 connected=0",
-        ]),
+        (
+            facilitator(100),
+            vec![
+                "100: session_state Lobby q=-",
+                "100: tally participants=0 connected=0",
+            ],
+        ),
         (join(1, None, "t1"), vec!["store participant 1 t1"]),
         // Nothing is welcomed before the participant record is durable.
-        (CommitAll, vec![
-            "1: welcome Participant token=t1",
-            "1: state Lobby q=- answered=false",
-            "tally_changed",
-        ]),
-        (submit(1, "own", Answer::Choice { option: 0 }), vec!["1: error QuestionNotOpen"]),
-        (control(100, Action::Open), vec![
-            "store progress current=Some(0) ended=false",
-            "participants: state Open q=own answered=false answered_conns=[]",
-            "staff: session_state Open q=own",
-            "tally_changed",
-        ]),
-        (submit(1, "own", Answer::Choice { option: 0 }), vec!["store answer 1 q0 Choice { option: 0 }"]),
+        (
+            CommitAll,
+            vec![
+                "1: welcome Participant token=t1",
+                "1: state Lobby q=- answered=false",
+                "tally_changed",
+            ],
+        ),
+        (
+            submit(1, "own", Answer::Choice { option: 0 }),
+            vec!["1: error QuestionNotOpen"],
+        ),
+        (
+            control(100, Action::Open),
+            vec![
+                "store progress current=Some(0) ended=false",
+                "participants: state Open q=own answered=false answered_conns=[]",
+                "staff: session_state Open q=own",
+                "tally_changed",
+            ],
+        ),
+        (
+            submit(1, "own", Answer::Choice { option: 0 }),
+            vec!["store answer 1 q0 Choice { option: 0 }"],
+        ),
         (CommitAll, vec!["1: accepted own", "tally_changed"]),
         // Changing the answer while open is allowed and replaces the first one.
-        (submit(1, "own", Answer::Choice { option: 1 }), vec!["store answer 1 q0 Choice { option: 1 }"]),
+        (
+            submit(1, "own", Answer::Choice { option: 1 }),
+            vec!["store answer 1 q0 Choice { option: 1 }"],
+        ),
         (CommitAll, vec!["1: accepted own", "tally_changed"]),
         // A late joiner lands on the current question.
         (join(2, None, "t2"), vec!["store participant 2 t2"]),
-        (CommitAll, vec![
-            "2: welcome Participant token=t2",
-            "2: state Open q=own answered=false",
-            "tally_changed",
-        ]),
-        (control(100, Action::Close), vec![
-            "store progress current=Some(0) ended=false",
-            "participants: state Closed q=own answered=false answered_conns=[1]",
-            "staff: session_state Closed q=own",
-            "tally_changed",
-        ]),
-        (submit(2, "own", Answer::Choice { option: 0 }), vec!["2: error QuestionNotOpen"]),
-        (control(100, Action::Reveal), vec![
-            "store progress current=Some(0) ended=false",
-            "participants: state Revealed q=own answered=false answered_conns=[1]",
-            "staff: session_state Revealed q=own",
-            "tally_changed",
-        ]),
-        (control(100, Action::Next), vec![
-            "store progress current=Some(1) ended=false",
-            "participants: state Open q=guess answered=false answered_conns=[]",
-            "staff: session_state Open q=guess",
-            "tally_changed",
-        ]),
-        (control(100, Action::Previous), vec![
-            "store progress current=Some(0) ended=false",
-            "participants: state Revealed q=own answered=false answered_conns=[1]",
-            "staff: session_state Revealed q=own",
-            "tally_changed",
-        ]),
-        (control(100, Action::End), vec![
-            "store progress current=Some(0) ended=true",
-            "participants: state Ended q=- answered=false answered_conns=[]",
-            "staff: session_state Ended q=own",
-            "tally_changed",
-        ]),
+        (
+            CommitAll,
+            vec![
+                "2: welcome Participant token=t2",
+                "2: state Open q=own answered=false",
+                "tally_changed",
+            ],
+        ),
+        (
+            control(100, Action::Close),
+            vec![
+                "store progress current=Some(0) ended=false",
+                "participants: state Closed q=own answered=false answered_conns=[1]",
+                "staff: session_state Closed q=own",
+                "tally_changed",
+            ],
+        ),
+        (
+            submit(2, "own", Answer::Choice { option: 0 }),
+            vec!["2: error QuestionNotOpen"],
+        ),
+        (
+            control(100, Action::Reveal),
+            vec![
+                "store progress current=Some(0) ended=false",
+                "participants: state Revealed q=own answered=false answered_conns=[1]",
+                "staff: session_state Revealed q=own",
+                "tally_changed",
+            ],
+        ),
+        (
+            control(100, Action::Next),
+            vec![
+                "store progress current=Some(1) ended=false",
+                "participants: state Open q=guess answered=false answered_conns=[]",
+                "staff: session_state Open q=guess",
+                "tally_changed",
+            ],
+        ),
+        (
+            control(100, Action::Previous),
+            vec![
+                "store progress current=Some(0) ended=false",
+                "participants: state Revealed q=own answered=false answered_conns=[1]",
+                "staff: session_state Revealed q=own",
+                "tally_changed",
+            ],
+        ),
+        (
+            control(100, Action::End),
+            vec![
+                "store progress current=Some(0) ended=true",
+                "participants: state Ended q=- answered=false answered_conns=[]",
+                "staff: session_state Ended q=own",
+                "tally_changed",
+            ],
+        ),
         (control(100, Action::Open), vec!["100: error InvalidAction"]),
         (join(3, None, "t3"), vec!["3: error SessionEnded"]),
     ]);
@@ -264,39 +303,60 @@ fn lifecycle_join_answer_change_and_late_join() {
 #[test]
 fn reconnect_with_token_is_the_same_participant() {
     let engine = run(vec![
-        (facilitator(100), vec![
-            "100: session_state Lobby q=-",
-            "100: tally participants=0 connected=0",
-        ]),
+        (
+            facilitator(100),
+            vec![
+                "100: session_state Lobby q=-",
+                "100: tally participants=0 connected=0",
+            ],
+        ),
         (join(1, None, "t1"), vec!["store participant 1 t1"]),
-        (CommitAll, vec![
-            "1: welcome Participant token=t1",
-            "1: state Lobby q=- answered=false",
-            "tally_changed",
-        ]),
-        (control(100, Action::Open), vec![
-            "store progress current=Some(0) ended=false",
-            "participants: state Open q=own answered=false answered_conns=[]",
-            "staff: session_state Open q=own",
-            "tally_changed",
-        ]),
-        (submit(1, "own", Answer::Abstain { option: 0 }), vec!["store answer 1 q0 Abstain { option: 0 }"]),
+        (
+            CommitAll,
+            vec![
+                "1: welcome Participant token=t1",
+                "1: state Lobby q=- answered=false",
+                "tally_changed",
+            ],
+        ),
+        (
+            control(100, Action::Open),
+            vec![
+                "store progress current=Some(0) ended=false",
+                "participants: state Open q=own answered=false answered_conns=[]",
+                "staff: session_state Open q=own",
+                "tally_changed",
+            ],
+        ),
+        (
+            submit(1, "own", Answer::Abstain { option: 0 }),
+            vec!["store answer 1 q0 Abstain { option: 0 }"],
+        ),
         (CommitAll, vec!["1: accepted own", "tally_changed"]),
         (leave(1), vec!["tally_changed"]),
         // The same device comes back on a new connection with its token: no new record,
         // and it learns that it has answered.
-        (join(2, Some("t1"), "unused"), vec![
-            "2: welcome Participant token=t1",
-            "2: state Open q=own answered=true",
-            "tally_changed",
-        ]),
+        (
+            join(2, Some("t1"), "unused"),
+            vec![
+                "2: welcome Participant token=t1",
+                "2: state Open q=own answered=true",
+                "tally_changed",
+            ],
+        ),
         // An unknown token joins as a new participant with the fresh token.
-        (join(3, Some("made-up"), "t3"), vec!["store participant 3 t3"]),
-        (CommitAll, vec![
-            "3: welcome Participant token=t3",
-            "3: state Open q=own answered=false",
-            "tally_changed",
-        ]),
+        (
+            join(3, Some("made-up"), "t3"),
+            vec!["store participant 3 t3"],
+        ),
+        (
+            CommitAll,
+            vec![
+                "3: welcome Participant token=t3",
+                "3: state Open q=own answered=false",
+                "tally_changed",
+            ],
+        ),
     ]);
     assert_eq!(engine.participant_count(), 2);
     assert_eq!(engine.tally().connected, 2);
@@ -306,43 +366,88 @@ fn reconnect_with_token_is_the_same_participant() {
 #[test]
 fn bad_requests_get_specific_errors_and_change_nothing() {
     let engine = run(vec![
-        (facilitator(100), vec![
-            "100: session_state Lobby q=-",
-            "100: tally participants=0 connected=0",
-        ]),
-        (screen(200), vec![
-            "200: welcome Screen token=-",
-            "200: session_state Lobby q=-",
-            "200: tally participants=0 connected=0",
-        ]),
+        (
+            facilitator(100),
+            vec![
+                "100: session_state Lobby q=-",
+                "100: tally participants=0 connected=0",
+            ],
+        ),
+        (
+            screen(200),
+            vec![
+                "200: welcome Screen token=-",
+                "200: session_state Lobby q=-",
+                "200: tally participants=0 connected=0",
+            ],
+        ),
         (join(1, None, "t1"), vec!["store participant 1 t1"]),
-        (submit(1, "own", Answer::Choice { option: 0 }), vec!["1: error NotIntroduced"]),
-        (CommitAll, vec![
-            "1: welcome Participant token=t1",
-            "1: state Lobby q=- answered=false",
-            "tally_changed",
-        ]),
+        (
+            submit(1, "own", Answer::Choice { option: 0 }),
+            vec!["1: error NotIntroduced"],
+        ),
+        (
+            CommitAll,
+            vec![
+                "1: welcome Participant token=t1",
+                "1: state Lobby q=- answered=false",
+                "tally_changed",
+            ],
+        ),
         (join(1, None, "again"), vec!["1: error AlreadyIntroduced"]),
         (control(1, Action::Open), vec!["1: error WrongRole"]),
         (control(200, Action::Open), vec!["200: error WrongRole"]),
-        (control(100, Action::Close), vec!["100: error InvalidAction"]),
-        (control(100, Action::Reveal), vec!["100: error InvalidAction"]),
-        (control(100, Action::Previous), vec!["100: error InvalidAction"]),
-        (control(100, Action::Open), vec![
-            "store progress current=Some(0) ended=false",
-            "participants: state Open q=own answered=false answered_conns=[]",
-            "staff: session_state Open q=own",
-            "tally_changed",
-        ]),
+        (
+            control(100, Action::Close),
+            vec!["100: error InvalidAction"],
+        ),
+        (
+            control(100, Action::Reveal),
+            vec!["100: error InvalidAction"],
+        ),
+        (
+            control(100, Action::Previous),
+            vec!["100: error InvalidAction"],
+        ),
+        (
+            control(100, Action::Open),
+            vec![
+                "store progress current=Some(0) ended=false",
+                "participants: state Open q=own answered=false answered_conns=[]",
+                "staff: session_state Open q=own",
+                "tally_changed",
+            ],
+        ),
         (control(100, Action::Open), vec!["100: error InvalidAction"]),
-        (submit(200, "own", Answer::Choice { option: 0 }), vec!["200: error WrongRole"]),
-        (submit(1, "nope", Answer::Choice { option: 0 }), vec!["1: error UnknownQuestion"]),
-        (submit(1, "guess", Answer::Percent { value: 5 }), vec!["1: error QuestionNotOpen"]),
-        (submit(1, "own", Answer::Choice { option: 2 }), vec!["1: error InvalidAnswer"]),
-        (submit(1, "own", Answer::Abstain { option: 1 }), vec!["1: error InvalidAnswer"]),
-        (submit(1, "own", Answer::Percent { value: 5 }), vec!["1: error InvalidAnswer"]),
+        (
+            submit(200, "own", Answer::Choice { option: 0 }),
+            vec!["200: error WrongRole"],
+        ),
+        (
+            submit(1, "nope", Answer::Choice { option: 0 }),
+            vec!["1: error UnknownQuestion"],
+        ),
+        (
+            submit(1, "guess", Answer::Percent { value: 5 }),
+            vec!["1: error QuestionNotOpen"],
+        ),
+        (
+            submit(1, "own", Answer::Choice { option: 2 }),
+            vec!["1: error InvalidAnswer"],
+        ),
+        (
+            submit(1, "own", Answer::Abstain { option: 1 }),
+            vec!["1: error InvalidAnswer"],
+        ),
+        (
+            submit(1, "own", Answer::Percent { value: 5 }),
+            vec!["1: error InvalidAnswer"],
+        ),
         // Failed writes are reported and count nothing (the pending progress write too).
-        (submit(1, "own", Answer::Choice { option: 1 }), vec!["store answer 1 q0 Choice { option: 1 }"]),
+        (
+            submit(1, "own", Answer::Choice { option: 1 }),
+            vec!["store answer 1 q0 Choice { option: 1 }"],
+        ),
         (FailAll, vec!["staff: error Internal", "1: error Internal"]),
     ]);
     assert_eq!(engine.question_tally(0).answered, 0);
@@ -518,9 +623,18 @@ fn number_and_scale_tallies_are_exact() {
     assert_eq!(
         values,
         vec![
-            ValueCount { value: 15, count: 1 },
-            ValueCount { value: 16, count: 1 },
-            ValueCount { value: 18, count: 2 },
+            ValueCount {
+                value: 15,
+                count: 1
+            },
+            ValueCount {
+                value: 16,
+                count: 1
+            },
+            ValueCount {
+                value: 18,
+                count: 2
+            },
         ]
     );
     assert_eq!(mean, Some(16.75));

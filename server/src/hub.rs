@@ -1,0 +1,428 @@
+//! Running sessions: one tokio task per session owns its [`Engine`], turns the engine's
+//! effects into WebSocket messages and storage jobs, and sends tallies to staff at most
+//! every [`TALLY_INTERVAL`]. The [`Hub`] finds sessions by id and join code and creates
+//! new ones.
+//!
+//! Fan-out is O(connections of the session): a lifecycle change serialises the
+//! participant state twice (answered or not) and hands each participant connection a
+//! cheap clone; answers are never broadcast. A connection whose outbox is full (a stalled
+//! device) is dropped rather than allowed to hold the session up.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::{Message, Utf8Bytes};
+use pejling_wire::ServerMessage;
+use rand::Rng;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::engine::{ConnId, Effect, Engine, Event, SessionMeta};
+use crate::library::Library;
+use crate::store::{NewSession, StoreHandle, StoredSession};
+
+/// Shortest time between two tallies sent to staff (at most ten a second).
+pub const TALLY_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Messages queued per connection before it counts as stalled.
+pub const OUTBOX_CAPACITY: usize = 256;
+
+/// Join codes use letters and digits that cannot be mistaken for one another on a
+/// projector or typed wrongly on a phone (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G).
+pub const JOIN_CODE_ALPHABET: &[u8] = b"ACDEFHJKMNPRTUVWXY3479";
+pub const JOIN_CODE_LEN: usize = 6;
+
+pub type Outbox = mpsc::Sender<Message>;
+
+pub fn encode(message: &ServerMessage) -> Message {
+    Message::Text(Utf8Bytes::from(
+        serde_json::to_string(message).expect("server messages serialize"),
+    ))
+}
+
+/// Random hex text of `bytes` random bytes (participant, screen and host tokens).
+pub fn random_token(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
+}
+
+pub fn random_join_code() -> String {
+    let mut rng = rand::rng();
+    (0..JOIN_CODE_LEN)
+        .map(|_| JOIN_CODE_ALPHABET[rng.random_range(0..JOIN_CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Normalises what a person typed as a join code.
+pub fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+pub enum SessionCmd {
+    /// Registers a connection's outbox; sent before the connection's first event.
+    Connect {
+        conn: ConnId,
+        outbox: Outbox,
+    },
+    Event(Event),
+}
+
+/// A cheap handle to a running session.
+#[derive(Clone)]
+pub struct SessionHandle {
+    pub id: Arc<str>,
+    pub code: Arc<str>,
+    pub screen_token: Arc<str>,
+    commands: mpsc::UnboundedSender<SessionCmd>,
+}
+
+impl SessionHandle {
+    pub fn connect(&self, conn: ConnId, outbox: Outbox) {
+        let _ = self.commands.send(SessionCmd::Connect { conn, outbox });
+    }
+
+    pub fn event(&self, event: Event) {
+        let _ = self.commands.send(SessionCmd::Event(event));
+    }
+}
+
+/// Starts the task that runs one session.
+pub fn spawn_session(
+    engine: Engine,
+    store: StoreHandle,
+    shutdown: watch::Receiver<bool>,
+) -> SessionHandle {
+    let (commands, receiver) = mpsc::unbounded_channel();
+    let meta = engine.meta();
+    let handle = SessionHandle {
+        id: meta.id.as_str().into(),
+        code: meta.code.as_str().into(),
+        screen_token: meta.screen_token.as_str().into(),
+        commands: commands.clone(),
+    };
+    let actor = SessionActor {
+        session_id: handle.id.clone(),
+        engine,
+        store,
+        outboxes: HashMap::new(),
+        // A weak sender lets storage callbacks report back without keeping the session
+        // task alive on their own.
+        self_sender: commands.downgrade(),
+        tally_dirty: false,
+        last_tally: Instant::now() - TALLY_INTERVAL,
+    };
+    tokio::spawn(actor.run(receiver, shutdown));
+    handle
+}
+
+struct SessionActor {
+    session_id: Arc<str>,
+    engine: Engine,
+    store: StoreHandle,
+    outboxes: HashMap<ConnId, Outbox>,
+    self_sender: mpsc::WeakUnboundedSender<SessionCmd>,
+    tally_dirty: bool,
+    last_tally: Instant,
+}
+
+impl SessionActor {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<SessionCmd>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        loop {
+            let next_tally = self.last_tally + TALLY_INTERVAL;
+            tokio::select! {
+                command = commands.recv() => match command {
+                    None => break,
+                    Some(SessionCmd::Connect { conn, outbox }) => {
+                        self.outboxes.insert(conn, outbox);
+                    }
+                    Some(SessionCmd::Event(event)) => self.handle(event),
+                },
+                _ = tokio::time::sleep_until(next_tally), if self.tally_dirty => {
+                    self.send_tally();
+                }
+                _ = shutdown.changed() => break,
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        let mut pending = vec![event];
+        while let Some(event) = pending.pop() {
+            if let Event::Leave { conn } = &event {
+                self.outboxes.remove(conn);
+            }
+            let effects = self.engine.handle(event);
+            let stalled = self.apply(effects);
+            pending.extend(stalled.into_iter().map(|conn| Event::Leave { conn }));
+        }
+    }
+
+    /// Carries out effects; returns connections that could not take a message.
+    fn apply(&mut self, effects: Vec<Effect>) -> Vec<ConnId> {
+        let mut stalled = Vec::new();
+        for effect in effects {
+            match effect {
+                Effect::Send { conn, message } => {
+                    self.deliver(conn, encode(&message), &mut stalled);
+                }
+                Effect::ToParticipants {
+                    unanswered,
+                    answered,
+                    answered_conns,
+                } => {
+                    let unanswered = encode(&unanswered);
+                    let answered = encode(&answered);
+                    let conns: Vec<ConnId> = self.engine.participant_conns().collect();
+                    for conn in conns {
+                        let message = if answered_conns.contains(&conn) {
+                            answered.clone()
+                        } else {
+                            unanswered.clone()
+                        };
+                        self.deliver(conn, message, &mut stalled);
+                    }
+                }
+                Effect::ToStaff(message) => {
+                    let message = encode(&message);
+                    let conns: Vec<ConnId> = self.engine.staff_conns().collect();
+                    for conn in conns {
+                        self.deliver(conn, message.clone(), &mut stalled);
+                    }
+                }
+                Effect::TallyChanged => self.tally_dirty = true,
+                Effect::Store(write) => {
+                    let sender = self.self_sender.clone();
+                    self.store.write(
+                        self.session_id.clone(),
+                        write,
+                        Box::new(move |write, result| {
+                            if let Some(sender) = sender.upgrade() {
+                                let _ =
+                                    sender.send(SessionCmd::Event(Event::Stored { write, result }));
+                            }
+                        }),
+                    );
+                }
+            }
+        }
+        stalled
+    }
+
+    fn deliver(&mut self, conn: ConnId, message: Message, stalled: &mut Vec<ConnId>) {
+        let Some(outbox) = self.outboxes.get(&conn) else {
+            return;
+        };
+        match outbox.try_send(message) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(conn, "connection stalled; dropping it");
+                self.outboxes.remove(&conn);
+                stalled.push(conn);
+            }
+            // The connection is closing; its Leave event is on the way.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn send_tally(&mut self) {
+        self.tally_dirty = false;
+        self.last_tally = Instant::now();
+        let message = encode(&ServerMessage::Tally(self.engine.tally()));
+        let mut stalled = Vec::new();
+        let conns: Vec<ConnId> = self.engine.staff_conns().collect();
+        for conn in conns {
+            self.deliver(conn, message.clone(), &mut stalled);
+        }
+        for conn in stalled {
+            self.handle(Event::Leave { conn });
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("unknown question set \"{0}\"")]
+    UnknownSet(String),
+    #[error("the label is longer than {MAX_LABEL_CHARS} characters")]
+    LabelTooLong,
+    #[error("could not store the new session")]
+    Store(String),
+}
+
+pub const MAX_LABEL_CHARS: usize = 120;
+
+#[derive(Default)]
+struct Registry {
+    by_id: HashMap<String, SessionHandle>,
+    id_by_code: HashMap<String, String>,
+}
+
+/// All running sessions.
+pub struct Hub {
+    pub library: Library,
+    pub store: StoreHandle,
+    registry: Mutex<Registry>,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Hub {
+    pub fn new(library: Library, store: StoreHandle, shutdown: watch::Receiver<bool>) -> Hub {
+        Hub {
+            library,
+            store,
+            registry: Mutex::default(),
+            shutdown,
+        }
+    }
+
+    /// Brings a stored session back to life.
+    pub fn resume(&self, stored: StoredSession) -> SessionHandle {
+        let engine = Engine::restore(
+            stored.meta,
+            Arc::new(stored.set),
+            stored.progress,
+            stored.participants,
+            stored.answers,
+        );
+        self.register(engine)
+    }
+
+    fn register(&self, engine: Engine) -> SessionHandle {
+        let handle = spawn_session(engine, self.store.clone(), self.shutdown.clone());
+        let mut registry = self.registry.lock().expect("registry lock");
+        registry
+            .id_by_code
+            .insert(handle.code.to_string(), handle.id.to_string());
+        registry.by_id.insert(handle.id.to_string(), handle.clone());
+        handle
+    }
+
+    pub fn by_code(&self, code: &str) -> Option<SessionHandle> {
+        let registry = self.registry.lock().expect("registry lock");
+        let id = registry.id_by_code.get(&normalize_code(code))?;
+        registry.by_id.get(id).cloned()
+    }
+
+    /// A running session, or a stored one brought back (e.g. an ended session the
+    /// facilitator wants to look at again).
+    pub async fn by_id(&self, id: &str) -> Result<Option<SessionHandle>, String> {
+        if let Some(handle) = self.registry.lock().expect("registry lock").by_id.get(id) {
+            return Ok(Some(handle.clone()));
+        }
+        let Some(stored) = self.store.load(id.to_string()).await? else {
+            return Ok(None);
+        };
+        if let Some(handle) = self.registry.lock().expect("registry lock").by_id.get(id) {
+            return Ok(Some(handle.clone()));
+        }
+        let engine = Engine::restore(
+            stored.meta,
+            Arc::new(stored.set),
+            stored.progress,
+            stored.participants,
+            stored.answers,
+        );
+        // An ended session keeps its id but does not take its join code back from a
+        // running session that may use it now.
+        let handle = spawn_session(engine, self.store.clone(), self.shutdown.clone());
+        self.registry
+            .lock()
+            .expect("registry lock")
+            .by_id
+            .insert(handle.id.to_string(), handle.clone());
+        Ok(Some(handle))
+    }
+
+    pub async fn create(
+        &self,
+        set_id: &str,
+        label: Option<String>,
+    ) -> Result<SessionHandle, CreateError> {
+        let entry = self
+            .library
+            .get(set_id)
+            .ok_or_else(|| CreateError::UnknownSet(set_id.to_string()))?;
+        let label = label
+            .map(|label| label.trim().to_string())
+            .filter(|label| !label.is_empty());
+        if label
+            .as_ref()
+            .is_some_and(|label| label.chars().count() > MAX_LABEL_CHARS)
+        {
+            return Err(CreateError::LabelTooLong);
+        }
+        let code = {
+            let registry = self.registry.lock().expect("registry lock");
+            loop {
+                let code = random_join_code();
+                if !registry.id_by_code.contains_key(&code) {
+                    break code;
+                }
+            }
+        };
+        let meta = SessionMeta {
+            id: random_token(8),
+            code,
+            label,
+            created_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0),
+            screen_token: random_token(16),
+        };
+        self.store
+            .create_session(NewSession {
+                meta: meta.clone(),
+                set: entry.set.clone(),
+                source: entry.source.clone(),
+            })
+            .await
+            .map_err(CreateError::Store)?;
+        Ok(self.register(Engine::new(meta, entry.set.clone())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_codes_use_only_unambiguous_characters() {
+        for _ in 0..200 {
+            let code = random_join_code();
+            assert_eq!(code.len(), JOIN_CODE_LEN);
+            assert!(
+                code.bytes().all(|b| JOIN_CODE_ALPHABET.contains(&b)),
+                "{code}"
+            );
+        }
+        for ambiguous in [
+            "0", "O", "1", "I", "L", "2", "Z", "5", "S", "8", "B", "6", "G",
+        ] {
+            assert!(!JOIN_CODE_ALPHABET.contains(&ambiguous.as_bytes()[0]));
+        }
+    }
+
+    #[test]
+    fn typed_codes_are_normalised() {
+        assert_eq!(normalize_code(" k7m-xpa "), "K7MXPA");
+    }
+
+    #[test]
+    fn tokens_carry_at_least_128_bits() {
+        let token = random_token(16);
+        assert_eq!(token.len(), 32);
+        assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(token, random_token(16));
+    }
+}

@@ -1,0 +1,518 @@
+//! Storage: the one module that holds SQL. An embedded SQLite file with versioned
+//! migrations, written by one thread that batches writes into transactions.
+//!
+//! What is stored: each question set exactly as a session used it (file text and the
+//! validated set), sessions with their progress, participants as the SHA-256 of their
+//! token, and one answer per participant per question. No IP address, user agent or
+//! name is ever stored.
+//!
+//! [`StoreHandle`] is the async side: a job goes to the writer thread, which commits a
+//! batch and only then reports completion, in the order the jobs were sent. That order
+//! is what keeps an answer changed twice in quick succession right in memory and on
+//! disk.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+
+use pejling_wire::{Answer, Phase, SessionSummary};
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use sha2::{Digest, Sha256};
+use tokio::sync::oneshot;
+
+use crate::engine::{ParticipantKey, Progress, SessionMeta, Write};
+use crate::questions::QuestionSet;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("the storage thread has stopped")]
+    Stopped,
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+        CREATE TABLE question_sets (
+            hash     TEXT PRIMARY KEY,  -- SHA-256 of source and snapshot
+            set_id   TEXT NOT NULL,
+            title    TEXT NOT NULL,
+            source   TEXT NOT NULL,     -- the file's text as used
+            snapshot TEXT NOT NULL      -- the validated set, JSON
+        );
+        CREATE TABLE sessions (
+            id           TEXT PRIMARY KEY,
+            code         TEXT NOT NULL,
+            label        TEXT,
+            set_hash     TEXT NOT NULL REFERENCES question_sets(hash),
+            created_at   INTEGER NOT NULL,
+            screen_token TEXT NOT NULL,
+            progress     TEXT NOT NULL, -- JSON: current question, statuses, ended
+            ended        INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE participants (
+            session_id  TEXT NOT NULL REFERENCES sessions(id),
+            participant BLOB NOT NULL,  -- SHA-256 of the device's token
+            PRIMARY KEY (session_id, participant)
+        ) WITHOUT ROWID;
+        CREATE TABLE answers (
+            session_id  TEXT NOT NULL,
+            question_id TEXT NOT NULL,
+            participant BLOB NOT NULL,
+            answer      TEXT NOT NULL,  -- JSON, the wire form of the answer
+            PRIMARY KEY (session_id, question_id, participant),
+            FOREIGN KEY (session_id, participant) REFERENCES participants(session_id, participant)
+        ) WITHOUT ROWID;
+        "#,
+    )])
+}
+
+/// A session as it is created.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub meta: SessionMeta,
+    pub set: Arc<QuestionSet>,
+    pub source: String,
+}
+
+/// Everything needed to bring a stored session back.
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub meta: SessionMeta,
+    pub set: QuestionSet,
+    pub progress: Progress,
+    pub participants: Vec<ParticipantKey>,
+    pub answers: Vec<(String, ParticipantKey, Answer)>,
+}
+
+/// A synchronous connection, for command-line tools and start-up. While a server runs,
+/// only its writer thread writes.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the data file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit is on disk when it returns, even across a power cut. Batching
+        // keeps the number of fsyncs low.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    pub fn create_session(&self, new: &NewSession) -> Result<(), StoreError> {
+        create_session(&self.conn, new)
+    }
+
+    /// Sessions that have not ended, to resume after a restart.
+    pub fn load_running(&self) -> Result<Vec<StoredSession>, StoreError> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare("SELECT id FROM sessions WHERE ended = 0 ORDER BY created_at, id")?
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter()
+            .filter_map(|id| load(&self.conn, id).transpose())
+            .collect()
+    }
+
+    pub fn load(&self, id: &str) -> Result<Option<StoredSession>, StoreError> {
+        load(&self.conn, id)
+    }
+
+    pub fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        list_sessions(&self.conn)
+    }
+}
+
+fn apply_write(conn: &Connection, session_id: &str, write: &Write) -> rusqlite::Result<()> {
+    match write {
+        Write::Participant { key, .. } => {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO participants (session_id, participant) VALUES (?1, ?2)",
+            )?
+            .execute(params![session_id, &key.0[..]])?;
+        }
+        Write::Answer {
+            key,
+            question_id,
+            answer,
+            ..
+        } => {
+            conn.prepare_cached(
+                "INSERT INTO answers (session_id, question_id, participant, answer)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (session_id, question_id, participant)
+                 DO UPDATE SET answer = excluded.answer",
+            )?
+            .execute(params![
+                session_id,
+                question_id,
+                &key.0[..],
+                serde_json::to_string(answer).expect("answer serializes"),
+            ])?;
+        }
+        Write::Progress(progress) => {
+            let json = serde_json::to_string(progress).expect("progress serializes");
+            conn.prepare_cached("UPDATE sessions SET progress = ?2, ended = ?3 WHERE id = ?1")?
+                .execute(params![session_id, json, progress.ended])?;
+        }
+    }
+    Ok(())
+}
+
+fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError> {
+    let snapshot = serde_json::to_string(new.set.as_ref()).expect("set serializes");
+    let mut hasher = Sha256::new();
+    hasher.update(new.source.as_bytes());
+    hasher.update([0]);
+    hasher.update(snapshot.as_bytes());
+    let hash: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    conn.execute(
+        "INSERT OR IGNORE INTO question_sets (hash, set_id, title, source, snapshot)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![hash, new.set.id, new.set.title, new.source, snapshot],
+    )?;
+    let progress = Progress::new(new.set.questions.len());
+    conn.execute(
+        "INSERT INTO sessions (id, code, label, set_hash, created_at, screen_token, progress)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            new.meta.id,
+            new.meta.code,
+            new.meta.label,
+            hash,
+            new.meta.created_at,
+            new.meta.screen_token,
+            serde_json::to_string(&progress).expect("progress serializes"),
+        ],
+    )?;
+    Ok(())
+}
+
+fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT s.code, s.label, s.created_at, s.screen_token, s.progress, q.snapshot
+             FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
+             WHERE s.id = ?1",
+            params![id],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((code, label, created_at, screen_token, progress, snapshot)) = row else {
+        return Ok(None);
+    };
+    let corrupt = |what: &str, error: serde_json::Error| {
+        StoreError::Corrupt(format!("session {id}: {what}: {error}"))
+    };
+    let set: QuestionSet =
+        serde_json::from_str(&snapshot).map_err(|e| corrupt("question set", e))?;
+    let progress: Progress = serde_json::from_str(&progress).map_err(|e| corrupt("progress", e))?;
+    let participants = conn
+        .prepare("SELECT participant FROM participants WHERE session_id = ?1")?
+        .query_map(params![id], |row| row.get::<_, Vec<u8>>(0))?
+        .map(|blob| key_from_blob(&blob?))
+        .collect::<Result<_, _>>()?;
+    let answers = conn
+        .prepare("SELECT question_id, participant, answer FROM answers WHERE session_id = ?1")?
+        .query_map(params![id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Vec<u8>>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?
+        .map(|row| {
+            let (question_id, blob, answer) = row?;
+            let answer: Answer = serde_json::from_str(&answer).map_err(|e| corrupt("answer", e))?;
+            Ok((question_id, key_from_blob(&blob)?, answer))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Some(StoredSession {
+        meta: SessionMeta {
+            id: id.to_string(),
+            code,
+            label,
+            created_at,
+            screen_token,
+        },
+        set,
+        progress,
+        participants,
+        answers,
+    }))
+}
+
+/// Every stored session, newest first.
+fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
+    let mut statement = conn.prepare(
+        "SELECT s.id, s.code, s.label, q.set_id, q.title, s.created_at, s.progress,
+                (SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id)
+         FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
+         ORDER BY s.created_at DESC, s.id",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            SessionSummary {
+                id: row.get(0)?,
+                code: row.get(1)?,
+                label: row.get(2)?,
+                set_id: row.get(3)?,
+                set_title: row.get(4)?,
+                created_at: row.get(5)?,
+                phase: Phase::Lobby,
+                participants: row.get(7)?,
+            },
+            row.get::<_, String>(6)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (mut summary, progress) = row?;
+        let progress: Progress = serde_json::from_str(&progress)
+            .map_err(|e| StoreError::Corrupt(format!("session {}: progress: {e}", summary.id)))?;
+        summary.phase = progress.phase();
+        Ok(summary)
+    })
+    .collect()
+}
+
+fn key_from_blob(blob: &[u8]) -> Result<ParticipantKey, StoreError> {
+    let bytes: [u8; 32] = blob
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("participant key is not 32 bytes".to_string()))?;
+    Ok(ParticipantKey(bytes))
+}
+
+/// Called on the writer thread once a write is committed (or failed).
+pub type WriteDone = Box<dyn FnOnce(Write, Result<(), String>) + Send>;
+
+enum Job {
+    Write {
+        session_id: Arc<str>,
+        write: Write,
+        done: WriteDone,
+    },
+    Create {
+        new: Box<NewSession>,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
+    List {
+        reply: oneshot::Sender<Result<Vec<SessionSummary>, String>>,
+    },
+    Load {
+        id: String,
+        reply: oneshot::Sender<Result<Option<StoredSession>, String>>,
+    },
+}
+
+/// The async side of the store; cheap to clone.
+#[derive(Clone)]
+pub struct StoreHandle {
+    jobs: std_mpsc::Sender<Job>,
+}
+
+/// Owns the writer thread. Once every [`StoreHandle`] is dropped, [`StoreThread::join`]
+/// returns after the last batch is committed and the file is closed.
+pub struct StoreThread {
+    thread: JoinHandle<()>,
+}
+
+impl StoreThread {
+    pub fn join(self) {
+        let _ = self.thread.join();
+    }
+}
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 1024;
+
+impl StoreHandle {
+    /// Starts the writer thread on an opened store.
+    pub fn start(store: Store) -> (StoreHandle, StoreThread) {
+        let (jobs, receiver) = std_mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("pejling-store".into())
+            .spawn(move || writer_loop(store, receiver))
+            .expect("spawn storage thread");
+        (StoreHandle { jobs }, StoreThread { thread })
+    }
+
+    /// Queues a write; `done` runs on the writer thread after the write's transaction
+    /// commits (or fails), in the order writes were queued.
+    pub fn write(&self, session_id: Arc<str>, write: Write, done: WriteDone) {
+        let job = Job::Write {
+            session_id,
+            write,
+            done,
+        };
+        if let Err(std_mpsc::SendError(Job::Write { write, done, .. })) = self.jobs.send(job) {
+            done(write, Err(StoreError::Stopped.to_string()));
+        }
+    }
+
+    pub async fn create_session(&self, new: NewSession) -> Result<(), String> {
+        let (reply, response) = oneshot::channel();
+        self.send(Job::Create {
+            new: Box::new(new),
+            reply,
+        })?;
+        response
+            .await
+            .map_err(|_| StoreError::Stopped.to_string())?
+    }
+
+    pub async fn list_sessions(&self) -> Result<Vec<SessionSummary>, String> {
+        let (reply, response) = oneshot::channel();
+        self.send(Job::List { reply })?;
+        response
+            .await
+            .map_err(|_| StoreError::Stopped.to_string())?
+    }
+
+    pub async fn load(&self, id: String) -> Result<Option<StoredSession>, String> {
+        let (reply, response) = oneshot::channel();
+        self.send(Job::Load { id, reply })?;
+        response
+            .await
+            .map_err(|_| StoreError::Stopped.to_string())?
+    }
+
+    fn send(&self, job: Job) -> Result<(), String> {
+        self.jobs
+            .send(job)
+            .map_err(|_| StoreError::Stopped.to_string())
+    }
+}
+
+fn writer_loop(mut store: Store, receiver: std_mpsc::Receiver<Job>) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match receiver.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        run_batch(&mut store.conn, batch);
+    }
+}
+
+/// What a job produced inside the transaction, reported after the commit.
+enum Outcome {
+    Done(Result<(), String>),
+    List(Result<Vec<SessionSummary>, String>),
+    Load(Result<Option<StoredSession>, String>),
+}
+
+/// Runs a batch of jobs in one transaction, each under its own savepoint so a failing
+/// job is rolled back alone, and reports each job's result only after the commit.
+fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let committed = (|| -> Result<(), StoreError> {
+        let mut transaction = conn.transaction()?;
+        for job in &batch {
+            let outcome = match job {
+                Job::Write {
+                    session_id, write, ..
+                } => Outcome::Done(in_savepoint(&mut transaction, |conn| {
+                    apply_write(conn, session_id, write).map_err(StoreError::from)
+                })),
+                Job::Create { new, .. } => Outcome::Done(in_savepoint(&mut transaction, |conn| {
+                    create_session(conn, new)
+                })),
+                Job::List { .. } => {
+                    Outcome::List(list_sessions(&transaction).map_err(|e| e.to_string()))
+                }
+                Job::Load { id, .. } => {
+                    Outcome::Load(load(&transaction, id).map_err(|e| e.to_string()))
+                }
+            };
+            outcomes.push(outcome);
+        }
+        transaction.commit()?;
+        Ok(())
+    })();
+    let commit_error = committed.err().map(|error| {
+        tracing::error!("commit failed: {error}");
+        error.to_string()
+    });
+    // With a failed commit every job of the batch failed with it.
+    let mut outcomes = outcomes.into_iter();
+    for job in batch {
+        let outcome = match (&commit_error, outcomes.next()) {
+            (None, Some(outcome)) => Some(outcome),
+            _ => None,
+        };
+        let failed = || {
+            commit_error
+                .clone()
+                .unwrap_or_else(|| "not run".to_string())
+        };
+        match (job, outcome) {
+            (Job::Write { write, done, .. }, Some(Outcome::Done(result))) => done(write, result),
+            (Job::Write { write, done, .. }, _) => done(write, Err(failed())),
+            (Job::Create { reply, .. }, Some(Outcome::Done(result))) => {
+                let _ = reply.send(result);
+            }
+            (Job::Create { reply, .. }, _) => {
+                let _ = reply.send(Err(failed()));
+            }
+            (Job::List { reply }, Some(Outcome::List(result))) => {
+                let _ = reply.send(result);
+            }
+            (Job::List { reply }, _) => {
+                let _ = reply.send(Err(failed()));
+            }
+            (Job::Load { reply, .. }, Some(Outcome::Load(result))) => {
+                let _ = reply.send(result);
+            }
+            (Job::Load { reply, .. }, _) => {
+                let _ = reply.send(Err(failed()));
+            }
+        }
+    }
+}
+
+fn in_savepoint(
+    transaction: &mut rusqlite::Transaction<'_>,
+    f: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<(), String> {
+    let savepoint = transaction.savepoint().map_err(|e| e.to_string())?;
+    match f(&savepoint) {
+        Ok(()) => savepoint.commit().map_err(|e| e.to_string()),
+        Err(error) => {
+            tracing::warn!("write failed: {error}");
+            Err(error.to_string())
+            // Dropping the savepoint rolls it back.
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,456 @@
+//! One WebSocket connection: reads frames, turns them into [`ClientMessage`]s with
+//! specific errors for everything malformed, enforces roles and a rate limit, and forwards
+//! session events to the session task. Nothing a client sends can end a session or touch
+//! a stored answer; the worst it can do is get its own connection closed.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use pejling_wire::{
+    CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, ClientMessage, ErrorCode, PROTOCOL_VERSION,
+    Role, ServerMessage,
+};
+use tokio::sync::mpsc;
+
+use crate::engine::{ConnId, Event, Staff};
+use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, encode, random_token};
+use crate::server::App;
+
+/// Messages a connection may send per second on average, and in a burst.
+const RATE_PER_SECOND: f64 = 20.0;
+const RATE_BURST: f64 = 40.0;
+/// How far into debt a connection may go before it is closed. Every message over the
+/// limit is dropped and still costs a token, so a sustained flood digs deeper and deeper
+/// while a short burst is paid back within seconds.
+const FLOOD_DEBT: f64 = 100.0;
+
+/// Token bucket per connection.
+struct RateLimit {
+    tokens: f64,
+    last: Instant,
+    warned: bool,
+}
+
+enum Verdict {
+    Pass,
+    /// Dropped; `true` the first time since the last message that passed, when the
+    /// client is told.
+    Drop(bool),
+    Close,
+}
+
+impl RateLimit {
+    fn new() -> Self {
+        RateLimit {
+            tokens: RATE_BURST,
+            last: Instant::now(),
+            warned: false,
+        }
+    }
+
+    fn check(&mut self) -> Verdict {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * RATE_PER_SECOND).min(RATE_BURST);
+        let pass = self.tokens >= 1.0;
+        self.tokens -= 1.0;
+        if pass {
+            self.warned = false;
+            Verdict::Pass
+        } else if self.tokens < -FLOOD_DEBT {
+            Verdict::Close
+        } else {
+            let first = !self.warned;
+            self.warned = true;
+            Verdict::Drop(first)
+        }
+    }
+}
+
+/// What this connection is.
+enum ConnRole {
+    Fresh,
+    Participant(SessionHandle),
+    Facilitator(Option<SessionHandle>),
+    Screen(SessionHandle),
+}
+
+struct Connection {
+    app: Arc<App>,
+    conn: ConnId,
+    outbox: Outbox,
+    role: ConnRole,
+}
+
+fn error_message(code: ErrorCode, message: impl Into<String>) -> Message {
+    encode(&ServerMessage::Error {
+        code,
+        message: message.into(),
+    })
+}
+
+fn close_message(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
+    let conn = app.next_conn_id();
+    let (mut sink, mut stream) = socket.split();
+    let (outbox, mut outgoing) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+    let writer = tokio::spawn(async move {
+        while let Some(message) = outgoing.recv().await {
+            let closing = matches!(message, Message::Close(_));
+            if sink.send(message).await.is_err() || closing {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+
+    let mut shutdown = app.shutdown_signal();
+    let mut connection = Connection {
+        app,
+        conn,
+        outbox,
+        role: ConnRole::Fresh,
+    };
+    let mut rate = RateLimit::new();
+    loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            _ = shutdown.changed() => {
+                connection.send(close_message(1001, "server shutting down")).await;
+                break;
+            }
+        };
+        let text = match frame {
+            None | Some(Ok(Message::Close(_))) => break,
+            Some(Err(error)) => {
+                // tungstenite reports an oversized frame or message as a capacity error;
+                // anything else is a broken connection.
+                let message = error.to_string();
+                if message.contains("too long") || message.contains("Space limit") {
+                    connection
+                        .send(close_message(CLOSE_MESSAGE_TOO_BIG, "message too big"))
+                        .await;
+                }
+                tracing::debug!(conn, "websocket read error: {message}");
+                break;
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Binary(_))) => {
+                connection
+                    .send(error_message(
+                        ErrorCode::BadJson,
+                        "binary frames are not accepted; send JSON as text",
+                    ))
+                    .await;
+                continue;
+            }
+            Some(Ok(Message::Text(text))) => text,
+        };
+        match rate.check() {
+            Verdict::Pass => connection.handle_text(text.as_str()).await,
+            Verdict::Drop(first) => {
+                if first {
+                    connection
+                        .send(error_message(
+                            ErrorCode::RateLimited,
+                            "too many messages; this one and the next ones are ignored until you slow down",
+                        ))
+                        .await;
+                }
+            }
+            Verdict::Close => {
+                connection
+                    .send(close_message(CLOSE_POLICY_VIOLATION, "too many messages"))
+                    .await;
+                break;
+            }
+        }
+    }
+    connection.leave();
+    drop(connection);
+    let _ = writer.await;
+}
+
+impl Connection {
+    async fn send(&self, message: Message) {
+        // A full outbox means the client reads nothing; waiting would only hold this
+        // connection, never a session.
+        let _ = self.outbox.send(message).await;
+    }
+
+    async fn error(&self, code: ErrorCode, message: impl Into<String>) {
+        self.send(error_message(code, message)).await;
+    }
+
+    fn leave(&self) {
+        let session = match &self.role {
+            ConnRole::Participant(session) | ConnRole::Screen(session) => Some(session),
+            ConnRole::Facilitator(session) => session.as_ref(),
+            ConnRole::Fresh => None,
+        };
+        if let Some(session) = session {
+            session.event(Event::Leave { conn: self.conn });
+        }
+    }
+
+    async fn handle_text(&mut self, text: &str) {
+        let value: serde_json::Value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            Err(error) => {
+                return self
+                    .error(
+                        ErrorCode::BadJson,
+                        format!("message is not valid JSON: {error}"),
+                    )
+                    .await;
+            }
+        };
+        let Some(object) = value.as_object() else {
+            return self
+                .error(
+                    ErrorCode::BadJson,
+                    "a message must be a JSON object with a \"type\" field",
+                )
+                .await;
+        };
+        let Some(kind) = object.get("type").and_then(|kind| kind.as_str()) else {
+            return self
+                .error(
+                    ErrorCode::UnknownType,
+                    "a message needs a \"type\" field naming what it is",
+                )
+                .await;
+        };
+        if !ClientMessage::TYPES.contains(&kind) {
+            let kind: String = kind.chars().take(40).collect();
+            return self
+                .error(
+                    ErrorCode::UnknownType,
+                    format!("unknown message type \"{kind}\""),
+                )
+                .await;
+        }
+        let kind = kind.to_string();
+        let message: ClientMessage = match serde_json::from_value(value) {
+            Ok(message) => message,
+            Err(error) => {
+                return self
+                    .error(ErrorCode::BadMessage, format!("{kind}: {error}"))
+                    .await;
+            }
+        };
+        self.dispatch(message).await;
+    }
+
+    async fn dispatch(&mut self, message: ClientMessage) {
+        if let ClientMessage::Ping { nonce } = message {
+            return self.send(encode(&ServerMessage::Pong { nonce })).await;
+        }
+        if let ClientMessage::Join { version, .. }
+        | ClientMessage::Host { version, .. }
+        | ClientMessage::Watch { version, .. } = &message
+        {
+            if !matches!(self.role, ConnRole::Fresh) {
+                return self
+                    .error(
+                        ErrorCode::AlreadyIntroduced,
+                        "this connection has already said who it is",
+                    )
+                    .await;
+            }
+            if *version != PROTOCOL_VERSION {
+                return self
+                    .error(
+                        ErrorCode::UnsupportedVersion,
+                        format!(
+                            "protocol version {version} is not supported; this server speaks version {PROTOCOL_VERSION}"
+                        ),
+                    )
+                    .await;
+            }
+        }
+        match (&self.role, message) {
+            (ConnRole::Fresh, ClientMessage::Join { code, token, .. }) => {
+                let Some(session) = self.app.hub.by_code(&code) else {
+                    return self
+                        .error(
+                            ErrorCode::UnknownSession,
+                            format!("no running session has the code \"{}\"", short(&code)),
+                        )
+                        .await;
+                };
+                session.connect(self.conn, self.outbox.clone());
+                session.event(Event::Join {
+                    conn: self.conn,
+                    token,
+                    fresh_token: random_token(16),
+                });
+                self.role = ConnRole::Participant(session);
+            }
+            (ConnRole::Fresh, ClientMessage::Host { host_token, .. }) => {
+                if !self.app.is_host_token(&host_token) {
+                    return self
+                        .error(ErrorCode::BadToken, "the host token is not right")
+                        .await;
+                }
+                self.role = ConnRole::Facilitator(None);
+                self.send(encode(&ServerMessage::Welcome {
+                    version: PROTOCOL_VERSION,
+                    role: Role::Facilitator,
+                    session: None,
+                    token: None,
+                }))
+                .await;
+            }
+            (ConnRole::Fresh, ClientMessage::Watch { code, token, .. }) => {
+                let Some(session) = self.app.hub.by_code(&code) else {
+                    return self
+                        .error(
+                            ErrorCode::UnknownSession,
+                            format!("no running session has the code \"{}\"", short(&code)),
+                        )
+                        .await;
+                };
+                if token != session.screen_token.as_ref() && !self.app.is_host_token(&token) {
+                    return self
+                        .error(
+                            ErrorCode::BadToken,
+                            "the screen token is not right for this session",
+                        )
+                        .await;
+                }
+                session.connect(self.conn, self.outbox.clone());
+                session.event(Event::Watch {
+                    conn: self.conn,
+                    staff: Staff::Screen,
+                });
+                self.role = ConnRole::Screen(session);
+            }
+            (ConnRole::Fresh, _) => {
+                self.error(
+                    ErrorCode::NotIntroduced,
+                    "say who you are first: send join, host or watch",
+                )
+                .await
+            }
+            (
+                ConnRole::Participant(session),
+                ClientMessage::SubmitAnswer {
+                    question_id,
+                    answer,
+                },
+            ) => session.event(Event::Submit {
+                conn: self.conn,
+                question_id,
+                answer,
+            }),
+            (ConnRole::Facilitator(_), ClientMessage::ListSets) => {
+                let sets = self.app.hub.library.summaries();
+                self.send(encode(&ServerMessage::Sets { sets })).await
+            }
+            (ConnRole::Facilitator(_), ClientMessage::ListSessions) => {
+                match self.app.hub.store.list_sessions().await {
+                    Ok(sessions) => {
+                        self.send(encode(&ServerMessage::Sessions { sessions }))
+                            .await
+                    }
+                    Err(error) => {
+                        tracing::error!("listing sessions failed: {error}");
+                        self.error(ErrorCode::Internal, "could not read the stored sessions")
+                            .await
+                    }
+                }
+            }
+            (ConnRole::Facilitator(_), ClientMessage::CreateSession { set_id, label }) => {
+                match self.app.hub.create(&set_id, label).await {
+                    Ok(session) => self.attach(session),
+                    Err(CreateError::UnknownSet(id)) => {
+                        self.error(
+                            ErrorCode::UnknownSet,
+                            format!("unknown question set \"{}\"", short(&id)),
+                        )
+                        .await
+                    }
+                    Err(error @ CreateError::LabelTooLong) => {
+                        self.error(ErrorCode::BadMessage, error.to_string()).await
+                    }
+                    Err(CreateError::Store(error)) => {
+                        tracing::error!("creating a session failed: {error}");
+                        self.error(ErrorCode::Internal, "could not store the new session")
+                            .await
+                    }
+                }
+            }
+            (ConnRole::Facilitator(_), ClientMessage::AttachSession { session_id }) => {
+                match self.app.hub.by_id(&session_id).await {
+                    Ok(Some(session)) => self.attach(session),
+                    Ok(None) => {
+                        self.error(
+                            ErrorCode::UnknownSession,
+                            format!("no session has the id \"{}\"", short(&session_id)),
+                        )
+                        .await
+                    }
+                    Err(error) => {
+                        tracing::error!("loading a session failed: {error}");
+                        self.error(ErrorCode::Internal, "could not load the session")
+                            .await
+                    }
+                }
+            }
+            (ConnRole::Facilitator(Some(session)), ClientMessage::Control { action }) => session
+                .event(Event::Control {
+                    conn: self.conn,
+                    action,
+                }),
+            (ConnRole::Facilitator(None), ClientMessage::Control { .. }) => {
+                self.error(
+                    ErrorCode::NoSession,
+                    "create or attach to a session before controlling it",
+                )
+                .await
+            }
+            (role, message) => {
+                let role = match role {
+                    ConnRole::Participant(_) => "a participant",
+                    ConnRole::Facilitator(_) => "the facilitator",
+                    ConnRole::Screen(_) => "a screen",
+                    ConnRole::Fresh => unreachable!("handled above"),
+                };
+                let kind = serde_json::to_value(&message)
+                    .ok()
+                    .and_then(|value| value.get("type").and_then(|t| t.as_str()).map(String::from))
+                    .unwrap_or_default();
+                self.error(
+                    ErrorCode::WrongRole,
+                    format!("{role} cannot send \"{kind}\""),
+                )
+                .await
+            }
+        }
+    }
+
+    fn attach(&mut self, session: SessionHandle) {
+        self.leave();
+        session.connect(self.conn, self.outbox.clone());
+        session.event(Event::Watch {
+            conn: self.conn,
+            staff: Staff::Facilitator,
+        });
+        self.role = ConnRole::Facilitator(Some(session));
+    }
+}
+
+/// Client-provided text echoed in an error, cut short.
+fn short(text: &str) -> String {
+    text.chars().take(40).collect()
+}

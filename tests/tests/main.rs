@@ -1,0 +1,55 @@
+//! Black-box tests of the server: real sockets, a real database file, the shared wire
+//! types. One test binary, several modules.
+
+mod bad_input;
+mod restart;
+mod session;
+
+/// A set with one question of every kind, written to a `--questions` folder.
+pub const ALL_KINDS: &str = r#"
+format = 1
+id = "test-all-kinds"
+title = "Test: every kind"
+language = "da"
+audience = "pupils"
+grades = ["7"]
+
+[[questions]]
+id = "own"
+kind = "choice"
+text = "Har du nogensinde været fuld?"
+options = ["Ja", "Nej"]
+abstain = ["Vil ikke svare"]
+sensitive = true
+
+[[questions]]
+id = "guess"
+kind = "percent"
+text = "Hvor mange procent af klassen tror du har været fulde?"
+abstain = ["Ved ikke"]
+perceives = { question = "own", options = [0] }
+
+[[questions]]
+id = "age"
+kind = "number"
+text = "Hvor gammel skal man være?"
+min = 10
+max = 25
+unit = "år"
+abstain = ["Ved ikke"]
+
+[[questions]]
+id = "ok"
+kind = "scale"
+text = "Er det i orden?"
+points = ["Slet ikke", "Lidt", "Nogenlunde", "Helt"]
+"#;
+
+/// Starts a server whose library includes [`ALL_KINDS`].
+pub async fn spawn_with_test_set() -> (pejling_tests::TestServer, tempfile::TempDir) {
+    let questions = tempfile::tempdir().unwrap();
+    std::fs::write(questions.path().join("all-kinds.toml"), ALL_KINDS).unwrap();
+    let server =
+        pejling_tests::spawn_app_with_questions(Some(questions.path().to_path_buf())).await;
+    (server, questions)
+}
