@@ -152,8 +152,8 @@ pub enum Effect {
     /// The participant state to every joined participant connection: `answered` to the
     /// connections in `answered_conns`, `unanswered` to the rest.
     ToParticipants {
-        unanswered: ServerMessage,
-        answered: ServerMessage,
+        unanswered: Box<ServerMessage>,
+        answered: Box<ServerMessage>,
         answered_conns: HashSet<ConnId>,
     },
     ToStaff(ServerMessage),
@@ -739,8 +739,8 @@ impl Engine {
         vec![
             Effect::Store(Write::Progress(self.progress.clone())),
             Effect::ToParticipants {
-                unanswered: ServerMessage::State(self.participant_state(false)),
-                answered: ServerMessage::State(self.participant_state(true)),
+                unanswered: Box::new(ServerMessage::State(self.participant_state(false))),
+                answered: Box::new(ServerMessage::State(self.participant_state(true))),
                 answered_conns,
             },
             Effect::ToStaff(ServerMessage::SessionState(self.session_state())),

@@ -1,5 +1,6 @@
 //! The `pejling` binary: parses the command line and wires the library together.
 
+use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -176,16 +177,27 @@ fn serve(args: ServeArgs) -> ExitCode {
             eprintln!("advarsel (warning), spørgesæt udeladt (question set left out): {line}");
         }
         let url = &running.public_url;
-        println!("pejling {} kører (is running)", env!("CARGO_PKG_VERSION"));
-        println!("  Facilitator:   {url}/host#token={}", running.host_token);
-        println!("  Deltagere:     {url}/  (join code shown per session)");
-        println!("  Lytter på:     {}", running.addr);
-        println!("  Data:          {}", running.data.display());
-        println!(
-            "  Spørgesæt:     {} · genoptagne sessioner (resumed sessions): {}",
-            running.n_sets, running.resumed_sessions
+        let banner = format!(
+            "pejling {version} kører (is running)\n  \
+             Facilitator:   {url}/host#token={token}\n  \
+             Deltagere:     {url}/  (join code shown per session)\n  \
+             Lytter på:     {addr}\n  \
+             Data:          {data}\n  \
+             Spørgesæt:     {sets} · genoptagne sessioner (resumed sessions): {resumed}\n\
+             Stop med Ctrl-C.\n",
+            version = env!("CARGO_PKG_VERSION"),
+            token = running.host_token,
+            addr = running.addr,
+            data = running.data.display(),
+            sets = running.n_sets,
+            resumed = running.resumed_sessions,
         );
-        println!("Stop med Ctrl-C.");
+        // A closed stdout (the terminal went away) must not stop a class session, so a
+        // failed write is ignored rather than allowed to panic as println! would.
+        let mut stdout = std::io::stdout();
+        let _ = stdout
+            .write_all(banner.as_bytes())
+            .and_then(|()| stdout.flush());
         running.run_until_ctrl_c().await;
         ExitCode::SUCCESS
     })

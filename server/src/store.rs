@@ -427,7 +427,7 @@ fn writer_loop(mut store: Store, receiver: std_mpsc::Receiver<Job>) {
 enum Outcome {
     Done(Result<(), String>),
     List(Result<Vec<SessionSummary>, String>),
-    Load(Result<Option<StoredSession>, String>),
+    Load(Box<Result<Option<StoredSession>, String>>),
 }
 
 /// Runs a batch of jobs in one transaction, each under its own savepoint so a failing
@@ -450,7 +450,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
                     Outcome::List(list_sessions(&transaction).map_err(|e| e.to_string()))
                 }
                 Job::Load { id, .. } => {
-                    Outcome::Load(load(&transaction, id).map_err(|e| e.to_string()))
+                    Outcome::Load(Box::new(load(&transaction, id).map_err(|e| e.to_string())))
                 }
             };
             outcomes.push(outcome);
@@ -490,7 +490,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
                 let _ = reply.send(Err(failed()));
             }
             (Job::Load { reply, .. }, Some(Outcome::Load(result))) => {
-                let _ = reply.send(result);
+                let _ = reply.send(*result);
             }
             (Job::Load { reply, .. }, _) => {
                 let _ = reply.send(Err(failed()));

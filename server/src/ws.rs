@@ -171,6 +171,11 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
                 connection
                     .send(close_message(CLOSE_POLICY_VIOLATION, "too many messages"))
                     .await;
+                // Read on until the client answers the close (or briefly at most): closing
+                // the socket with unread data would reset it before the client reads the
+                // close frame and its code.
+                let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
                 break;
             }
         }

@@ -222,14 +222,12 @@ async fn thirty_devices_answer_every_kind_with_exact_tallies() {
     )
     .await;
     // Devices 0-5 change their minds twice; only the last answer counts.
-    for i in 0..6 {
-        devices[i]
-            .answer("guess", Answer::Percent { value: 99 })
-            .await;
+    for (i, device) in devices.iter_mut().enumerate().take(6) {
+        device.answer("guess", Answer::Percent { value: 99 }).await;
         let last = Answer::Percent {
             value: (100 - i * 10) as u32,
         };
-        devices[i].answer("guess", last).await;
+        device.answer("guess", last).await;
         guess.insert(i, last);
     }
     // A late joiner lands on the open question and answers it.

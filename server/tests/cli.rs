@@ -1,0 +1,296 @@
+//! The `pejling` binary as a user runs it: `check`, `sessions`, a clear error when the
+//! port is taken, and durability across `kill -9`.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use pejling_wire::{Action, Answer, ClientMessage, PROTOCOL_VERSION, ServerMessage};
+use tokio_tungstenite::tungstenite::Message;
+
+fn pejling() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pejling"))
+}
+
+fn repo_questions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../questions")
+}
+
+#[test]
+fn check_accepts_the_question_library() {
+    let output = pejling()
+        .arg("check")
+        .arg(repo_questions())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    assert!(output.status.success());
+}
+
+#[test]
+fn check_reports_path_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "format = 1\nid = \"broken\"\ntitle = \"Broken\"\nlanguage = \"da\"\naudience = \"pupils\"\ngrades = [\"7\"]\n\n[[questions]]\nid = \"a\"\nkind = \"choice\"\ntext = \"Har du?\"\noptions = [\"Ja\", \"\"]\n\n[[questions]]\nid = \"a\"\nkind = \"percent\"\ntext = \"Hvor mange?\"\nperceives = { question = \"missing\", options = [0] }\n",
+    )
+    .unwrap();
+    let syntax = dir.path().join("syntax.toml");
+    std::fs::write(&syntax, "format = 1\nid = \"x\"\ntitle = \n").unwrap();
+    let output = pejling()
+        .arg("check")
+        .arg(&broken)
+        .arg(&syntax)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let b = broken.display();
+    let s = syntax.display();
+    let lines: Vec<String> = stdout.lines().map(String::from).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{b}:12:18: an entry of options must not be empty"),
+            format!("{b}:15:6: duplicate question id \"a\", first defined at line 9, column 6"),
+            format!("{b}:18:26: perceives unknown question id \"missing\""),
+            format!("{s}:3:9: string values must be quoted, expected literal string"),
+        ],
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_taken_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let output = pejling()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--data",
+        ])
+        .arg(dir.path().join("data.db"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} on 127.0.0.1 is already in use")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--port"), "{stderr}");
+}
+
+/// Starts `pejling serve` and reads the address it prints.
+fn serve(data: &Path) -> (Child, SocketAddr) {
+    let mut child = pejling()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--host-token",
+            "cli-test-token",
+            "--data",
+        ])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let line = lines.next().expect("server prints its address").unwrap();
+        if let Some(addr) = line.trim().strip_prefix("Lytter på:") {
+            break addr.trim().parse().unwrap();
+        }
+    };
+    // Keep reading so the server never writes into a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr)
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(addr: SocketAddr, hello: ClientMessage) -> Ws {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
+        .await
+        .unwrap();
+    send(&mut ws, &hello).await;
+    ws
+}
+
+async fn send(ws: &mut Ws, message: &ClientMessage) {
+    ws.send(Message::text(serde_json::to_string(message).unwrap()))
+        .await
+        .unwrap();
+}
+
+async fn recv_until<T>(ws: &mut Ws, mut pick: impl FnMut(ServerMessage) -> Option<T>) -> T {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(20), ws.next())
+            .await
+            .expect("message within the timeout")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(text) = frame
+            && let Some(found) = pick(serde_json::from_str(text.as_str()).unwrap())
+        {
+            return found;
+        }
+    }
+}
+
+fn host() -> ClientMessage {
+    ClientMessage::Host {
+        version: PROTOCOL_VERSION,
+        host_token: "cli-test-token".into(),
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.db");
+    let (mut child, addr) = serve(&data);
+
+    let mut facilitator = connect(addr, host()).await;
+    send(
+        &mut facilitator,
+        &ClientMessage::CreateSession {
+            set_id: "7-klasse-alkohol".into(),
+            label: Some("7.a kill".into()),
+        },
+    )
+    .await;
+    let session = recv_until(&mut facilitator, |m| match m {
+        ServerMessage::SessionState(state) => Some(state.session),
+        _ => None,
+    })
+    .await;
+    // Open the first question, then move to the second (a non-sensitive percent estimate).
+    for action in [Action::Open, Action::Next] {
+        send(&mut facilitator, &ClientMessage::Control { action }).await;
+    }
+    let question_id = recv_until(&mut facilitator, |m| match m {
+        ServerMessage::SessionState(state) if state.current.as_ref()?.index == 1 => {
+            Some(state.current?.id)
+        }
+        _ => None,
+    })
+    .await;
+
+    let mut tokens = Vec::new();
+    for value in [10u32, 20, 30, 40, 50] {
+        let mut device = connect(
+            addr,
+            ClientMessage::Join {
+                version: PROTOCOL_VERSION,
+                code: session.code.clone(),
+                token: None,
+            },
+        )
+        .await;
+        let token = recv_until(&mut device, |m| match m {
+            ServerMessage::Welcome { token, .. } => token,
+            _ => None,
+        })
+        .await;
+        send(
+            &mut device,
+            &ClientMessage::SubmitAnswer {
+                question_id: question_id.clone(),
+                answer: Answer::Percent { value },
+            },
+        )
+        .await;
+        recv_until(&mut device, |m| match m {
+            ServerMessage::AnswerAccepted { .. } => Some(()),
+            ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
+            _ => None,
+        })
+        .await;
+        tokens.push(token);
+    }
+
+    // SIGKILL: no shutdown code runs. Every acknowledged answer must be on disk.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr) = serve(&data);
+    let mut facilitator = connect(addr, host()).await;
+    send(
+        &mut facilitator,
+        &ClientMessage::AttachSession {
+            session_id: session.id.clone(),
+        },
+    )
+    .await;
+    let tally = recv_until(&mut facilitator, |m| match m {
+        ServerMessage::Tally(tally) => Some(tally),
+        _ => None,
+    })
+    .await;
+    assert_eq!(tally.participants, 5);
+    let question = tally.question.unwrap();
+    assert_eq!(question.answered, 5);
+    let Some(pejling_wire::TallyResult {
+        distribution: pejling_wire::Distribution::Percent { mean, median, .. },
+        ..
+    }) = question.result
+    else {
+        panic!("percent result")
+    };
+    assert_eq!((mean, median), (Some(30.0), Some(30.0)));
+
+    let mut device = connect(
+        addr,
+        ClientMessage::Join {
+            version: PROTOCOL_VERSION,
+            code: session.code.clone(),
+            token: Some(tokens[0].clone()),
+        },
+    )
+    .await;
+    let state = recv_until(&mut device, |m| match m {
+        ServerMessage::State(state) => Some(state),
+        _ => None,
+    })
+    .await;
+    assert!(state.answered, "the device resumes as itself");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let output = pejling()
+        .arg("sessions")
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = stdout
+        .lines()
+        .find(|line| line.contains(&session.id))
+        .expect("session listed");
+    assert!(
+        row.contains("7-klasse-alkohol") && row.contains("7.a kill"),
+        "{row}"
+    );
+    assert!(
+        row.split_whitespace().any(|field| field == "5"),
+        "participants: {row}"
+    );
+}
