@@ -12,7 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The protocol version a client states in its first message. The server answers a
-/// different version with [`ErrorCode::UnsupportedVersion`] and closes.
+/// different version with [`ErrorCode::UnsupportedVersion`]; the connection stays open
+/// and may introduce itself again.
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// Largest text frame the server accepts; larger frames close the connection with
