@@ -251,6 +251,9 @@ pub struct Engine {
     conns: HashMap<ConnId, ConnRole>,
     /// Open connections per participant, for the "connected" count.
     connected: HashMap<ParticipantKey, u32>,
+    /// The link phones open to join; depends on the server's address, so it is set by
+    /// whoever runs the engine and never stored.
+    join_url: String,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Vec<Effect> {
@@ -289,6 +292,7 @@ impl Engine {
             participants: participants.into_iter().collect(),
             conns: HashMap::new(),
             connected: HashMap::new(),
+            join_url: String::new(),
             set,
         };
         for (question_id, key, answer) in answers {
@@ -299,6 +303,10 @@ impl Engine {
             }
         }
         engine
+    }
+
+    pub fn set_join_url(&mut self, join_url: String) {
+        self.join_url = join_url;
     }
 
     pub fn meta(&self) -> &SessionMeta {
@@ -758,6 +766,7 @@ impl Engine {
             audience: self.set.audience,
             language: self.set.language.code().to_string(),
             created_at: self.meta.created_at,
+            join_url: self.join_url.clone(),
             screen_token: Some(self.meta.screen_token.clone()),
         }
     }

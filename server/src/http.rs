@@ -1,38 +1,67 @@
-//! HTTP routes: the WebSocket endpoint, the embedded pages, and a health check. Every
-//! asset is embedded in the binary (rust-embed); nothing is fetched from the internet.
+//! HTTP routes: the WebSocket endpoint, the embedded pages and client, the join QR code,
+//! and a health check. Every asset is embedded in the binary (rust-embed) — the wasm
+//! client and style sheet built and compressed by `build.rs` — so nothing is fetched from
+//! the internet.
+//!
+//! Assets are served pre-compressed (brotli or gzip, by `Accept-Encoding`) with an ETag,
+//! and revalidated by the browser (`no-cache`), so a phone downloads the client once and
+//! afterwards gets `304 Not Modified`.
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{StatusCode, header};
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pejling_wire::MAX_MESSAGE_BYTES;
 use rust_embed::RustEmbed;
 
+use crate::hub::{JOIN_CODE_LEN, normalize_code};
 use crate::server::App;
 
 #[derive(RustEmbed)]
-#[folder = "assets/"]
-struct Assets;
+#[folder = "$OUT_DIR/web"]
+struct Web;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/ws", get(websocket))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/", get(|| async { page("index.html") }))
-        .route("/j/{code}", get(|| async { page("join.html") }))
-        .route("/host", get(|| async { page("host.html") }))
-        .route("/screen/{code}", get(|| async { page("screen.html") }))
-        .fallback(|| async {
-            (
-                StatusCode::NOT_FOUND,
-                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                "siden findes ikke (page not found)\n",
-            )
-        })
+        .route(
+            "/",
+            get(|headers: HeaderMap| async move { asset("phone.html", &headers) }),
+        )
+        .route(
+            "/j/{code}",
+            get(|headers: HeaderMap| async move { asset("phone.html", &headers) }),
+        )
+        .route(
+            "/host",
+            get(|headers: HeaderMap| async move { asset("host.html", &headers) }),
+        )
+        .route(
+            "/screen/{code}",
+            get(|headers: HeaderMap| async move { asset("screen.html", &headers) }),
+        )
+        .route(
+            "/app/{file}",
+            get(|Path(file): Path<String>, headers: HeaderMap| async move {
+                asset(&format!("app/{file}"), &headers)
+            }),
+        )
+        .route("/qr/{file}", get(qr_code))
+        .fallback(|| async { not_found() })
         .with_state(app)
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "siden findes ikke (page not found)\n",
+    )
+        .into_response()
 }
 
 async fn websocket(upgrade: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
@@ -46,16 +75,92 @@ async fn websocket(upgrade: WebSocketUpgrade, State(app): State<Arc<App>>) -> Re
         .on_upgrade(move |socket| crate::ws::serve_socket(socket, app))
 }
 
-fn page(name: &str) -> Response {
-    match Assets::get(name) {
-        Some(file) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            file.data,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
     }
+}
+
+/// Serves an embedded file, compressed as the client accepts, with an ETag.
+fn asset(name: &str, headers: &HeaderMap) -> Response {
+    if name.ends_with(".gz") || name.ends_with(".br") {
+        return not_found();
+    }
+    let Some(raw) = Web::get(name) else {
+        return not_found();
+    };
+    let hash = raw.metadata.sha256_hash();
+    let etag = format!(
+        "\"{}\"",
+        hash[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(name)),
+    );
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response_headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii"));
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag))
+    {
+        return (StatusCode::NOT_MODIFIED, response_headers).into_response();
+    }
+    let accepts = |encoding: &str| {
+        headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|part| part.split(';').next().unwrap_or("").trim() == encoding)
+            })
+    };
+    for (encoding, suffix) in [("br", "br"), ("gzip", "gz")] {
+        if accepts(encoding)
+            && let Some(file) = Web::get(&format!("{name}.{suffix}"))
+        {
+            response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            return (response_headers, file.data).into_response();
+        }
+    }
+    (response_headers, raw.data).into_response()
+}
+
+/// The join link of a session as an SVG QR code, for the projector screen.
+async fn qr_code(Path(file): Path<String>, State(app): State<Arc<App>>) -> Response {
+    let Some(code) = file.strip_suffix(".svg").map(normalize_code) else {
+        return not_found();
+    };
+    if code.len() != JOIN_CODE_LEN || app.hub.by_code(&code).is_none() {
+        return not_found();
+    }
+    let url = format!("{}/j/{code}", app.public_url);
+    let Ok(qr) = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+    else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(400, 400)
+        .quiet_zone(true)
+        .build();
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        svg,
+    )
+        .into_response()
 }

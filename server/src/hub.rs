@@ -271,15 +271,23 @@ struct Registry {
 pub struct Hub {
     pub library: Library,
     pub store: StoreHandle,
+    /// Base of join links, e.g. `http://192.168.1.20:8080`.
+    pub public_url: String,
     registry: Mutex<Registry>,
     shutdown: watch::Receiver<bool>,
 }
 
 impl Hub {
-    pub fn new(library: Library, store: StoreHandle, shutdown: watch::Receiver<bool>) -> Hub {
+    pub fn new(
+        library: Library,
+        store: StoreHandle,
+        public_url: String,
+        shutdown: watch::Receiver<bool>,
+    ) -> Hub {
         Hub {
             library,
             store,
+            public_url,
             registry: Mutex::default(),
             shutdown,
         }
@@ -297,8 +305,13 @@ impl Hub {
         self.register(engine)
     }
 
+    fn spawn(&self, mut engine: Engine) -> SessionHandle {
+        engine.set_join_url(format!("{}/j/{}", self.public_url, engine.meta().code));
+        spawn_session(engine, self.store.clone(), self.shutdown.clone())
+    }
+
     fn register(&self, engine: Engine) -> SessionHandle {
-        let handle = spawn_session(engine, self.store.clone(), self.shutdown.clone());
+        let handle = self.spawn(engine);
         let mut registry = self.registry.lock().expect("registry lock");
         registry
             .id_by_code
@@ -334,7 +347,7 @@ impl Hub {
         );
         // An ended session keeps its id but does not take its join code back from a
         // running session that may use it now.
-        let handle = spawn_session(engine, self.store.clone(), self.shutdown.clone());
+        let handle = self.spawn(engine);
         self.registry
             .lock()
             .expect("registry lock")

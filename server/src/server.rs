@@ -32,6 +32,8 @@ pub struct Config {
 /// State shared by every connection.
 pub struct App {
     pub hub: Hub,
+    /// Base of join links and QR codes.
+    pub public_url: String,
     host_token_hash: [u8; 32],
     next_conn: AtomicU64,
     shutdown: watch::Receiver<bool>,
@@ -161,24 +163,25 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
 
     let (library, library_reports): (Library, _) = Library::load(config.questions.as_deref());
     let n_sets = library.len();
+    let public_url = config
+        .public_url
+        .clone()
+        .map(|url| url.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| default_public_url(config.bind, addr.port()));
     let (shutdown_sender, shutdown) = watch::channel(false);
-    let hub = Hub::new(library, store_handle, shutdown.clone());
+    let hub = Hub::new(library, store_handle, public_url.clone(), shutdown.clone());
     let resumed_sessions = stored_sessions.len();
     for stored in stored_sessions {
         hub.resume(stored);
     }
     let app = Arc::new(App {
         hub,
+        public_url: public_url.clone(),
         host_token_hash: Sha256::digest(host_token.as_bytes()).into(),
         next_conn: AtomicU64::new(1),
         shutdown: shutdown.clone(),
     });
 
-    let public_url = config
-        .public_url
-        .clone()
-        .map(|url| url.trim_end_matches('/').to_string())
-        .unwrap_or_else(|| default_public_url(config.bind, addr.port()));
     let router = crate::http::router(app);
     let mut stop = shutdown.clone();
     let serve = tokio::spawn(async move {

@@ -251,6 +251,8 @@ pub struct SessionInfo {
     pub language: String,
     /// Unix seconds.
     pub created_at: i64,
+    /// The link phones open to join (also in the QR code).
+    pub join_url: String,
     /// Only sent to the facilitator: the token a projector screen uses to watch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_token: Option<String>,

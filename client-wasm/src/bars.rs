@@ -1,0 +1,224 @@
+//! Turns a tally into rows for a bar display (screen and console): labels, counts and
+//! shares, with percent estimates grouped in tens. Pure, so it is tested natively.
+
+use pejling_wire::{Distribution, QuestionKindView, QuestionView, TallyResult};
+
+use crate::i18n::Lang;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    pub count: u32,
+    /// Share of the non-abstaining answers, 0..=1.
+    pub share: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bars {
+    pub bars: Vec<Bar>,
+    /// Non-abstaining answers.
+    pub total: u32,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    /// Abstain labels with their counts.
+    pub abstained: Vec<(String, u32)>,
+}
+
+/// A number with one decimal at most, in the language's notation ("38,5" in Danish).
+pub fn decimal(value: f64, lang: Lang) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    let text = if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded:.1}")
+    };
+    match lang {
+        Lang::Da => text.replace('.', ","),
+        Lang::En => text,
+    }
+}
+
+pub fn bars(question: &QuestionView, result: &TallyResult) -> Bars {
+    let (rows, mean, median): (Vec<(String, u32)>, _, _) =
+        match (&result.distribution, &question.kind) {
+            (Distribution::Choice { counts }, QuestionKindView::Choice { options })
+            | (Distribution::Scale { counts }, QuestionKindView::Scale { points: options }) => (
+                options
+                    .iter()
+                    .cloned()
+                    .zip(counts.iter().copied())
+                    .collect(),
+                None,
+                None,
+            ),
+            (
+                Distribution::Percent {
+                    counts,
+                    mean,
+                    median,
+                },
+                _,
+            ) => {
+                // Ten groups: 0-9, 10-19, …, 90-100.
+                let rows = (0..10)
+                    .map(|group| {
+                        let start = group * 10;
+                        let end = if group == 9 { 100 } else { start + 9 };
+                        let count = counts.iter().skip(start).take(end - start + 1).sum::<u32>();
+                        (format!("{start}–{end} %"), count)
+                    })
+                    .collect();
+                (rows, *mean, *median)
+            }
+            (
+                Distribution::Number {
+                    values,
+                    mean,
+                    median,
+                },
+                kind,
+            ) => {
+                let unit = match kind {
+                    QuestionKindView::Number {
+                        unit: Some(unit), ..
+                    } => format!(" {unit}"),
+                    _ => String::new(),
+                };
+                (
+                    values
+                        .iter()
+                        .map(|v| (format!("{}{unit}", v.value), v.count))
+                        .collect(),
+                    *mean,
+                    *median,
+                )
+            }
+            // A result that does not match the question's kind shows nothing rather than
+            // something wrong.
+            _ => (Vec::new(), None, None),
+        };
+    let total: u32 = rows.iter().map(|(_, count)| count).sum();
+    Bars {
+        bars: rows
+            .into_iter()
+            .map(|(label, count)| Bar {
+                label,
+                count,
+                share: if total == 0 {
+                    0.0
+                } else {
+                    f64::from(count) / f64::from(total)
+                },
+            })
+            .collect(),
+        total,
+        mean,
+        median,
+        abstained: question
+            .abstain
+            .iter()
+            .cloned()
+            .zip(result.abstained.iter().copied())
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pejling_wire::ValueCount;
+
+    fn view(kind: QuestionKindView, abstain: &[&str]) -> QuestionView {
+        QuestionView {
+            id: "q".into(),
+            index: 0,
+            count: 1,
+            text: "?".into(),
+            kind,
+            abstain: abstain.iter().map(|s| s.to_string()).collect(),
+            sensitive: false,
+        }
+    }
+
+    #[test]
+    fn choice_shares_leave_out_abstentions() {
+        let question = view(
+            QuestionKindView::Choice {
+                options: vec!["Ja".into(), "Nej".into()],
+            },
+            &["Vil ikke svare"],
+        );
+        let result = TallyResult {
+            abstained: vec![2],
+            distribution: Distribution::Choice { counts: vec![1, 3] },
+        };
+        let bars = bars(&question, &result);
+        assert_eq!(bars.total, 4);
+        assert_eq!(
+            bars.bars[0],
+            Bar {
+                label: "Ja".into(),
+                count: 1,
+                share: 0.25
+            }
+        );
+        assert_eq!(bars.abstained, vec![("Vil ikke svare".to_string(), 2)]);
+    }
+
+    #[test]
+    fn percent_is_grouped_in_tens_with_100_in_the_last_group() {
+        let mut counts = vec![0u32; 101];
+        counts[0] = 1;
+        counts[9] = 1;
+        counts[10] = 2;
+        counts[95] = 1;
+        counts[100] = 1;
+        let question = view(QuestionKindView::Percent, &[]);
+        let result = TallyResult {
+            abstained: vec![],
+            distribution: Distribution::Percent {
+                counts,
+                mean: Some(38.5),
+                median: Some(10.0),
+            },
+        };
+        let bars = bars(&question, &result);
+        assert_eq!(bars.bars.len(), 10);
+        assert_eq!(
+            (bars.bars[0].label.as_str(), bars.bars[0].count),
+            ("0–9 %", 2)
+        );
+        assert_eq!(bars.bars[1].count, 2);
+        assert_eq!(
+            (bars.bars[9].label.as_str(), bars.bars[9].count),
+            ("90–100 %", 2)
+        );
+        assert_eq!(bars.total, 6);
+        assert_eq!(decimal(bars.mean.unwrap(), Lang::Da), "38,5");
+        assert_eq!(decimal(bars.median.unwrap(), Lang::En), "10");
+    }
+
+    #[test]
+    fn numbers_carry_their_unit() {
+        let question = view(
+            QuestionKindView::Number {
+                min: 10,
+                max: 25,
+                unit: Some("år".into()),
+            },
+            &[],
+        );
+        let result = TallyResult {
+            abstained: vec![],
+            distribution: Distribution::Number {
+                values: vec![ValueCount {
+                    value: 16,
+                    count: 3,
+                }],
+                mean: Some(16.0),
+                median: Some(16.0),
+            },
+        };
+        assert_eq!(bars(&question, &result).bars[0].label, "16 år");
+    }
+}

@@ -1,0 +1,247 @@
+//! Every text the browser client shows, in Danish (the default) and English. Question
+//! texts come from the question set in its own language; only the chrome is here.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Da,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Da => "da",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Lang {
+        if code == "en" { Lang::En } else { Lang::Da }
+    }
+
+    /// The other language, for the switch button.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Da => Lang::En,
+            Lang::En => Lang::Da,
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::Da => &DA,
+            Lang::En => &EN,
+        }
+    }
+}
+
+pub struct Texts {
+    /// Label of the button that switches to this language.
+    pub switch_to: &'static str,
+    pub connecting: &'static str,
+    pub reconnecting: &'static str,
+    pub enter_code: &'static str,
+    pub code_label: &'static str,
+    pub join: &'static str,
+    pub unknown_code: &'static str,
+    pub lobby: &'static str,
+    pub anonymous_note: &'static str,
+    pub thanks: &'static str,
+    pub thanks_note: &'static str,
+    pub change_answer: &'static str,
+    pub send: &'static str,
+    pub sending: &'static str,
+    pub wait_next: &'static str,
+    pub ended: &'static str,
+    pub question_of: &'static str,
+    pub percent_label: &'static str,
+    pub number_label: &'static str,
+    pub less: &'static str,
+    pub more: &'static str,
+    pub session_ended_error: &'static str,
+    // Screen and console.
+    pub join_at: &'static str,
+    pub code_word: &'static str,
+    pub participants: &'static str,
+    pub answered: &'static str,
+    pub hidden_until_reveal: &'static str,
+    pub no_answers: &'static str,
+    pub mean: &'static str,
+    pub median: &'static str,
+    pub abstained: &'static str,
+    pub waiting_for_start: &'static str,
+    pub session_over: &'static str,
+    pub host_token_label: &'static str,
+    pub log_in: &'static str,
+    pub bad_token: &'static str,
+    pub pick_set: &'static str,
+    pub label_label: &'static str,
+    pub label_placeholder: &'static str,
+    pub start_session: &'static str,
+    pub earlier_sessions: &'static str,
+    pub open_session: &'static str,
+    pub no_sessions: &'static str,
+    pub action_open: &'static str,
+    pub action_close: &'static str,
+    pub action_reveal: &'static str,
+    pub action_next: &'static str,
+    pub action_previous: &'static str,
+    pub action_end: &'static str,
+    pub confirm_end: &'static str,
+    pub open_screen: &'static str,
+    pub back_to_sets: &'static str,
+    pub connected: &'static str,
+    pub status_pending: &'static str,
+    pub status_open: &'static str,
+    pub status_closed: &'static str,
+    pub status_revealed: &'static str,
+    pub phase_lobby: &'static str,
+    pub phase_ended: &'static str,
+    pub questions_heading: &'static str,
+}
+
+pub static DA: Texts = Texts {
+    switch_to: "Dansk",
+    connecting: "Forbinder…",
+    reconnecting: "Forbinder igen… Dine svar er gemt.",
+    enter_code: "Skriv koden fra tavlen",
+    code_label: "Kode",
+    join: "Deltag",
+    unknown_code: "Koden findes ikke. Tjek den og prøv igen.",
+    lobby: "Du er med! Vent på, at første spørgsmål starter.",
+    anonymous_note: "Du er anonym: ingen kan se, hvad du svarer.",
+    thanks: "Tak for dit svar",
+    thanks_note: "Vent på det næste spørgsmål.",
+    change_answer: "Skift svar",
+    send: "Send svar",
+    sending: "Sender…",
+    wait_next: "Spørgsmålet er lukket. Vent på det næste.",
+    ended: "Tak fordi du var med! Sessionen er slut.",
+    question_of: "Spørgsmål {n} af {count}",
+    percent_label: "Procent",
+    number_label: "Tal",
+    less: "Mindre",
+    more: "Mere",
+    session_ended_error: "Sessionen er slut.",
+    join_at: "Deltag på",
+    code_word: "Kode",
+    participants: "deltagere",
+    answered: "har svaret",
+    hidden_until_reveal: "Svarene vises, når spørgsmålet er lukket og resultatet vises.",
+    no_answers: "Ingen svar endnu",
+    mean: "Gennemsnit",
+    median: "Median",
+    abstained: "Ikke med i tallene",
+    waiting_for_start: "Scan koden med telefonen for at være med",
+    session_over: "Tak for i dag!",
+    host_token_label: "Facilitator-nøgle",
+    log_in: "Log ind",
+    bad_token: "Nøglen passer ikke. Brug linket, serveren viste ved start.",
+    pick_set: "Spørgesæt",
+    label_label: "Betegnelse (valgfri)",
+    label_placeholder: "7.b, Nordskolen, forår 2027",
+    start_session: "Start session",
+    earlier_sessions: "Tidligere sessioner",
+    open_session: "Åbn",
+    no_sessions: "Ingen sessioner endnu.",
+    action_open: "Åbn spørgsmål",
+    action_close: "Luk",
+    action_reveal: "Vis resultat",
+    action_next: "Næste",
+    action_previous: "Forrige",
+    action_end: "Afslut session",
+    confirm_end: "Afslut sessionen? Der kan ikke svares mere bagefter.",
+    open_screen: "Åbn projektorvisning",
+    back_to_sets: "Tilbage til spørgesæt",
+    connected: "forbundet",
+    status_pending: "ikke vist",
+    status_open: "åben",
+    status_closed: "lukket",
+    status_revealed: "resultat vist",
+    phase_lobby: "Venter på start",
+    phase_ended: "Afsluttet",
+    questions_heading: "Spørgsmål",
+};
+
+pub static EN: Texts = Texts {
+    switch_to: "English",
+    connecting: "Connecting…",
+    reconnecting: "Reconnecting… Your answers are saved.",
+    enter_code: "Type the code from the screen",
+    code_label: "Code",
+    join: "Join",
+    unknown_code: "That code does not exist. Check it and try again.",
+    lobby: "You are in! Wait for the first question.",
+    anonymous_note: "You are anonymous: nobody can see what you answer.",
+    thanks: "Thank you for your answer",
+    thanks_note: "Wait for the next question.",
+    change_answer: "Change answer",
+    send: "Send answer",
+    sending: "Sending…",
+    wait_next: "The question is closed. Wait for the next one.",
+    ended: "Thank you for taking part! The session is over.",
+    question_of: "Question {n} of {count}",
+    percent_label: "Percent",
+    number_label: "Number",
+    less: "Less",
+    more: "More",
+    session_ended_error: "The session is over.",
+    join_at: "Join at",
+    code_word: "Code",
+    participants: "participants",
+    answered: "have answered",
+    hidden_until_reveal: "Answers are shown when the results are revealed.",
+    no_answers: "No answers yet",
+    mean: "Mean",
+    median: "Median",
+    abstained: "Not in the figures",
+    waiting_for_start: "Scan the code with your phone to take part",
+    session_over: "Thank you!",
+    host_token_label: "Facilitator key",
+    log_in: "Log in",
+    bad_token: "The key is wrong. Use the link the server printed at start.",
+    pick_set: "Question set",
+    label_label: "Label (optional)",
+    label_placeholder: "7.b, North School, spring 2027",
+    start_session: "Start session",
+    earlier_sessions: "Earlier sessions",
+    open_session: "Open",
+    no_sessions: "No sessions yet.",
+    action_open: "Open question",
+    action_close: "Close",
+    action_reveal: "Reveal results",
+    action_next: "Next",
+    action_previous: "Previous",
+    action_end: "End session",
+    confirm_end: "End the session? No more answers can be given afterwards.",
+    open_screen: "Open projector screen",
+    back_to_sets: "Back to question sets",
+    connected: "connected",
+    status_pending: "not shown",
+    status_open: "open",
+    status_closed: "closed",
+    status_revealed: "revealed",
+    phase_lobby: "Waiting to start",
+    phase_ended: "Ended",
+    questions_heading: "Questions",
+};
+
+/// "Spørgsmål 2 af 10".
+pub fn question_of(texts: &Texts, index: u32, count: u32) -> String {
+    texts
+        .question_of
+        .replace("{n}", &(index + 1).to_string())
+        .replace("{count}", &count.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn danish_is_the_default_and_both_languages_fill_templates() {
+        assert_eq!(Lang::from_code("fr"), Lang::Da);
+        assert_eq!(question_of(Lang::Da.texts(), 1, 10), "Spørgsmål 2 af 10");
+        assert_eq!(question_of(Lang::En.texts(), 0, 3), "Question 1 of 3");
+    }
+}
