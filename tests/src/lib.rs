@@ -48,9 +48,17 @@ pub async fn spawn_app_with_questions(questions: Option<PathBuf>) -> TestServer 
 }
 
 async fn start(data: &std::path::Path, questions: Option<PathBuf>) -> pejling::Running {
+    start_on(data, questions, 0).await
+}
+
+async fn start_on(
+    data: &std::path::Path,
+    questions: Option<PathBuf>,
+    port: u16,
+) -> pejling::Running {
     pejling::start(pejling::Config {
         bind: Ipv4Addr::LOCALHOST.into(),
-        port: 0,
+        port,
         data: data.to_path_buf(),
         questions,
         public_url: None,
@@ -66,6 +74,15 @@ impl TestServer {
     pub async fn restart(&mut self) {
         self.running.take().expect("running").stop().await;
         let running = start(&self.data, None).await;
+        self.addr = running.addr;
+        self.running = Some(running);
+    }
+
+    /// Like [`TestServer::restart`], on the same port, so browser pages that reconnect by
+    /// themselves find the server again.
+    pub async fn restart_on_same_port(&mut self, questions: Option<PathBuf>) {
+        self.running.take().expect("running").stop().await;
+        let running = start_on(&self.data, questions, self.addr.port()).await;
         self.addr = running.addr;
         self.running = Some(running);
     }
@@ -268,6 +285,9 @@ impl Participant {
 /// The facilitator's connection.
 pub struct Facilitator {
     pub client: Client,
+    /// The newest tally seen, whatever was being waited for: a tally is the whole current
+    /// state, so a wait for a condition starts by checking it.
+    last_tally: Option<Tally>,
 }
 
 impl Facilitator {
@@ -283,7 +303,10 @@ impl Facilitator {
             ServerMessage::Welcome { .. } => {}
             other => panic!("expected welcome, got {other:?}"),
         }
-        Facilitator { client }
+        Facilitator {
+            client,
+            last_tally: None,
+        }
     }
 
     /// Creates a session and returns its state.
@@ -307,13 +330,14 @@ impl Facilitator {
     }
 
     pub async fn session_state(&mut self) -> SessionState {
-        self.client
-            .recv_until(|message| match message {
-                ServerMessage::SessionState(state) => Some(state.clone()),
+        loop {
+            match self.client.recv().await {
+                ServerMessage::SessionState(state) => return state,
+                ServerMessage::Tally(tally) => self.last_tally = Some(tally),
                 ServerMessage::Error { code, message } => panic!("error {code:?}: {message}"),
-                _ => None,
-            })
-            .await
+                _ => {}
+            }
+        }
     }
 
     /// Sends an action and returns the session state that follows it.
@@ -325,19 +349,29 @@ impl Facilitator {
     /// Re-attaches to `session_id`, which makes the server send the session state and a
     /// tally at once. Everything acknowledged before this call is in that tally.
     pub async fn snapshot(&mut self, session_id: &str) -> (SessionState, Tally) {
+        self.last_tally = None;
         let state = self.attach(session_id).await;
+        // The attach sends the state and then a fresh tally; tallies read while waiting
+        // for the state are older.
+        self.last_tally = None;
         let tally = self.tally_until(|_| true).await;
         (state, tally)
     }
 
-    /// Waits for a tally that satisfies `done`.
+    /// Waits for a tally that satisfies `done`, starting with the newest one seen.
     pub async fn tally_until(&mut self, mut done: impl FnMut(&Tally) -> bool) -> Tally {
-        self.client
-            .recv_until(|message| match message {
-                ServerMessage::Tally(tally) if done(tally) => Some(tally.clone()),
-                _ => None,
-            })
-            .await
+        if let Some(tally) = self.last_tally.take_if(|tally| done(tally)) {
+            return tally;
+        }
+        loop {
+            if let ServerMessage::Tally(tally) = self.client.recv().await {
+                let found = done(&tally);
+                self.last_tally = Some(tally.clone());
+                if found {
+                    return tally;
+                }
+            }
+        }
     }
 
     /// Waits for a tally of `question_id` with `answered` answers.

@@ -2,6 +2,7 @@
 //! types. One test binary, several modules.
 
 mod bad_input;
+mod browser;
 mod restart;
 mod session;
 
