@@ -249,6 +249,25 @@ async fn class_session_in_real_browsers() {
         phones.push(phone);
     }
     screenshot(&phones[0], "phone-lobby").await;
+    // What a phone downloads on a cold cache: the page, style sheet, JavaScript and wasm,
+    // compressed as Chromium accepts them over plain HTTP (gzip; brotli is HTTPS-only).
+    let transfer = phones[0]
+        .execute(
+            "const entries = [...performance.getEntriesByType('navigation'),
+                              ...performance.getEntriesByType('resource')];
+             return entries.map(e => [e.name, e.transferSize, e.encodedBodySize]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let entries: Vec<(String, u64, u64)> = serde_json::from_value(transfer).unwrap();
+    let total: u64 = entries.iter().map(|(_, transfer, _)| transfer).sum();
+    for (name, transfer, body) in &entries {
+        eprintln!("phone page transfer: {transfer:>7} B ({body:>7} B body) {name}");
+    }
+    eprintln!("phone page transfer: {total} B in total (target: at most 150 KB)");
+    assert!(entries.len() >= 4, "page, css, js and wasm: {entries:?}");
+    assert!(total <= 150 * 1024, "the phone page transfers {total} B");
     wait_text(&screen, "#participant-count", |t| t.starts_with("3 ")).await;
     screenshot(&screen, "screen-lobby").await;
 
