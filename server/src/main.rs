@@ -156,6 +156,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Every phone is an open socket. The usual soft limit of 1,024 open files would refuse
+    // a big hall, so raise it to the hard limit the system allows (docs/performance.md).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::debug!("open-files limit: {limit}"),
+        Err(error) => tracing::warn!("could not raise the open-files limit: {error}"),
+    }
     let config = pejling::Config {
         bind: args.bind,
         port: args.port,

@@ -134,18 +134,19 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             source,
         })?;
     }
-    let listener = tokio::net::TcpListener::bind((config.bind, config.port))
-        .await
-        .map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => StartError::PortInUse {
-                bind: config.bind,
-                port: config.port,
-            },
-            _ => StartError::Bind {
-                bind: config.bind,
-                port: config.port,
-                source,
-            },
+    let listener =
+        listen(SocketAddr::new(config.bind, config.port)).map_err(|source| {
+            match source.kind() {
+                std::io::ErrorKind::AddrInUse => StartError::PortInUse {
+                    bind: config.bind,
+                    port: config.port,
+                },
+                _ => StartError::Bind {
+                    bind: config.bind,
+                    port: config.port,
+                    source,
+                },
+            }
         })?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         bind: config.bind,
@@ -217,4 +218,22 @@ fn default_public_url(bind: IpAddr, port: u16) -> String {
         IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
         IpAddr::V4(v4) => format!("http://{v4}:{port}"),
     }
+}
+
+/// Most connections waiting to be accepted. The usual default of 128 overflows when a
+/// whole hall scans the QR code at once, and a dropped SYN costs a phone a second.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As std's and tokio's `bind` do on Unix: a restarted server may take its port back
+    // while old connections linger in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }

@@ -1,0 +1,719 @@
+//! `pejling-load`: a load benchmark for a whole school hall on one laptop.
+//!
+//! Starts the server as a child process (this same binary in server mode) on loopback with
+//! a fresh data file, connects N simulated participants over real WebSockets, and runs:
+//! all join; the facilitator opens a single-choice question; everyone answers; then a
+//! second question where everyone changes the answer twice. It prints the figures and a
+//! last line of `key=value` pairs (see `docs/performance.md`). `--soak-seconds S` adds a
+//! phase where every participant keeps changing its answer for S seconds while the
+//! server's memory is sampled.
+//!
+//! *lost* counts acknowledged answers missing from the database or from the
+//! facilitator's final tally; *duplicated* counts answers counted more than once (rows
+//! or tally counts beyond one per participant). The benchmark is a program, not a test:
+//! it asserts nothing about time.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use pejling::engine::ParticipantKey;
+use pejling_wire::{
+    Action, Answer, ClientMessage, Distribution, PROTOCOL_VERSION, Phase, ServerMessage, Tally,
+};
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+const HOST_TOKEN: &str = "load-benchmark-host-token";
+const SET_ID: &str = "load-benchmark";
+const N_OPTIONS: u32 = 3;
+const SET: &str = r#"
+format = 1
+id = "load-benchmark"
+title = "Load benchmark"
+language = "da"
+audience = "pupils"
+grades = ["9"]
+
+[[questions]]
+id = "first"
+kind = "choice"
+text = "Første spørgsmål"
+options = ["A", "B", "C"]
+
+[[questions]]
+id = "second"
+kind = "choice"
+text = "Andet spørgsmål"
+options = ["A", "B", "C"]
+"#;
+
+#[derive(Parser, Debug)]
+#[command(about = "Load benchmark: N simulated participants against a local pejling server")]
+struct Args {
+    /// Simulated participants (phones) to connect.
+    #[arg(long, default_value_t = 2000)]
+    participants: usize,
+    /// Simulated clicker devices; the clicker path is not built yet.
+    #[arg(long, default_value_t = 0)]
+    clickers: usize,
+    /// After the two questions, every participant keeps changing its answer for this many
+    /// seconds while the server's memory is sampled every 5 s.
+    #[arg(long, default_value_t = 0)]
+    soak_seconds: u64,
+    /// Connections opened at the same time while joining.
+    #[arg(long, default_value_t = 500)]
+    connect_concurrency: usize,
+    /// Internal: run as the server child process.
+    #[arg(long, hide = true)]
+    internal_serve: Option<PathBuf>,
+}
+
+fn main() {
+    let args = Args::parse();
+    // 10,000 sockets on each side need more than the usual 1,024 open files.
+    let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+    if let Some(dir) = args.internal_serve {
+        return serve_child(&dir);
+    }
+    if args.clickers > 0 {
+        eprintln!("pejling-load: --clickers is not available yet: the clicker path is not built");
+        std::process::exit(2);
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run(args, nofile));
+}
+
+/// The server child: the library's `start` on loopback, printing its address.
+fn serve_child(dir: &Path) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let running = pejling::start(pejling::Config {
+            bind: [127, 0, 0, 1].into(),
+            port: 0,
+            data: dir.join("load.db"),
+            questions: Some(dir.join("questions")),
+            public_url: None,
+            host_token: Some(HOST_TOKEN.to_string()),
+        })
+        .await
+        .expect("server starts");
+        println!("ADDR={}", running.addr);
+        running.run_until_ctrl_c().await;
+    });
+}
+
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl ServerProcess {
+    fn start(dir: &Path) -> ServerProcess {
+        let mut child = Command::new(std::env::current_exe().expect("own path"))
+            .arg("--internal-serve")
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("server prints its address")
+                .expect("read");
+            if let Some(addr) = line.strip_prefix("ADDR=") {
+                break addr.parse().expect("an address");
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        ServerProcess { child, addr }
+    }
+
+    /// Peak resident memory (VmHWM) and current (VmRSS), in MB.
+    fn memory_mb(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+
+    /// User plus system CPU time so far, in seconds.
+    fn cpu_s(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the parenthesised command name; utime and stime are the 14th and
+        // 15th fields of the line, in clock ticks (100 per second on Linux).
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
+    /// Stops the server with Ctrl-C (SIGINT) so it closes the data file cleanly.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(addr: SocketAddr) -> Ws {
+    let mut attempts = 0;
+    loop {
+        // Small buffers as on the server: the generator shares the machine with the
+        // server, and tungstenite's default 128 KiB read buffer per socket would cost
+        // 1.3 GB and much zeroing at 10,000 participants.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(0);
+        match tokio_tungstenite::connect_async_with_config(
+            format!("ws://{addr}/ws"),
+            Some(config),
+            true,
+        )
+        .await
+        {
+            Ok((ws, _)) => return ws,
+            Err(error) => {
+                attempts += 1;
+                assert!(attempts < 5, "cannot connect: {error}");
+                tokio::time::sleep(Duration::from_millis(100 * attempts)).await;
+            }
+        }
+    }
+}
+
+async fn send(ws: &mut Ws, message: &ClientMessage) {
+    let text = serde_json::to_string(message).expect("serializes");
+    ws.send(Message::text(text)).await.expect("send");
+}
+
+async fn recv(ws: &mut Ws) -> ServerMessage {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(120), ws.next())
+            .await
+            .expect("a message within 120 s")
+            .expect("connection open")
+            .expect("frame");
+        if let Message::Text(text) = frame {
+            return serde_json::from_str(text.as_str()).expect("a server message");
+        }
+    }
+}
+
+/// What one participant reports.
+enum Report {
+    Joined {
+        token: String,
+    },
+    Ack {
+        latency: Duration,
+        phase: usize,
+    },
+    Done {
+        first: u32,
+        second: u32,
+        soak_changes: u64,
+    },
+}
+
+struct Shared {
+    /// Set when the soak phase should stop.
+    soak_over: AtomicBool,
+    /// Answers sent without an acknowledgement within the deadline.
+    unacknowledged: AtomicU64,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn participant(
+    addr: SocketAddr,
+    code: String,
+    index: usize,
+    soak: bool,
+    gate: Arc<tokio::sync::Semaphore>,
+    shared: Arc<Shared>,
+    reports: mpsc::UnboundedSender<(usize, Report)>,
+    mut close: watch::Receiver<bool>,
+) {
+    // Limit how many handshakes are in flight, as phones arriving over Wi-Fi would; the
+    // permit is released once joined.
+    let permit = gate.acquire_owned().await.expect("semaphore");
+    let mut ws = connect(addr).await;
+    send(
+        &mut ws,
+        &ClientMessage::Join {
+            version: PROTOCOL_VERSION,
+            code,
+            token: None,
+        },
+    )
+    .await;
+    let token = loop {
+        if let ServerMessage::Welcome {
+            token: Some(token), ..
+        } = recv(&mut ws).await
+        {
+            break token;
+        }
+    };
+    drop(permit);
+    let _ = reports.send((index, Report::Joined { token }));
+
+    let answer_and_wait = async |ws: &mut Ws, question_id: &str, option: u32, phase: usize| {
+        let sent = Instant::now();
+        send(
+            ws,
+            &ClientMessage::SubmitAnswer {
+                question_id: question_id.to_string(),
+                answer: Answer::Choice { option },
+            },
+        )
+        .await;
+        let acked = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                match recv(ws).await {
+                    ServerMessage::AnswerAccepted { question_id: id } if id == question_id => {
+                        break;
+                    }
+                    ServerMessage::Error { code, message } => {
+                        panic!("answer refused: {code:?} {message}")
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        match acked {
+            Ok(()) => {
+                let _ = reports.send((
+                    index,
+                    Report::Ack {
+                        latency: sent.elapsed(),
+                        phase,
+                    },
+                ));
+            }
+            Err(_) => {
+                shared.unacknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    };
+
+    let wait_open = async |ws: &mut Ws, question_id: &str| loop {
+        if let ServerMessage::State(state) = recv(ws).await
+            && state.phase == Phase::Open
+            && state.question.as_ref().is_some_and(|q| q.id == question_id)
+        {
+            return;
+        }
+    };
+
+    wait_open(&mut ws, "first").await;
+    let first = index as u32 % N_OPTIONS;
+    answer_and_wait(&mut ws, "first", first, 0).await;
+
+    wait_open(&mut ws, "second").await;
+    let mut second = (index as u32 + 1) % N_OPTIONS;
+    answer_and_wait(&mut ws, "second", second, 1).await;
+    for _ in 0..2 {
+        second = (second + 1) % N_OPTIONS;
+        answer_and_wait(&mut ws, "second", second, 2).await;
+    }
+
+    let mut soak_changes = 0;
+    if soak {
+        while !shared.soak_over.load(Ordering::Relaxed) {
+            second = (second + 1) % N_OPTIONS;
+            answer_and_wait(&mut ws, "second", second, 3).await;
+            soak_changes += 1;
+            // About one change per participant per second: a hall changing its mind.
+            tokio::time::sleep(Duration::from_millis(500 + (index % 1000) as u64)).await;
+        }
+    }
+    let _ = reports.send((
+        index,
+        Report::Done {
+            first,
+            second,
+            soak_changes,
+        },
+    ));
+    // Stay connected until everything is measured, then leave.
+    let _ = close.wait_for(|closed| *closed).await;
+    let _ = ws.close(None).await;
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank].as_secs_f64() * 1000.0
+}
+
+fn choice_counts(tally: &Tally) -> Vec<u32> {
+    match tally.question.as_ref().and_then(|q| q.result.as_ref()) {
+        Some(result) => match &result.distribution {
+            Distribution::Choice { counts } => counts.clone(),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    }
+}
+
+/// The facilitator's tally of `question_id` once it is closed. The facilitator's socket
+/// still holds the tallies sent while everyone was answering, so the fresh tally is the
+/// first one after the state that shows `question_id` closed: everything acknowledged
+/// had been counted before that state was sent.
+async fn closed_tally(ws: &mut Ws, session_id: &str, question_id: &str) -> Tally {
+    send(
+        ws,
+        &ClientMessage::AttachSession {
+            session_id: session_id.to_string(),
+        },
+    )
+    .await;
+    let mut seen_state = false;
+    loop {
+        match recv(ws).await {
+            ServerMessage::SessionState(state) => {
+                seen_state = state.phase == Phase::Closed
+                    && state.current.as_ref().is_some_and(|q| q.id == question_id);
+            }
+            ServerMessage::Tally(tally) if seen_state => return tally,
+            _ => {}
+        }
+    }
+}
+
+async fn run(args: Args, nofile: u64) {
+    let n = args.participants;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::create_dir_all(dir.path().join("questions")).unwrap();
+    std::fs::write(dir.path().join("questions/load.toml"), SET).unwrap();
+    let run_started = Instant::now();
+    let server = ServerProcess::start(dir.path());
+    let addr = server.addr;
+    println!(
+        "pejling-load: {n} participants, server {addr} (pid {}), open-files limit {nofile}",
+        server.child.id()
+    );
+
+    let mut host = connect(addr).await;
+    send(
+        &mut host,
+        &ClientMessage::Host {
+            version: PROTOCOL_VERSION,
+            host_token: HOST_TOKEN.to_string(),
+        },
+    )
+    .await;
+    send(
+        &mut host,
+        &ClientMessage::CreateSession {
+            set_id: SET_ID.to_string(),
+            label: Some("load benchmark".to_string()),
+        },
+    )
+    .await;
+    let session = loop {
+        if let ServerMessage::SessionState(state) = recv(&mut host).await {
+            break state.session;
+        }
+    };
+
+    // Everyone joins.
+    let shared = Arc::new(Shared {
+        soak_over: AtomicBool::new(false),
+        unacknowledged: AtomicU64::new(0),
+    });
+    let (reports_tx, mut reports) = mpsc::unbounded_channel();
+    let (close_tx, close_rx) = watch::channel(false);
+    let join_started = Instant::now();
+    let gate = Arc::new(tokio::sync::Semaphore::new(args.connect_concurrency));
+    let mut tasks = Vec::with_capacity(n);
+    for index in 0..n {
+        let (code, shared, reports_tx, close_rx, gate) = (
+            session.code.clone(),
+            shared.clone(),
+            reports_tx.clone(),
+            close_rx.clone(),
+            gate.clone(),
+        );
+        let soak = args.soak_seconds > 0;
+        tasks.push(tokio::spawn(participant(
+            addr, code, index, soak, gate, shared, reports_tx, close_rx,
+        )));
+    }
+    drop(reports_tx);
+    let mut tokens: Vec<String> = vec![String::new(); n];
+    let mut latencies: Vec<Duration> = Vec::with_capacity(n * 4);
+    let mut by_phase: [Vec<Duration>; 4] = Default::default();
+    let mut joined = 0;
+    while joined < n {
+        let (index, report) = reports.recv().await.expect("participants report");
+        if let Report::Joined { token } = report {
+            tokens[index] = token;
+            joined += 1;
+        }
+    }
+    let joined_s = join_started.elapsed().as_secs_f64();
+    println!("joined: {n} in {joined_s:.3} s");
+
+    // First question: everyone answers once.
+    send(
+        &mut host,
+        &ClientMessage::Control {
+            action: Action::Open,
+        },
+    )
+    .await;
+    let opened = Instant::now();
+    loop {
+        if let ServerMessage::Tally(tally) = recv(&mut host).await
+            && tally
+                .question
+                .as_ref()
+                .is_some_and(|q| q.question_id == "first" && q.answered as usize == n)
+        {
+            break;
+        }
+    }
+    let open_to_all_answered_s = opened.elapsed().as_secs_f64();
+    println!("open → all {n} answered in the facilitator's tally: {open_to_all_answered_s:.3} s");
+
+    // Second question: everyone answers and changes twice (and soaks, if asked).
+    send(
+        &mut host,
+        &ClientMessage::Control {
+            action: Action::Next,
+        },
+    )
+    .await;
+    let second_started = Instant::now();
+    let mut soak_samples = Vec::new();
+    if args.soak_seconds > 0 {
+        let soak_started = Instant::now();
+        let mut next_sample = soak_started;
+        while soak_started.elapsed() < Duration::from_secs(args.soak_seconds) {
+            if Instant::now() >= next_sample {
+                let (_, rss) = server.memory_mb();
+                soak_samples.push((soak_started.elapsed().as_secs(), rss));
+                next_sample += Duration::from_secs(5);
+            }
+            tokio::select! {
+                report = reports.recv() => {
+                    if let Some((_, Report::Ack { latency, phase })) = report {
+                        latencies.push(latency);
+                        by_phase[phase].push(latency);
+                    }
+                }
+                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            }
+            // Keep the facilitator's socket drained.
+            while let Ok(Some(Ok(_))) =
+                tokio::time::timeout(Duration::from_millis(1), host.next()).await
+            {}
+        }
+        shared.soak_over.store(true, Ordering::Relaxed);
+        let (_, rss) = server.memory_mb();
+        soak_samples.push((soak_started.elapsed().as_secs(), rss));
+    }
+    let mut finals: HashMap<usize, (u32, u32)> = HashMap::with_capacity(n);
+    let mut soak_changes = 0;
+    while finals.len() < n {
+        let Some((index, report)) = reports.recv().await else {
+            break;
+        };
+        match report {
+            Report::Ack { latency, phase } => {
+                latencies.push(latency);
+                by_phase[phase].push(latency);
+            }
+            Report::Done {
+                first,
+                second,
+                soak_changes: changes,
+            } => {
+                finals.insert(index, (first, second));
+                soak_changes += changes;
+            }
+            Report::Joined { .. } => {}
+        }
+    }
+    println!(
+        "second question with two changes each: {:.3} s",
+        second_started.elapsed().as_secs_f64()
+    );
+
+    // The facilitator's final tallies against the ground truth.
+    send(
+        &mut host,
+        &ClientMessage::Control {
+            action: Action::Close,
+        },
+    )
+    .await;
+    let mut expected = [
+        vec![0u32; N_OPTIONS as usize],
+        vec![0u32; N_OPTIONS as usize],
+    ];
+    for (first, second) in finals.values() {
+        expected[0][*first as usize] += 1;
+        expected[1][*second as usize] += 1;
+    }
+    let second_tally = closed_tally(&mut host, &session.id, "second").await;
+    send(
+        &mut host,
+        &ClientMessage::Control {
+            action: Action::Previous,
+        },
+    )
+    .await;
+    let first_tally = closed_tally(&mut host, &session.id, "first").await;
+    let mut lost = 0u64;
+    let mut duplicated = 0u64;
+    for (tally, expected) in [(&first_tally, &expected[0]), (&second_tally, &expected[1])] {
+        let counts = choice_counts(tally);
+        if counts != *expected {
+            println!(
+                "tally mismatch: expected {expected:?}, facilitator's tally {counts:?} {:?}",
+                tally
+                    .question
+                    .as_ref()
+                    .map(|q| (&q.question_id, q.answered))
+            );
+        }
+        for (i, want) in expected.iter().enumerate() {
+            let got = counts.get(i).copied().unwrap_or(0);
+            lost += u64::from(want.saturating_sub(got));
+            duplicated += u64::from(got.saturating_sub(*want));
+        }
+    }
+    let lost_tally = lost;
+    let (rss_peak_mb, _) = server.memory_mb();
+    let cpu_s = server.cpu_s();
+    let _ = close_tx.send(true);
+    for task in tasks {
+        let _ = task.await;
+    }
+    server.stop();
+
+    // The database against the ground truth, participant by participant.
+    let store = pejling::store::Store::open(&dir.path().join("load.db")).expect("open data");
+    let stored = store
+        .load(&session.id)
+        .expect("read session")
+        .expect("session stored");
+    let mut by_participant: HashMap<(String, ParticipantKey), u32> = HashMap::new();
+    let mut rows_per_question: HashMap<String, usize> = HashMap::new();
+    for (question_id, key, answer) in stored.answers {
+        *rows_per_question.entry(question_id.clone()).or_default() += 1;
+        if let Answer::Choice { option } = answer {
+            by_participant.insert((question_id, key), option);
+        }
+    }
+    for (index, (first, second)) in &finals {
+        let key = ParticipantKey::of_token(&tokens[*index]);
+        for (question_id, want) in [("first", first), ("second", second)] {
+            if by_participant.get(&(question_id.to_string(), key)) != Some(want) {
+                lost += 1;
+            }
+        }
+    }
+    let lost_db = lost - lost_tally;
+    for question_id in ["first", "second"] {
+        duplicated += rows_per_question
+            .get(question_id)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(n) as u64;
+    }
+    lost += shared.unacknowledged.load(Ordering::Relaxed);
+    lost += (n - finals.len()) as u64;
+    if stored.participants.len() != n {
+        duplicated += stored.participants.len().saturating_sub(n) as u64;
+        lost += n.saturating_sub(stored.participants.len()) as u64;
+    }
+
+    println!(
+        "check: lost in tally {lost_tally}, lost in database {lost_db}, unacknowledged {}, unfinished {}, stored participants {}",
+        shared.unacknowledged.load(Ordering::Relaxed),
+        n - finals.len(),
+        stored.participants.len()
+    );
+    latencies.sort_unstable();
+    let ack_p50_ms = percentile(&latencies, 50.0);
+    let ack_p99_ms = percentile(&latencies, 99.0);
+    println!(
+        "acknowledgements: {} (p50 {ack_p50_ms:.1} ms, p99 {ack_p99_ms:.1} ms, max {:.1} ms)",
+        latencies.len(),
+        percentile(&latencies, 100.0)
+    );
+    for (name, mut phase) in [
+        "first answers",
+        "second question, first answers",
+        "second question, changes",
+        "soak changes",
+    ]
+    .into_iter()
+    .zip(by_phase)
+    {
+        if phase.is_empty() {
+            continue;
+        }
+        phase.sort_unstable();
+        println!(
+            "  {name}: {} (p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms)",
+            phase.len(),
+            percentile(&phase, 50.0),
+            percentile(&phase, 99.0),
+            percentile(&phase, 100.0)
+        );
+    }
+    if !soak_samples.is_empty() {
+        let samples: Vec<String> = soak_samples
+            .iter()
+            .map(|(s, mb)| format!("{s}s:{mb:.1}MB"))
+            .collect();
+        println!(
+            "soak: {soak_changes} answer changes in {} s; server RSS {}",
+            args.soak_seconds,
+            samples.join(" ")
+        );
+    }
+    println!(
+        "whole run: {:.1} s; server peak RSS {rss_peak_mb:.1} MB, CPU {cpu_s:.2} s",
+        run_started.elapsed().as_secs_f64()
+    );
+    println!(
+        "participants={n} joined_s={joined_s:.3} open_to_all_answered_s={open_to_all_answered_s:.3} ack_p50_ms={ack_p50_ms:.1} ack_p99_ms={ack_p99_ms:.1} server_rss_mb={rss_peak_mb:.1} server_cpu_s={cpu_s:.2} lost={lost} duplicated={duplicated}"
+    );
+}
