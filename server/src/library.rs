@@ -13,7 +13,19 @@ use std::sync::Arc;
 use pejling_wire::SetSummary;
 use rust_embed::RustEmbed;
 
-use crate::questions::{self, ParsedSet, Problem, QuestionSet};
+use crate::questions::{self, ParsedSet, Problem, QuestionSet, Reference};
+
+/// The file name of a reference registry: `questions/references.toml` is built in, and a
+/// `references.toml` in the `--questions` folder adds to it (an id there replaces the
+/// built-in figure with that id).
+pub const REGISTRY_FILE: &str = "references.toml";
+
+fn is_registry(origin: &str) -> bool {
+    origin
+        .rsplit(['/', '\\', ':'])
+        .next()
+        .is_some_and(|name| name == REGISTRY_FILE)
+}
 
 #[derive(RustEmbed)]
 #[folder = "../questions/"]
@@ -55,9 +67,15 @@ pub struct LibrarySet {
 #[derive(Debug, Clone, Default)]
 pub struct Library {
     sets: BTreeMap<String, LibrarySet>,
+    references: BTreeMap<String, Reference>,
 }
 
 impl Library {
+    /// The reference registry: every figure sets may cite, by id.
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        self.references.values()
+    }
+
     pub fn get(&self, id: &str) -> Option<&LibrarySet> {
         self.sets.get(id)
     }
@@ -177,9 +195,44 @@ fn io_report(path: &Path, error: &std::io::Error) -> FileReport {
 pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, Vec<FileReport>) {
     let mut reports = Vec::new();
     let mut parsed: BTreeMap<String, (ParsedSet, SourceFile)> = BTreeMap::new();
+    let mut registry: BTreeMap<String, Reference> = BTreeMap::new();
     for layer in [base, overrides] {
         let mut seen_in_layer: BTreeMap<String, String> = BTreeMap::new();
+        let mut references_in_layer: BTreeMap<String, String> = BTreeMap::new();
         for file in layer {
+            if is_registry(&file.origin) {
+                match questions::parse_registry(&file.text) {
+                    Err(problems) => reports.push(FileReport {
+                        origin: file.origin,
+                        problems,
+                    }),
+                    Ok(references) => {
+                        let mut problems = Vec::new();
+                        for reference in references {
+                            if let Some(first) = references_in_layer.get(&reference.id) {
+                                problems.push(Problem {
+                                    line: id_line(&file.text),
+                                    col: 1,
+                                    message: format!(
+                                        "reference id \"{}\" is already defined in {first}",
+                                        reference.id
+                                    ),
+                                });
+                                continue;
+                            }
+                            references_in_layer.insert(reference.id.clone(), file.origin.clone());
+                            registry.insert(reference.id.clone(), reference);
+                        }
+                        if !problems.is_empty() {
+                            reports.push(FileReport {
+                                origin: file.origin,
+                                problems,
+                            });
+                        }
+                    }
+                }
+                continue;
+            }
             match questions::parse(&file.text) {
                 Err(problems) => reports.push(FileReport {
                     origin: file.origin,
@@ -205,9 +258,13 @@ pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, 
         }
     }
 
-    // Resolve references into other sets now that every set is known; a set whose
-    // references do not resolve is left out like any other invalid file.
-    let mut library = Library::default();
+    // Resolve references into other sets and citations of reference figures now that
+    // every set and figure is known; a set whose references do not resolve is left out
+    // like any other invalid file.
+    let mut library = Library {
+        references: registry,
+        ..Library::default()
+    };
     for (id, (parsed_set, file)) in &parsed {
         let mut problems = Vec::new();
         for reference in &parsed_set.cross_refs {
@@ -225,11 +282,27 @@ pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, 
                 )),
             }
         }
+        let mut set = parsed_set.set.clone();
+        for citation in &parsed_set.citations {
+            match library.references.get(&citation.id) {
+                Some(reference) => set.questions[citation.question_idx]
+                    .references
+                    .push(reference.clone()),
+                None => problems.push(Problem {
+                    line: citation.at.0,
+                    col: citation.at.1,
+                    message: format!(
+                        "unknown reference id \"{}\"; figures are defined in questions/{REGISTRY_FILE} or in a {REGISTRY_FILE} beside your sets",
+                        citation.id
+                    ),
+                }),
+            }
+        }
         if problems.is_empty() {
             library.sets.insert(
                 id.clone(),
                 LibrarySet {
-                    set: Arc::new(parsed_set.set.clone()),
+                    set: Arc::new(set),
                     source: file.text.clone(),
                     origin: file.origin.clone(),
                 },
@@ -277,7 +350,57 @@ mod tests {
         let lines: Vec<String> = reports.iter().flat_map(|r| r.lines()).collect();
         assert!(lines.is_empty(), "{}", lines.join("\n"));
         assert!(!library.is_empty());
-        assert_eq!(library.len(), builtin_files().len());
+        // Every file but the registry is a set.
+        assert_eq!(library.len(), builtin_files().len() - 1);
+        assert!(library.references().count() > 20);
+    }
+
+    #[test]
+    fn every_cited_reference_exists_and_is_copied_into_the_set() {
+        let (library, _) = assemble(builtin_files(), Vec::new());
+        let registry: BTreeMap<&str, &Reference> =
+            library.references().map(|r| (r.id.as_str(), r)).collect();
+        let mut cited = 0;
+        for summary in library.summaries() {
+            let set = &library.get(&summary.id).unwrap().set;
+            for question in &set.questions {
+                for reference in &question.references {
+                    assert_eq!(registry.get(reference.id.as_str()), Some(&reference));
+                    cited += 1;
+                }
+            }
+        }
+        assert!(cited > 0);
+    }
+
+    const REGISTRY: &str = "format = 1\n[[references]]\nid = \"mine\"\nvalue = 12\nmeasures = \"m\"\npopulation = \"p\"\nyear = 2020\nsurvey = \"Vores egen undersøgelse 2020\"\n";
+
+    #[test]
+    fn a_user_registry_adds_figures_and_unknown_ids_are_reported_with_position() {
+        let citing = format!("{PUPILS}references = [\"mine\"]\n");
+        let (library, reports) = assemble(
+            builtin_files(),
+            vec![
+                file("dir/references.toml", REGISTRY),
+                file("p.toml", &citing),
+            ],
+        );
+        assert!(reports.is_empty(), "{reports:?}");
+        let set = &library.get("p").unwrap().set;
+        assert_eq!(
+            set.questions[0].references[0].survey,
+            "Vores egen undersøgelse 2020"
+        );
+
+        let citing = format!("{PUPILS}references = [\"nowhere\"]\n");
+        let (library, reports) = assemble(builtin_files(), vec![file("p.toml", &citing)]);
+        assert!(library.get("p").is_none());
+        let lines: Vec<String> = reports.iter().flat_map(|r| r.lines()).collect();
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0].starts_with("p.toml:12:15: unknown reference id \"nowhere\""),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -132,15 +132,18 @@ pub struct Perceives {
     pub options: Vec<u32>,
 }
 
-/// A national reference figure with its citation (see `reference-figures.md`).
+/// A national reference figure with its citation (see `reference-figures.md`), as defined
+/// once in a reference registry (`questions/references.toml`) and cited by sets by id.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Reference {
+    pub id: String,
     pub value: f64,
     pub unit: String,
     pub measures: String,
     pub population: String,
     pub year: i64,
-    pub source: String,
+    /// The survey the figure comes from, e.g. "ESPAD 2019, Danmark".
+    pub survey: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reported_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,30 +168,83 @@ pub struct CrossSetRef {
     pub options_at: (usize, usize),
 }
 
-/// A set that passed validation, with the cross-set references still to resolve.
+/// A question's citation of a reference id, to be resolved against the registry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Citation {
+    pub question_idx: usize,
+    pub id: String,
+    pub at: (usize, usize),
+}
+
+/// A set that passed validation, with the cross-set references and the citations of
+/// reference figures still to resolve (the library does both).
 #[derive(Debug, Clone)]
 pub struct ParsedSet {
     pub set: QuestionSet,
     pub cross_refs: Vec<CrossSetRef>,
+    pub citations: Vec<Citation>,
+}
+
+/// Parse and validate a reference registry: `format = 1` and `[[references]]` tables.
+pub fn parse_registry(text: &str) -> Result<Vec<Reference>, Vec<Problem>> {
+    let locator = Locator::new(text);
+    let raw: RawRegistry = toml::from_str(text).map_err(|error| toml_problem(&locator, &error))?;
+    let mut checker = Checker {
+        locator: &locator,
+        problems: Vec::new(),
+    };
+    if *raw.format.get_ref() != FORMAT_VERSION {
+        checker.error(
+            raw.format.span(),
+            format!(
+                "unsupported format {}; this version of pejling reads format {FORMAT_VERSION}",
+                raw.format.get_ref()
+            ),
+        );
+    }
+    let mut first_defined: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut references = Vec::new();
+    for raw_reference in raw.references {
+        let raw_reference = raw_reference.into_inner();
+        let id_span = raw_reference.id.span();
+        let reference = checker.reference(raw_reference);
+        if let Some(&(line, col)) = first_defined.get(&reference.id) {
+            checker.error(
+                id_span,
+                format!(
+                    "duplicate reference id \"{}\", first defined at line {line}, column {col}",
+                    reference.id
+                ),
+            );
+        } else {
+            first_defined.insert(reference.id.clone(), checker.at(id_span));
+        }
+        references.push(reference);
+    }
+    if checker.problems.is_empty() {
+        Ok(references)
+    } else {
+        checker.problems.sort_by_key(|p| (p.line, p.col));
+        Err(checker.problems)
+    }
+}
+
+fn toml_problem(locator: &Locator<'_>, error: &toml::de::Error) -> Vec<Problem> {
+    let (line, col) = error
+        .span()
+        .map(|span| locator.at(span.start))
+        .unwrap_or((1, 1));
+    vec![Problem {
+        line,
+        col,
+        message: error.message().trim().to_string(),
+    }]
 }
 
 /// Parse and validate one set. `Err` holds every problem found, in source order.
 pub fn parse(text: &str) -> Result<ParsedSet, Vec<Problem>> {
     let locator = Locator::new(text);
-    let raw: RawSet = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(error) => {
-            let (line, col) = error
-                .span()
-                .map(|span| locator.at(span.start))
-                .unwrap_or((1, 1));
-            return Err(vec![Problem {
-                line,
-                col,
-                message: error.message().trim().to_string(),
-            }]);
-        }
-    };
+    let raw: RawSet = toml::from_str(text).map_err(|error| toml_problem(&locator, &error))?;
     let mut checker = Checker {
         locator: &locator,
         problems: Vec::new(),
@@ -376,9 +432,18 @@ struct RawQuestion {
     #[serde(default)]
     sensitive: bool,
     perceives: Option<Spanned<RawPerceives>>,
+    /// Ids of reference figures in the registry.
+    #[serde(default)]
+    references: Vec<Spanned<String>>,
+    note: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistry {
+    format: Spanned<i64>,
     #[serde(default)]
     references: Vec<Spanned<RawReference>>,
-    note: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -392,12 +457,13 @@ struct RawPerceives {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawReference {
+    id: Spanned<String>,
     value: Spanned<f64>,
     unit: Option<Spanned<String>>,
     measures: Spanned<String>,
     population: Spanned<String>,
     year: Spanned<i64>,
-    source: Spanned<String>,
+    survey: Spanned<String>,
     reported_by: Option<Spanned<String>>,
     url: Option<Spanned<String>>,
 }
@@ -551,10 +617,28 @@ impl Checker<'_> {
         let mut questions = Vec::new();
         let mut first_defined: HashMap<String, (usize, usize)> = HashMap::new();
         let mut pending_perceives = Vec::new();
+        let mut citations = Vec::new();
         for raw_question in raw.questions {
             let raw_question = raw_question.into_inner();
             let id_span = raw_question.id.span();
-            let (question, perceives) = self.question(raw_question);
+            let (question, perceives, cited) = self.question(raw_question);
+            let question_idx = questions.len();
+            let mut seen_ids = Vec::new();
+            for (id, at) in cited {
+                if seen_ids.contains(&id) {
+                    self.problems.push(problem_at(
+                        at,
+                        format!("reference \"{id}\" is cited twice by this question"),
+                    ));
+                    continue;
+                }
+                seen_ids.push(id.clone());
+                citations.push(Citation {
+                    question_idx,
+                    id,
+                    at,
+                });
+            }
             if let Some(&(line, col)) = first_defined.get(&question.id) {
                 self.error(
                     id_span.clone(),
@@ -649,10 +733,19 @@ impl Checker<'_> {
                 questions,
             },
             cross_refs,
+            citations,
         }
     }
 
-    fn question(&mut self, raw: RawQuestion) -> (Question, Option<Spanned<RawPerceives>>) {
+    #[allow(clippy::type_complexity)]
+    fn question(
+        &mut self,
+        raw: RawQuestion,
+    ) -> (
+        Question,
+        Option<Spanned<RawPerceives>>,
+        Vec<(String, (usize, usize))>,
+    ) {
         let id = self.identifier(raw.id, "question id");
         let text = self.text(raw.text, "question text");
         let kind_span = raw.kind.span();
@@ -769,10 +862,13 @@ impl Checker<'_> {
             .abstain
             .map(|labels| self.labels(labels, "abstain", 1, MAX_ABSTAIN))
             .unwrap_or_default();
-        let references = raw
+        let citations = raw
             .references
             .into_iter()
-            .map(|reference| self.reference(reference.into_inner()))
+            .map(|id| {
+                let at = self.at(id.span());
+                (id.into_inner(), at)
+            })
             .collect();
         let note = raw
             .note
@@ -787,14 +883,16 @@ impl Checker<'_> {
                 abstain,
                 sensitive: raw.sensitive,
                 perceives: None,
-                references,
+                references: Vec::new(),
                 note,
             },
             raw.perceives,
+            citations,
         )
     }
 
     fn reference(&mut self, raw: RawReference) -> Reference {
+        let id = self.identifier(raw.id, "reference id");
         let unit = raw
             .unit
             .map(|unit| self.text(unit, "unit"))
@@ -822,12 +920,13 @@ impl Checker<'_> {
             url
         });
         Reference {
+            id,
             value,
             unit,
             measures: self.text(raw.measures, "measures"),
             population: self.text(raw.population, "population"),
             year,
-            source: self.text(raw.source, "source"),
+            survey: self.text(raw.survey, "survey"),
             reported_by: raw
                 .reported_by
                 .map(|reported_by| self.text(reported_by, "reported_by")),
@@ -869,13 +968,7 @@ id = \"perceived\"
 kind = \"percent\"
 text = \"Hvor mange?\"
 perceives = {{ question = \"own\", options = [0] }}
-
-[[questions.references]]
-value = 40
-measures = \"har været fulde\"
-population = \"9. klasse\"
-year = 2019
-source = \"ESPAD 2019\"
+references = [\"espad-2019-fuld-30-dage\"]
 
 [[questions]]
 id = \"age\"
@@ -903,8 +996,16 @@ points = [\"Nej\", \"Måske\", \"Ja\"]
                 options: vec![0]
             })
         );
-        assert_eq!(set.questions[1].references[0].value, 40.0);
-        assert_eq!(set.questions[1].references[0].unit, "%");
+        // Citations are resolved by the library against the registry.
+        assert!(set.questions[1].references.is_empty());
+        assert_eq!(
+            parsed.citations,
+            vec![Citation {
+                question_idx: 1,
+                id: "espad-2019-fuld-30-dage".into(),
+                at: (21, 15),
+            }]
+        );
         assert!(set.questions[0].sensitive);
     }
 
@@ -952,6 +1053,48 @@ points = [\"Nej\", \"Måske\", \"Ja\"]
                 "expected {line}:{col} {message:?} for\n{body}\nfound {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn registry_entries_are_checked_with_positions() {
+        let text = "format = 1\n\n[[references]]\nid = \"a\"\nvalue = 140\nmeasures = \"m\"\npopulation = \"p\"\nyear = 1900\nsurvey = \"s\"\nurl = \"ftp://x\"\n\n[[references]]\nid = \"a\"\nvalue = 4\nmeasures = \"m\"\npopulation = \"p\"\nyear = 2019\nsource = \"s\"\n";
+        let problems: Vec<(usize, usize, String)> = parse_registry(text)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| (p.line, p.col, p.message))
+            .collect();
+        // serde stops at the first structural error (the unknown key `source`), so the
+        // value checks of the first entry come from a file without it.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].0, problems[0].1), (18, 1));
+        assert!(
+            problems[0].2.contains("unknown field `source`"),
+            "{problems:?}"
+        );
+
+        let text = text.replace("source = ", "survey = ");
+        let problems: Vec<(usize, usize, String)> = parse_registry(&text)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| (p.line, p.col, p.message))
+            .collect();
+        assert_eq!(
+            problems,
+            vec![
+                (
+                    5,
+                    9,
+                    "a reference value in % must be between 0 and 100, found 140".to_string()
+                ),
+                (8, 8, "year 1900 is not a plausible survey year".to_string()),
+                (10, 7, "url must start with https:// or http://".to_string()),
+                (
+                    13,
+                    6,
+                    "duplicate reference id \"a\", first defined at line 4, column 6".to_string()
+                ),
+            ]
+        );
     }
 
     #[test]
