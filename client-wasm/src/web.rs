@@ -9,7 +9,7 @@
 use std::cell::RefCell;
 
 use pejling_wire::{
-    Action, Answer, ClientMessage, ErrorCode, PROTOCOL_VERSION, Phase, QuestionKindView,
+    Action, Answer, ClientMessage, ErrorCode, Hidden, PROTOCOL_VERSION, Phase, QuestionKindView,
     QuestionStatus, QuestionView, ServerMessage, SessionState, SessionSummary, SetSummary, Tally,
 };
 use wasm_bindgen::JsCast;
@@ -948,7 +948,12 @@ impl App {
             return el("p").text(t.no_answers);
         };
         let Some(result) = &q.result else {
-            return el("p").cls("hidden-note").text(t.hidden_until_reveal);
+            return match q.hidden {
+                Some(Hidden::TooFew { needed }) => el("p")
+                    .cls("hidden-note too-few")
+                    .text(&t.too_few.replace("{n}", &needed.to_string())),
+                _ => el("p").cls("hidden-note").text(t.hidden_until_reveal),
+            };
         };
         let chart = bars(question, result);
         let mut figure = el("figure").cls("chart");

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use pejling_wire::{
-    Action, Answer, Distribution, ErrorCode, PROTOCOL_VERSION, ParticipantState, Phase,
+    Action, Answer, Distribution, ErrorCode, Hidden, PROTOCOL_VERSION, ParticipantState, Phase,
     QuestionKindView, QuestionStatus, QuestionSummary, QuestionTally, QuestionView, Role,
     ServerMessage, SessionInfo, SessionState, Tally, TallyResult, ValueCount,
 };
@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::questions::{Question, QuestionKind, QuestionSet};
+use crate::results::{self, PairResult, Thresholds};
 
 /// Identifies one connection within the server; assigned by the network edge.
 pub type ConnId = u64;
@@ -217,28 +218,6 @@ impl Counts {
     }
 }
 
-/// Mean and median of values given as (value, count) pairs in ascending order.
-fn mean_median(pairs: impl Iterator<Item = (i64, u32)> + Clone) -> (Option<f64>, Option<f64>) {
-    let n: u64 = pairs.clone().map(|(_, c)| u64::from(c)).sum();
-    if n == 0 {
-        return (None, None);
-    }
-    let sum: f64 = pairs.clone().map(|(v, c)| v as f64 * f64::from(c)).sum();
-    // The median is the mean of the values at 0-based ranks (n-1)/2 and n/2.
-    let nth = |rank: u64| {
-        let mut seen = 0u64;
-        for (value, count) in pairs.clone() {
-            seen += u64::from(count);
-            if seen > rank {
-                return value as f64;
-            }
-        }
-        unreachable!("rank below total count")
-    };
-    let median = (nth((n - 1) / 2) + nth(n / 2)) / 2.0;
-    (Some(sum / n as f64), Some(median))
-}
-
 /// One running session.
 #[derive(Debug)]
 pub struct Engine {
@@ -254,6 +233,9 @@ pub struct Engine {
     /// The link phones open to join; depends on the server's address, so it is set by
     /// whoever runs the engine and never stored.
     join_url: String,
+    /// When results are shown and how findings are named; the anonymity minimum is the
+    /// set's `min_answers` if it has one, else the server's.
+    thresholds: Thresholds,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Vec<Effect> {
@@ -293,6 +275,10 @@ impl Engine {
             conns: HashMap::new(),
             connected: HashMap::new(),
             join_url: String::new(),
+            thresholds: Thresholds {
+                min_answers: set.min_answers.unwrap_or(results::DEFAULT_MIN_ANSWERS),
+                ..Thresholds::default()
+            },
             set,
         };
         for (question_id, key, answer) in answers {
@@ -307,6 +293,66 @@ impl Engine {
 
     pub fn set_join_url(&mut self, join_url: String) {
         self.join_url = join_url;
+    }
+
+    /// The server's thresholds; a set's own `min_answers` takes precedence.
+    pub fn set_thresholds(&mut self, thresholds: Thresholds) {
+        self.thresholds = Thresholds {
+            min_answers: self.set.min_answers.unwrap_or(thresholds.min_answers),
+            ..thresholds
+        };
+    }
+
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
+    }
+
+    /// The comparison for question `idx` if it perceives a question of this set: only
+    /// when neither question is a sensitive one still waiting to be revealed. Groups
+    /// below the anonymity minimum come back as `TooFew`.
+    pub fn pair_result(&self, idx: usize) -> Option<PairResult> {
+        self.pair(idx, true)
+    }
+
+    /// The comparison for question `idx` for a report after the session: sensitive
+    /// questions are included whether or not they were revealed (thresholds still apply).
+    pub fn pair_result_for_report(&self, idx: usize) -> Option<PairResult> {
+        self.pair(idx, false)
+    }
+
+    fn pair(&self, idx: usize, respect_reveal: bool) -> Option<PairResult> {
+        let perceived = self.set.questions.get(idx)?;
+        let perceives = perceived.perceives.as_ref()?;
+        if perceives.set.is_some() {
+            return None;
+        }
+        let actual_idx = self.set.question_index(&perceives.question)?;
+        if respect_reveal && (self.is_hidden(idx) || self.is_hidden(actual_idx)) {
+            return None;
+        }
+        let (actual_counts, perceived_counts) = (self.counts_of(actual_idx), self.counts_of(idx));
+        let comparison = results::compare(
+            &results::Counts {
+                question: &self.set.questions[actual_idx],
+                result: &actual_counts,
+            },
+            &results::Counts {
+                question: perceived,
+                result: &perceived_counts,
+            },
+            &perceives.options,
+            &self.thresholds,
+        );
+        Some(PairResult {
+            actual_question: perceives.question.clone(),
+            perceived_question: perceived.id.clone(),
+            comparison,
+            references: perceived.references.clone(),
+        })
+    }
+
+    fn is_hidden(&self, idx: usize) -> bool {
+        self.set.questions[idx].sensitive && self.progress.statuses[idx] != QuestionStatus::Revealed
     }
 
     pub fn meta(&self) -> &SessionMeta {
@@ -826,11 +872,42 @@ impl Engine {
         }
     }
 
+    /// Answers stored for question `idx` (abstentions included).
+    pub fn answered(&self, idx: usize) -> u32 {
+        self.answers[idx].len() as u32
+    }
+
     pub fn question_tally(&self, idx: usize) -> QuestionTally {
         let question = &self.set.questions[idx];
+        let result = self.counts_of(idx);
+        let counts = results::Counts {
+            question,
+            result: &result,
+        };
+        let respondents = counts.respondents();
+        let hidden = if self.is_hidden(idx) {
+            Some(Hidden::UntilReveal)
+        } else if respondents < self.thresholds.min_answers || respondents == 0 {
+            Some(Hidden::TooFew {
+                needed: self.thresholds.min_answers.max(1),
+            })
+        } else {
+            None
+        };
+        QuestionTally {
+            question_id: question.id.clone(),
+            answered: self.answers[idx].len() as u32,
+            result: hidden.is_none().then_some(result),
+            hidden,
+        }
+    }
+
+    /// The full counts of question `idx`, hidden from nobody: for results, reports and
+    /// exports, which apply their own rules.
+    pub fn counts_of(&self, idx: usize) -> TallyResult {
+        let question = &self.set.questions[idx];
         let counts = &self.counts[idx];
-        let hidden = question.sensitive && self.progress.statuses[idx] != QuestionStatus::Revealed;
-        let result = (!hidden).then(|| TallyResult {
+        TallyResult {
             abstained: counts.abstained.clone(),
             distribution: match &question.kind {
                 QuestionKind::Choice { .. } => Distribution::Choice {
@@ -840,38 +917,34 @@ impl Engine {
                     counts: counts.by_index.clone(),
                 },
                 QuestionKind::Percent => {
-                    let (mean, median) = mean_median(
-                        counts
-                            .by_index
-                            .iter()
-                            .enumerate()
-                            .map(|(value, &count)| (value as i64, count)),
-                    );
+                    let pairs: Vec<(i64, u32)> = counts
+                        .by_index
+                        .iter()
+                        .enumerate()
+                        .map(|(value, &count)| (value as i64, count))
+                        .collect();
+                    let summary = results::summarize(&pairs);
                     Distribution::Percent {
                         counts: counts.by_index.clone(),
-                        mean,
-                        median,
+                        mean: summary.as_ref().map(|s| s.mean),
+                        median: summary.as_ref().map(|s| s.median),
                     }
                 }
                 QuestionKind::Number { .. } => {
-                    let (mean, median) =
-                        mean_median(counts.by_number.iter().map(|(&v, &c)| (v, c)));
+                    let pairs: Vec<(i64, u32)> =
+                        counts.by_number.iter().map(|(&v, &c)| (v, c)).collect();
+                    let summary = results::summarize(&pairs);
                     Distribution::Number {
                         values: counts
                             .by_number
                             .iter()
                             .map(|(&value, &count)| ValueCount { value, count })
                             .collect(),
-                        mean,
-                        median,
+                        mean: summary.as_ref().map(|s| s.mean),
+                        median: summary.as_ref().map(|s| s.median),
                     }
                 }
             },
-        });
-        QuestionTally {
-            question_id: question.id.clone(),
-            answered: self.answers[idx].len() as u32,
-            result,
         }
     }
 }

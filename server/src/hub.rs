@@ -20,6 +20,7 @@ use tokio::time::Instant;
 
 use crate::engine::{ConnId, Effect, Engine, Event, SessionMeta};
 use crate::library::Library;
+use crate::results::Thresholds;
 use crate::store::{NewSession, StoreHandle, StoredSession};
 
 /// Shortest time between two tallies sent to staff (at most ten a second).
@@ -273,6 +274,8 @@ pub struct Hub {
     pub store: StoreHandle,
     /// Base of join links, e.g. `http://192.168.1.20:8080`.
     pub public_url: String,
+    /// The server's result thresholds (`--min-answers`, `--agreement-pp`).
+    pub thresholds: Thresholds,
     registry: Mutex<Registry>,
     shutdown: watch::Receiver<bool>,
 }
@@ -282,12 +285,14 @@ impl Hub {
         library: Library,
         store: StoreHandle,
         public_url: String,
+        thresholds: Thresholds,
         shutdown: watch::Receiver<bool>,
     ) -> Hub {
         Hub {
             library,
             store,
             public_url,
+            thresholds,
             registry: Mutex::default(),
             shutdown,
         }
@@ -307,6 +312,7 @@ impl Hub {
 
     fn spawn(&self, mut engine: Engine) -> SessionHandle {
         engine.set_join_url(format!("{}/j/{}", self.public_url, engine.meta().code));
+        engine.set_thresholds(self.thresholds);
         spawn_session(engine, self.store.clone(), self.shutdown.clone())
     }
 

@@ -1,11 +1,14 @@
 //! pejling's server: question sets, the session engine, storage and the network edge.
 //! `ARCHITECTURE.md` maps the modules and their invariants.
 
+pub mod charts;
 pub mod engine;
 pub mod http;
 pub mod hub;
 pub mod library;
 pub mod questions;
+pub mod report;
+pub mod results;
 pub mod server;
 pub mod store;
 pub mod ws;

@@ -39,6 +39,27 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         data: Option<PathBuf>,
     },
+    /// Export a session's aggregates: a printable HTML report with charts, a CSV of
+    /// figures, or one PNG chart per question. Results below the anonymity minimum are
+    /// left out; no individual answer is ever exported.
+    Export {
+        /// The session's id or join code (see `pejling sessions`).
+        session: String,
+        /// What to write.
+        #[arg(long, value_enum, default_value = "html")]
+        format: pejling::report::Format,
+        /// The folder to write into (created if missing).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// The data file [default: pejling.db in the user's data folder].
+        #[arg(long, value_name = "PATH")]
+        data: Option<PathBuf>,
+        /// Answers a question needs before its results are exported, for sets without
+        /// their own `min_answers`.
+        #[arg(long, value_name = "N", default_value_t = pejling::results::DEFAULT_MIN_ANSWERS,
+              value_parser = clap::value_parser!(u32).range(1..=1000))]
+        min_answers: u32,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
@@ -69,6 +90,15 @@ struct ServeArgs {
         hide_env_values = true
     )]
     host_token: Option<String>,
+    /// Answers a question needs (abstentions not counted) before any result of it is
+    /// shown, sent to a screen or exported; a set's own `min_answers` takes precedence.
+    #[arg(long, value_name = "N", default_value_t = pejling::results::DEFAULT_MIN_ANSWERS,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    min_answers: u32,
+    /// A gap between perceived and actual share of at most this many percentage points
+    /// is named "social overensstemmelse".
+    #[arg(long, value_name = "PP", default_value_t = 10.0)]
+    agreement_pp: f64,
 }
 
 fn default_data_file() -> PathBuf {
@@ -83,6 +113,19 @@ fn main() -> ExitCode {
         Some(Command::Check { paths }) => check(&paths),
         Some(Command::Sessions { data }) => sessions(data.unwrap_or_else(default_data_file)),
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::Export {
+            session,
+            format,
+            out,
+            data,
+            min_answers,
+        }) => export(
+            data.unwrap_or_else(default_data_file),
+            &session,
+            format,
+            &out,
+            min_answers,
+        ),
         None => serve(cli.serve),
     }
 }
@@ -96,6 +139,49 @@ fn check(paths: &[PathBuf]) -> ExitCode {
         println!("{line}");
     }
     ExitCode::FAILURE
+}
+
+fn export(
+    data: PathBuf,
+    session: &str,
+    format: pejling::report::Format,
+    out: &std::path::Path,
+    min_answers: u32,
+) -> ExitCode {
+    if !data.exists() {
+        eprintln!("pejling: no data file at {}", data.display());
+        return ExitCode::FAILURE;
+    }
+    let result = pejling::store::Store::open(&data)
+        .map_err(|error| format!("cannot open {}: {error}", data.display()))
+        .and_then(|store| store.find(session).map_err(|error| error.to_string()))
+        .and_then(|found| {
+            found.ok_or_else(|| {
+                format!(
+                    "no session with id or code \"{session}\" in {}; `pejling sessions` lists them",
+                    data.display()
+                )
+            })
+        })
+        .and_then(|stored| {
+            let thresholds = pejling::results::Thresholds {
+                min_answers,
+                ..pejling::results::Thresholds::default()
+            };
+            pejling::report::SessionReport::new(stored, thresholds).write(format, out)
+        });
+    match result {
+        Ok(files) => {
+            for file in files {
+                println!("{}", file.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("pejling: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn sessions(data: PathBuf) -> ExitCode {
@@ -162,6 +248,13 @@ fn serve(args: ServeArgs) -> ExitCode {
         Ok(limit) => tracing::debug!("open-files limit: {limit}"),
         Err(error) => tracing::warn!("could not raise the open-files limit: {error}"),
     }
+    if !(0.0..=100.0).contains(&args.agreement_pp) {
+        eprintln!(
+            "pejling: --agreement-pp must be between 0 and 100, found {}",
+            args.agreement_pp
+        );
+        return ExitCode::FAILURE;
+    }
     let config = pejling::Config {
         bind: args.bind,
         port: args.port,
@@ -169,6 +262,11 @@ fn serve(args: ServeArgs) -> ExitCode {
         questions: args.questions,
         public_url: args.public_url,
         host_token: args.host_token,
+        thresholds: pejling::results::Thresholds {
+            min_answers: args.min_answers,
+            agreement_pp: args.agreement_pp,
+            ..pejling::results::Thresholds::default()
+        },
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {

@@ -27,6 +27,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `None` means a random token.
     pub host_token: Option<String>,
+    /// When results are shown and how findings are named (`docs/results.md`).
+    pub thresholds: crate::results::Thresholds,
 }
 
 /// State shared by every connection.
@@ -170,7 +172,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .map(|url| url.trim_end_matches('/').to_string())
         .unwrap_or_else(|| default_public_url(config.bind, addr.port()));
     let (shutdown_sender, shutdown) = watch::channel(false);
-    let hub = Hub::new(library, store_handle, public_url.clone(), shutdown.clone());
+    let hub = Hub::new(
+        library,
+        store_handle,
+        public_url.clone(),
+        config.thresholds,
+        shutdown.clone(),
+    );
     let resumed_sessions = stored_sessions.len();
     for stored in stored_sessions {
         hub.resume(stored);

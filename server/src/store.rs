@@ -135,6 +135,25 @@ impl Store {
     pub fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
         list_sessions(&self.conn)
     }
+
+    /// A session by its id or, failing that, by its join code (any case; the newest
+    /// session with that code, as codes of ended sessions may be reused).
+    pub fn find(&self, id_or_code: &str) -> Result<Option<StoredSession>, StoreError> {
+        let wanted = id_or_code.trim();
+        if let Some(found) = self.load(wanted)? {
+            return Ok(Some(found));
+        }
+        let code = wanted.to_uppercase();
+        let newest = self
+            .list_sessions()?
+            .into_iter()
+            .filter(|s| s.code == code)
+            .max_by_key(|s| s.created_at);
+        match newest {
+            Some(summary) => self.load(&summary.id),
+            None => Ok(None),
+        }
+    }
 }
 
 fn apply_write(conn: &Connection, session_id: &str, write: &Write) -> rusqlite::Result<()> {

@@ -293,4 +293,58 @@ async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
         row.split_whitespace().any(|field| field == "5"),
         "participants: {row}"
     );
+
+    // Export by join code (lower case as typed) into a new folder.
+    let out = dir.path().join("rapport");
+    for format in ["html", "csv", "png"] {
+        let output = pejling()
+            .args([
+                "export",
+                &session.code.to_lowercase(),
+                "--format",
+                format,
+                "--out",
+            ])
+            .arg(&out)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let printed = String::from_utf8_lossy(&output.stdout);
+        assert!(printed.lines().count() >= 1, "prints the files written");
+    }
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let csv_name = files.iter().find(|f| f.ends_with(".csv")).expect("a CSV");
+    let csv = std::fs::read_to_string(out.join(csv_name)).unwrap();
+    // The five estimates 10..50: mean 30, and the set's share question has no answers.
+    assert!(csv.contains(&format!(",{question_id},")), "{csv}");
+    assert!(csv.contains("mean,,30.00"), "{csv}");
+    assert!(files.iter().any(|f| f.ends_with(".html")));
+    assert!(
+        files.iter().filter(|f| f.ends_with(".png")).count() >= 2,
+        "{files:?}"
+    );
+    for token in &tokens {
+        assert!(!csv.contains(token.as_str()));
+    }
+
+    let output = pejling()
+        .args(["export", "NOSUCH", "--data"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no session with id or code \"NOSUCH\""),
+        "{stderr}"
+    );
 }

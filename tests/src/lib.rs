@@ -27,34 +27,46 @@ pub const HOST_TOKEN: &str = "test-host-token";
 pub struct TestServer {
     pub addr: SocketAddr,
     pub data: PathBuf,
+    min_answers: u32,
     running: Option<pejling::Running>,
     _dir: tempfile::TempDir,
 }
+
+/// The anonymity minimum of the test servers: most tests follow a handful of devices and
+/// look at exact splits, so results show from one answer. The threshold itself is tested
+/// with [`spawn_app_with_min_answers`].
+pub const TEST_MIN_ANSWERS: u32 = 1;
 
 pub async fn spawn_app() -> TestServer {
     spawn_app_with_questions(None).await
 }
 
 pub async fn spawn_app_with_questions(questions: Option<PathBuf>) -> TestServer {
+    spawn(questions, TEST_MIN_ANSWERS).await
+}
+
+pub async fn spawn_app_with_min_answers(min_answers: u32) -> TestServer {
+    spawn(None, min_answers).await
+}
+
+async fn spawn(questions: Option<PathBuf>, min_answers: u32) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary folder");
     let data = dir.path().join("pejling.db");
-    let running = start(&data, questions).await;
+    let running = start_on(&data, questions, 0, min_answers).await;
     TestServer {
         addr: running.addr,
         data,
+        min_answers,
         running: Some(running),
         _dir: dir,
     }
-}
-
-async fn start(data: &std::path::Path, questions: Option<PathBuf>) -> pejling::Running {
-    start_on(data, questions, 0).await
 }
 
 async fn start_on(
     data: &std::path::Path,
     questions: Option<PathBuf>,
     port: u16,
+    min_answers: u32,
 ) -> pejling::Running {
     pejling::start(pejling::Config {
         bind: Ipv4Addr::LOCALHOST.into(),
@@ -63,6 +75,10 @@ async fn start_on(
         questions,
         public_url: None,
         host_token: Some(HOST_TOKEN.to_string()),
+        thresholds: pejling::results::Thresholds {
+            min_answers,
+            ..pejling::results::Thresholds::default()
+        },
     })
     .await
     .expect("server starts")
@@ -73,7 +89,7 @@ impl TestServer {
     /// same data file, as after a restart of the laptop.
     pub async fn restart(&mut self) {
         self.running.take().expect("running").stop().await;
-        let running = start(&self.data, None).await;
+        let running = start_on(&self.data, None, 0, self.min_answers).await;
         self.addr = running.addr;
         self.running = Some(running);
     }
@@ -82,7 +98,7 @@ impl TestServer {
     /// themselves find the server again.
     pub async fn restart_on_same_port(&mut self, questions: Option<PathBuf>) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(&self.data, questions, self.addr.port()).await;
+        let running = start_on(&self.data, questions, self.addr.port(), self.min_answers).await;
         self.addr = running.addr;
         self.running = Some(running);
     }

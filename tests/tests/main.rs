@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod restart;
+mod results;
 mod session;
 
 /// A set with one question of every kind, written to a `--questions` folder.

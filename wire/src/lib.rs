@@ -298,9 +298,23 @@ pub struct QuestionTally {
     /// Participants with an answer stored for this question (abstentions included).
     pub answered: u32,
     /// The split; absent while a sensitive question is not revealed, so that a
-    /// classmate's tap cannot be read off a moving bar.
+    /// classmate's tap cannot be read off a moving bar, and while fewer than the
+    /// session's minimum number of answers (abstentions not counted) have come in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TallyResult>,
+    /// Why `result` is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Hidden>,
+}
+
+/// Why a question's split is not sent.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Hidden {
+    /// A sensitive question that the facilitator has not revealed yet.
+    UntilReveal,
+    /// Fewer than `needed` answers that are not abstentions ("for få svar").
+    TooFew { needed: u32 },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]

@@ -103,6 +103,7 @@ fn serve_child(dir: &Path) {
             questions: Some(dir.join("questions")),
             public_url: None,
             host_token: Some(HOST_TOKEN.to_string()),
+            thresholds: pejling::results::Thresholds::default(),
         })
         .await
         .expect("server starts");

@@ -11,6 +11,9 @@ title = "Engine test"
 language = "da"
 audience = "pupils"
 grades = ["7"]
+# The table tests look at exact counts of a few answers; the anonymity minimum has
+# tests of its own below.
+min_answers = 1
 
 [[questions]]
 id = "own"
@@ -42,7 +45,11 @@ points = ["Nej", "Lidt", "Ja"]
 "#;
 
 fn engine() -> Engine {
-    let set = questions::parse(SET).expect("test set is valid").set;
+    engine_from(SET)
+}
+
+fn engine_from(text: &str) -> Engine {
+    let set = questions::parse(text).expect("test set is valid").set;
     Engine::new(
         SessionMeta {
             id: "s1".into(),
@@ -505,7 +512,10 @@ fn out_of_range_values_for_each_kind_are_rejected() {
 
 /// Builds an engine where participants 0..answers.len() have answered question `idx`.
 fn with_answers(idx: usize, answers: &[Answer], reveal: bool) -> Engine {
-    let mut engine = engine();
+    with_answers_in(engine(), idx, answers, reveal)
+}
+
+fn with_answers_in(mut engine: Engine, idx: usize, answers: &[Answer], reveal: bool) -> Engine {
     engine.handle(Event::Watch {
         conn: 1000,
         staff: Staff::Facilitator,
@@ -564,6 +574,7 @@ fn sensitive_question_shows_only_the_count_until_revealed() {
     let hidden = with_answers(0, &answers, false).question_tally(0);
     assert_eq!(hidden.answered, 4);
     assert_eq!(hidden.result, None);
+    assert_eq!(hidden.hidden, Some(Hidden::UntilReveal));
     let shown = with_answers(0, &answers, true).question_tally(0);
     assert_eq!(
         shown.result,
@@ -651,12 +662,102 @@ fn number_and_scale_tallies_are_exact() {
 }
 
 #[test]
-fn an_empty_question_has_no_mean() {
-    let tally = with_answers(1, &[Answer::Abstain { option: 0 }], false).question_tally(1);
-    let Distribution::Percent { mean, median, .. } = tally.result.unwrap().distribution else {
+fn an_empty_question_has_no_mean_and_no_result() {
+    let engine = with_answers(1, &[Answer::Abstain { option: 0 }], false);
+    let Distribution::Percent { mean, median, .. } = engine.counts_of(1).distribution else {
         panic!("percent expected");
     };
     assert_eq!((mean, median), (None, None));
+    // Only a "Ved ikke": nothing to show even with a minimum of one.
+    let tally = engine.question_tally(1);
+    assert_eq!(tally.result, None);
+    assert_eq!(tally.hidden, Some(Hidden::TooFew { needed: 1 }));
+}
+
+const FIVE: [Answer; 5] = [
+    Answer::Percent { value: 10 },
+    Answer::Percent { value: 20 },
+    Answer::Percent { value: 30 },
+    Answer::Percent { value: 40 },
+    Answer::Percent { value: 50 },
+];
+
+#[test]
+fn results_wait_for_the_minimum_number_of_answers() {
+    let without_minimum = SET.replace("min_answers = 1\n", "");
+    // (answers, abstentions, server minimum, shown?)
+    let table = [
+        (4, 0, None, false), // the default minimum is 5
+        (4, 3, None, false), // "Ved ikke" does not count towards it
+        (5, 0, None, true),
+        (5, 0, Some(6), false), // the server's minimum applies to a set without one
+        (2, 0, Some(2), true),
+    ];
+    for (answers, abstentions, server_minimum, shown) in table {
+        let mut engine = engine_from(&without_minimum);
+        if let Some(min_answers) = server_minimum {
+            engine.set_thresholds(Thresholds {
+                min_answers,
+                ..Thresholds::default()
+            });
+        }
+        let mut given: Vec<Answer> = FIVE[..answers].to_vec();
+        given.extend((0..abstentions).map(|_| Answer::Abstain { option: 0 }));
+        let engine = with_answers_in(engine, 1, &given, false);
+        let tally = engine.question_tally(1);
+        assert_eq!(tally.answered as usize, answers + abstentions);
+        assert_eq!(
+            tally.result.is_some(),
+            shown,
+            "{answers} answers, {abstentions} abstentions, minimum {server_minimum:?}"
+        );
+        let needed = server_minimum.unwrap_or(5);
+        if !shown {
+            assert_eq!(tally.hidden, Some(Hidden::TooFew { needed }));
+        }
+    }
+    // A set's own minimum wins over the server's.
+    let mut engine = engine();
+    engine.set_thresholds(Thresholds {
+        min_answers: 50,
+        ..Thresholds::default()
+    });
+    assert_eq!(engine.thresholds().min_answers, 1);
+}
+
+#[test]
+fn the_pair_result_waits_for_the_reveal_of_a_sensitive_partner() {
+    let mut engine = with_answers(
+        1,
+        &[Answer::Percent { value: 60 }, Answer::Percent { value: 80 }],
+        false,
+    );
+    // "own" is sensitive and not revealed: no comparison, not even for the estimate.
+    assert_eq!(engine.pair_result(1), None);
+    assert_eq!(engine.pair_result(0), None, "own perceives nothing");
+    engine.handle(Event::Control {
+        conn: 1000,
+        action: Action::Previous,
+    });
+    engine.handle(Event::Control {
+        conn: 1000,
+        action: Action::Reveal,
+    });
+    let pair = engine.pair_result(1).expect("revealed");
+    assert_eq!(pair.actual_question, "own");
+    let results::Comparison::Percent(c) = pair.comparison else {
+        panic!("a percent pair")
+    };
+    // Nobody answered "own": too few, even with a minimum of one.
+    assert_eq!(
+        c.actual,
+        results::Shown::TooFew {
+            answers: 0,
+            needed: 1
+        }
+    );
+    let estimates = c.perceived.value().expect("two estimates");
+    assert_eq!(estimates.summary.mean, 70.0);
 }
 
 #[test]

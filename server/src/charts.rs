@@ -1,0 +1,722 @@
+//! Charts, drawn once with plotters for the live screen (SVG) and for exports (SVG and
+//! PNG). A chart is first described as data ([`Chart`]: rows of labelled bars, built
+//! from results by [`pair_chart`] and [`question_chart`]), then drawn by one function on
+//! any plotters backend, so the screen and the report cannot disagree.
+//!
+//! Readable on a projector (large type, 16:9), colour-blind-safe colours (Okabe–Ito),
+//! Danish labels by default, and the source of a national figure under its bar. All text
+//! goes through plotters' SVG backend, which escapes `<`, `>`, `&` and quotes.
+
+use std::path::Path;
+use std::sync::Once;
+
+use pejling_wire::{Distribution, TallyResult};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::questions::{Language, Question, QuestionKind, Reference};
+use crate::results::{Comparison, PairResult, Pattern, Shown};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 675;
+const FONT: &str = "sans-serif";
+
+/// Okabe–Ito colours, distinguishable with the common colour-vision deficiencies.
+const ACTUAL: RGBColor = RGBColor(0x00, 0x72, 0xB2); // blue
+const PERCEIVED: RGBColor = RGBColor(0xE6, 0x9F, 0x00); // orange
+const NATIONAL: RGBColor = RGBColor(0x00, 0x9E, 0x73); // bluish green
+const INK: RGBColor = RGBColor(0x11, 0x11, 0x11);
+const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
+const TRACK: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
+
+/// Which series a bar belongs to; decides its colour and legend entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Series {
+    Actual,
+    Perceived,
+    National,
+}
+
+impl Series {
+    fn colour(self) -> RGBColor {
+        match self {
+            Series::Actual => ACTUAL,
+            Series::Perceived => PERCEIVED,
+            Series::National => NATIONAL,
+        }
+    }
+}
+
+/// One bar: a value on the chart's axis, or the reason there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub series: Series,
+    /// `None`: too few answers; `value_text` says so.
+    pub value: Option<f64>,
+    /// A 95 % interval drawn as a whisker.
+    pub interval: Option<(f64, f64)>,
+    pub value_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub label: String,
+    pub bars: Vec<Bar>,
+    /// A small line under the row, e.g. a national figure's source.
+    pub caption: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub title: String,
+    pub subtitle: Option<String>,
+    /// The axis: values from `min` to `max`.
+    pub min: f64,
+    pub max: f64,
+    pub rows: Vec<Row>,
+    /// Legend entries, shown when rows hold more than one series.
+    pub legend: Vec<(Series, String)>,
+    /// Lines at the bottom (e.g. how many answered, what was left out).
+    pub notes: Vec<String>,
+}
+
+/// Texts of a chart in the set's language.
+struct Words {
+    too_few: &'static str,
+    actual: &'static str,
+    perceived: &'static str,
+    national: &'static str,
+    source: &'static str,
+    answers: &'static str,
+    excluded: &'static str,
+    gap_pp: &'static str,
+    above: &'static str,
+    mean: &'static str,
+    median: &'static str,
+    others: &'static str,
+    own: &'static str,
+}
+
+const DA: Words = Words {
+    too_few: "for få svar",
+    actual: "Jeres egne svar",
+    perceived: "Jeres gæt (gennemsnit)",
+    national: "Landstal",
+    source: "Kilde",
+    answers: "svar",
+    excluded: "Ikke med i tallene",
+    gap_pp: "procentpoint",
+    above: "gættede over det faktiske tal",
+    mean: "gennemsnit",
+    median: "median",
+    others: "Hvad I tror, de andre svarer",
+    own: "Hvad I selv svarer",
+};
+
+const EN: Words = Words {
+    too_few: "too few answers",
+    actual: "Your own answers",
+    perceived: "Your guesses (mean)",
+    national: "National figure",
+    source: "Source",
+    answers: "answers",
+    excluded: "Not counted",
+    gap_pp: "percentage points",
+    above: "guessed above the actual figure",
+    mean: "mean",
+    median: "median",
+    others: "What you think the others answer",
+    own: "What you answer yourselves",
+};
+
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Da => &DA,
+        Language::En => &EN,
+    }
+}
+
+/// Formats a number the Danish or English way, with at most one decimal.
+pub fn number(value: f64, language: Language) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    let text = if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded:.1}")
+    };
+    match language {
+        Language::Da => text.replace('.', ","),
+        Language::En => text,
+    }
+}
+
+fn percent(value: f64, language: Language) -> String {
+    format!("{} %", number(value, language))
+}
+
+fn pattern_name(pattern: Pattern, language: Language) -> &'static str {
+    match language {
+        Language::Da => pattern.danish(),
+        Language::En => pattern.english(),
+    }
+}
+
+/// A reference as one caption line: "Kilde: survey, population, year (reported by)".
+pub fn citation(reference: &Reference, language: Language) -> String {
+    let w = words(language);
+    let mut line = format!(
+        "{}: {}; {}, {}",
+        w.source, reference.survey, reference.population, reference.year
+    );
+    if let Some(by) = &reference.reported_by {
+        line.push_str(&format!(" ({by})"));
+    }
+    line
+}
+
+fn too_few_text(answers: u32, needed: u32, language: Language) -> String {
+    let w = words(language);
+    format!("{} ({answers} {}, min. {needed})", w.too_few, w.answers)
+}
+
+/// The comparison chart of one own/perceived pair.
+pub fn pair_chart(
+    actual: &Question,
+    perceived: &Question,
+    pair: &PairResult,
+    language: Language,
+) -> Chart {
+    let w = words(language);
+    match &pair.comparison {
+        Comparison::Percent(c) => {
+            let mut rows = Vec::new();
+            let mut notes = Vec::new();
+            let actual_bar = match &c.actual {
+                Shown::Yes(share) => Bar {
+                    series: Series::Actual,
+                    value: Some(share.percent),
+                    interval: Some((share.low, share.high)),
+                    value_text: format!(
+                        "{} ({} / {})",
+                        percent(share.percent, language),
+                        share.chose,
+                        share.respondents
+                    ),
+                },
+                Shown::TooFew { answers, needed } => Bar {
+                    series: Series::Actual,
+                    value: None,
+                    interval: None,
+                    value_text: too_few_text(*answers, *needed, language),
+                },
+            };
+            rows.push(Row {
+                label: format!("{}: {}", w.actual, c.options.join(" / ")),
+                bars: vec![actual_bar],
+                caption: None,
+            });
+            let perceived_bar = match &c.perceived {
+                Shown::Yes(estimates) => Bar {
+                    series: Series::Perceived,
+                    value: Some(estimates.summary.mean),
+                    interval: None,
+                    value_text: format!(
+                        "{} ({} {})",
+                        percent(estimates.summary.mean, language),
+                        w.median,
+                        percent(estimates.summary.median, language)
+                    ),
+                },
+                Shown::TooFew { answers, needed } => Bar {
+                    series: Series::Perceived,
+                    value: None,
+                    interval: None,
+                    value_text: too_few_text(*answers, *needed, language),
+                },
+            };
+            rows.push(Row {
+                label: w.perceived.to_string(),
+                bars: vec![perceived_bar],
+                caption: None,
+            });
+            push_references(&mut rows, &pair.references, language, 0.0, 100.0);
+            let abstained: Vec<String> = [
+                (actual, c.actual_abstained),
+                (perceived, c.perceived_abstained),
+            ]
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(q, n)| format!("{} {n}", q.abstain.join(" / ")))
+            .collect();
+            if !abstained.is_empty() {
+                notes.push(format!("{}: {}", w.excluded, abstained.join(", ")));
+            }
+            let subtitle = c.finding.as_ref().map(|f| {
+                format!(
+                    "{}: {}{} {}; {} {}",
+                    pattern_name(f.pattern, language),
+                    if f.gap_pp > 0.0 { "+" } else { "" },
+                    number(f.gap_pp, language),
+                    w.gap_pp,
+                    percent(f.above_percent, language),
+                    w.above
+                )
+            });
+            Chart {
+                title: perceived.text.clone(),
+                subtitle,
+                min: 0.0,
+                max: 100.0,
+                rows,
+                legend: Vec::new(),
+                notes,
+            }
+        }
+        Comparison::Number(c) => {
+            let (min, max) = match &actual.kind {
+                QuestionKind::Number { min, max, .. } => (*min as f64, *max as f64),
+                _ => (0.0, 100.0),
+            };
+            let unit = c.unit.clone().unwrap_or_default();
+            let bar = |series, shown: &Shown<crate::results::Summary>| match shown {
+                Shown::Yes(s) => Bar {
+                    series,
+                    value: Some(s.mean),
+                    interval: None,
+                    value_text: format!(
+                        "{} {unit} ({} {})",
+                        number(s.mean, language),
+                        w.median,
+                        number(s.median, language)
+                    ),
+                },
+                Shown::TooFew { answers, needed } => Bar {
+                    series,
+                    value: None,
+                    interval: None,
+                    value_text: too_few_text(*answers, *needed, language),
+                },
+            };
+            let mut rows = vec![
+                Row {
+                    label: format!("{} ({})", w.actual, w.mean),
+                    bars: vec![bar(Series::Actual, &c.actual)],
+                    caption: None,
+                },
+                Row {
+                    label: w.perceived.to_string(),
+                    bars: vec![bar(Series::Perceived, &c.perceived)],
+                    caption: None,
+                },
+            ];
+            push_references(&mut rows, &pair.references, language, min, max);
+            let subtitle = c.gap.map(|gap| {
+                format!(
+                    "{}{} {unit}",
+                    if gap > 0.0 { "+" } else { "" },
+                    number(gap, language)
+                )
+            });
+            Chart {
+                title: perceived.text.clone(),
+                subtitle,
+                min,
+                max,
+                rows,
+                legend: Vec::new(),
+                notes: Vec::new(),
+            }
+        }
+        Comparison::Attitude(c) => {
+            let share_bar = |series, shown: &Shown<Vec<f64>>, i: usize| match shown {
+                Shown::Yes(shares) => Bar {
+                    series,
+                    value: Some(shares[i]),
+                    interval: None,
+                    value_text: percent(shares[i], language),
+                },
+                Shown::TooFew { answers, needed } => Bar {
+                    series,
+                    value: None,
+                    interval: None,
+                    value_text: too_few_text(*answers, *needed, language),
+                },
+            };
+            let rows = c
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, label)| Row {
+                    label: label.clone(),
+                    bars: vec![
+                        share_bar(Series::Actual, &c.actual, i),
+                        share_bar(Series::Perceived, &c.perceived, i),
+                    ],
+                    caption: None,
+                })
+                .collect();
+            let subtitle = c.pattern.map(|p| {
+                let mut text = pattern_name(p, language).to_string();
+                if let (Some(a), Some(q)) = (c.actual_mean, c.perceived_mean) {
+                    text.push_str(&format!(
+                        " ({} {} → {})",
+                        w.mean,
+                        number(a, language),
+                        number(q, language)
+                    ));
+                }
+                text
+            });
+            Chart {
+                title: actual.text.clone(),
+                subtitle,
+                min: 0.0,
+                max: 100.0,
+                rows,
+                legend: vec![
+                    (Series::Actual, w.own.to_string()),
+                    (Series::Perceived, w.others.to_string()),
+                ],
+                notes: Vec::new(),
+            }
+        }
+    }
+}
+
+fn push_references(
+    rows: &mut Vec<Row>,
+    references: &[Reference],
+    language: Language,
+    min: f64,
+    max: f64,
+) {
+    let w = words(language);
+    for reference in references {
+        let value = reference.value.clamp(min, max);
+        let text = if reference.unit == "%" {
+            percent(reference.value, language)
+        } else {
+            format!("{} {}", number(reference.value, language), reference.unit)
+        };
+        rows.push(Row {
+            label: format!("{}: {}", w.national, reference.population),
+            bars: vec![Bar {
+                series: Series::National,
+                value: Some(value),
+                interval: None,
+                value_text: text,
+            }],
+            caption: Some(format!(
+                "{} — {}",
+                reference.measures,
+                citation(reference, language)
+            )),
+        });
+    }
+}
+
+/// The distribution of one question: share of respondents per option, scale point,
+/// band of ten percent or value. `result` is `None` when it is withheld.
+pub fn question_chart(
+    question: &Question,
+    result: Shown<&TallyResult>,
+    language: Language,
+) -> Chart {
+    let w = words(language);
+    let mut notes = Vec::new();
+    let rows = match result {
+        Shown::TooFew { answers, needed } => vec![Row {
+            label: String::new(),
+            bars: vec![Bar {
+                series: Series::Actual,
+                value: None,
+                interval: None,
+                value_text: too_few_text(answers, needed, language),
+            }],
+            caption: None,
+        }],
+        Shown::Yes(result) => {
+            let slots: Vec<(String, u32)> = match (&question.kind, &result.distribution) {
+                (QuestionKind::Choice { options: labels }, Distribution::Choice { counts })
+                | (QuestionKind::Scale { points: labels }, Distribution::Scale { counts }) => {
+                    labels.iter().cloned().zip(counts.iter().copied()).collect()
+                }
+                (_, Distribution::Percent { counts, .. }) => {
+                    let mut bands = vec![0u32; 11];
+                    for (value, &count) in counts.iter().enumerate() {
+                        bands[(value / 10).min(10)] += count;
+                    }
+                    bands
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, count)| {
+                            let label = if i == 10 {
+                                "100 %".to_string()
+                            } else {
+                                format!("{}–{} %", i * 10, i * 10 + 9)
+                            };
+                            (label, count)
+                        })
+                        .collect()
+                }
+                (_, Distribution::Number { values, .. }) => values
+                    .iter()
+                    .map(|v| (v.value.to_string(), v.count))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let total: u32 = slots.iter().map(|(_, c)| c).sum();
+            let abstained: u32 = result.abstained.iter().sum();
+            notes.push(format!("{total} {}", w.answers));
+            if abstained > 0 {
+                notes.push(format!(
+                    "{}: {} {abstained}",
+                    w.excluded,
+                    question.abstain.join(" / ")
+                ));
+            }
+            slots
+                .into_iter()
+                .map(|(label, count)| {
+                    let share = if total == 0 {
+                        0.0
+                    } else {
+                        f64::from(count) * 100.0 / f64::from(total)
+                    };
+                    Row {
+                        label,
+                        bars: vec![Bar {
+                            series: Series::Actual,
+                            value: Some(share),
+                            interval: None,
+                            value_text: format!("{} ({count})", percent(share, language)),
+                        }],
+                        caption: None,
+                    }
+                })
+                .collect()
+        }
+    };
+    Chart {
+        title: question.text.clone(),
+        subtitle: None,
+        min: 0.0,
+        max: 100.0,
+        rows,
+        legend: Vec::new(),
+        notes,
+    }
+}
+
+fn register_fonts() {
+    static FONTS: Once = Once::new();
+    FONTS.call_once(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+            .map_err(|_| ())
+            .expect("DejaVu Sans is a valid font");
+        plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+            .map_err(|_| ())
+            .expect("DejaVu Sans Bold is a valid font");
+    });
+}
+
+/// The chart as an SVG document.
+pub fn svg(chart: &Chart) -> String {
+    register_fonts();
+    let mut out = String::new();
+    {
+        let area = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(&area, chart).expect("drawing into a string cannot fail");
+        area.present().expect("SVG into a string");
+    }
+    out
+}
+
+/// The chart as a PNG file.
+pub fn png(chart: &Chart, path: &Path) -> Result<(), String> {
+    register_fonts();
+    let area = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    draw(&area, chart).map_err(|e| e.to_string())?;
+    area.present().map_err(|e| e.to_string())
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Splits `text` into at most `max_lines` lines no wider than `width` pixels, ending
+/// the last with "…" if it does not fit.
+fn wrap<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle<'_>,
+    width: u32,
+    max_lines: usize,
+) -> Vec<String> {
+    let fits = |candidate: &str| {
+        area.estimate_text_size(candidate, style)
+            .map(|(w, _)| w <= width)
+            .unwrap_or(true)
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if fits(&candidate) || current.is_empty() {
+            current = candidate;
+        } else {
+            lines.push(std::mem::replace(&mut current, word.to_string()));
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > max_lines {
+        lines.truncate(max_lines);
+        let last = lines.last_mut().expect("max_lines > 0");
+        while !last.is_empty() && !fits(&format!("{last}…")) {
+            last.pop();
+        }
+        last.push('…');
+    }
+    lines
+}
+
+fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
+    area.fill(&WHITE)?;
+    let margin = 40i32;
+    let width = WIDTH as i32 - 2 * margin;
+    let mut y = margin;
+
+    let title_style = TextStyle::from((FONT, 34).into_font().style(FontStyle::Bold)).color(&INK);
+    for line in wrap(area, &chart.title, &title_style, width as u32, 2) {
+        area.draw_text(&line, &title_style, (margin, y))?;
+        y += 42;
+    }
+    if let Some(subtitle) = &chart.subtitle {
+        let style = TextStyle::from((FONT, 28).into_font()).color(&INK);
+        for line in wrap(area, subtitle, &style, width as u32, 2) {
+            area.draw_text(&line, &style, (margin, y))?;
+            y += 36;
+        }
+    }
+    if !chart.legend.is_empty() {
+        let style = TextStyle::from((FONT, 22).into_font()).color(&INK);
+        let mut x = margin;
+        for (series, label) in &chart.legend {
+            area.draw(&Rectangle::new(
+                [(x, y + 4), (x + 22, y + 24)],
+                series.colour().filled(),
+            ))?;
+            area.draw_text(label, &style, (x + 30, y + 2))?;
+            let (w, _) = area.estimate_text_size(label, &style).unwrap_or((200, 0));
+            x += 30 + w as i32 + 40;
+        }
+        y += 36;
+    }
+    y += 12;
+
+    let notes_height = chart.notes.len() as i32 * 26;
+    let bottom = HEIGHT as i32 - margin - notes_height;
+    let label_width = 380i32;
+    let track_left = margin + label_width + 20;
+    let track_right = WIDTH as i32 - margin - 250;
+    let track_width = (track_right - track_left) as f64;
+    let span = (chart.max - chart.min).max(f64::EPSILON);
+    let x_of = |value: f64| track_left + ((value - chart.min) / span * track_width).round() as i32;
+
+    let row_units: i32 = chart
+        .rows
+        .iter()
+        .map(|row| row.bars.len() as i32 + i32::from(row.caption.is_some()))
+        .sum::<i32>()
+        .max(1);
+    let unit = ((bottom - y) / row_units).clamp(24, 80);
+    let bar_height = (unit * 6 / 10).max(16);
+    let label_size = (unit * 4 / 10).clamp(16, 26);
+    let label_style = TextStyle::from((FONT, label_size).into_font()).color(&INK);
+    let value_style =
+        TextStyle::from((FONT, label_size).into_font().style(FontStyle::Bold)).color(&INK);
+    let caption_style = TextStyle::from((FONT, 17).into_font()).color(&MUTED);
+
+    for row in &chart.rows {
+        let row_top = y;
+        let label_lines = wrap(area, &row.label, &label_style, label_width as u32, 2);
+        for (i, line) in label_lines.iter().enumerate() {
+            area.draw_text(
+                line,
+                &label_style,
+                (margin, row_top + i as i32 * (label_size + 4)),
+            )?;
+        }
+        for bar in &row.bars {
+            let top = y + (unit - bar_height) / 2 - unit / 5;
+            area.draw(&Rectangle::new(
+                [(track_left, top), (track_right, top + bar_height)],
+                TRACK.filled(),
+            ))?;
+            let text_x = match bar.value {
+                Some(value) => {
+                    let end = x_of(value.clamp(chart.min, chart.max));
+                    area.draw(&Rectangle::new(
+                        [
+                            (track_left, top),
+                            (end.max(track_left + 2), top + bar_height),
+                        ],
+                        bar.series.colour().filled(),
+                    ))?;
+                    if let Some((low, high)) = bar.interval {
+                        let (lx, hx) = (x_of(low), x_of(high));
+                        let mid = top + bar_height / 2;
+                        let ink = INK.stroke_width(3);
+                        area.draw(&PathElement::new(vec![(lx, mid), (hx, mid)], ink))?;
+                        for x in [lx, hx] {
+                            area.draw(&PathElement::new(
+                                vec![(x, mid - bar_height / 3), (x, mid + bar_height / 3)],
+                                ink,
+                            ))?;
+                        }
+                    }
+                    track_right + 16
+                }
+                None => track_left + 12,
+            };
+            let style = if bar.value.is_some() {
+                value_style.clone()
+            } else {
+                label_style.clone().color(&MUTED)
+            };
+            area.draw_text(&bar.value_text, &style, (text_x, top + bar_height / 6))?;
+            y += unit;
+        }
+        if let Some(caption) = &row.caption {
+            let caption_width = (WIDTH as i32 - margin - track_left) as u32;
+            for (i, line) in wrap(area, caption, &caption_style, caption_width, 2)
+                .iter()
+                .enumerate()
+            {
+                area.draw_text(
+                    line,
+                    &caption_style,
+                    (track_left, y - unit / 5 + i as i32 * 20),
+                )?;
+            }
+            y += unit;
+        }
+        y = y.max(row_top + label_lines.len() as i32 * (label_size + 4));
+    }
+
+    let note_style = TextStyle::from((FONT, 20).into_font()).color(&MUTED);
+    let mut note_y = HEIGHT as i32 - margin - notes_height + 6;
+    for note in &chart.notes {
+        area.draw_text(note, &note_style, (margin, note_y))?;
+        note_y += 26;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,266 @@
+//! Snapshot tests of chart SVG (insta; review changes with `cargo insta review` or by
+//! reading the `.snap` diff), escaping of hostile text, and the PNG export.
+
+use pejling_wire::{Distribution, TallyResult};
+
+use super::*;
+use crate::questions::{Perceives, Question, QuestionKind, Reference};
+use crate::results::{self, Counts, PairResult, Thresholds};
+
+fn reference() -> Reference {
+    Reference {
+        id: "hbsc-2018-13-drukket-alkohol".into(),
+        value: 33.0,
+        unit: "%".into(),
+        measures: "omkring hver tredje har drukket alkohol".into(),
+        population: "13-årige".into(),
+        year: 2018,
+        survey: "Skolebørnsundersøgelsen (HBSC) 2018".into(),
+        reported_by: Some("bt.dk 2019".into()),
+        url: None,
+    }
+}
+
+fn question(id: &str, text: &str, kind: QuestionKind, abstain: &[&str]) -> Question {
+    Question {
+        id: id.into(),
+        text: text.into(),
+        kind,
+        abstain: abstain.iter().map(|s| s.to_string()).collect(),
+        sensitive: false,
+        perceives: None,
+        references: Vec::new(),
+        note: None,
+    }
+}
+
+fn percent_pair(
+    own_text: &str,
+    guess_text: &str,
+    yes: u32,
+    no: u32,
+) -> (Question, Question, PairResult) {
+    let own = question(
+        "own",
+        own_text,
+        QuestionKind::Choice {
+            options: vec!["Ja".into(), "Nej".into()],
+        },
+        &["Vil ikke svare"],
+    );
+    let mut guess = question("guess", guess_text, QuestionKind::Percent, &["Ved ikke"]);
+    guess.perceives = Some(Perceives {
+        set: None,
+        question: "own".into(),
+        options: vec![0],
+    });
+    guess.references = vec![reference()];
+    let actual = TallyResult {
+        abstained: vec![2],
+        distribution: Distribution::Choice {
+            counts: vec![yes, no],
+        },
+    };
+    let mut counts = vec![0; 101];
+    for v in [10, 20, 30, 30, 40, 50, 60, 60, 70, 80] {
+        counts[v] += 1;
+    }
+    let perceived = TallyResult {
+        abstained: vec![1],
+        distribution: Distribution::Percent {
+            counts,
+            mean: None,
+            median: None,
+        },
+    };
+    let comparison = results::compare(
+        &Counts {
+            question: &own,
+            result: &actual,
+        },
+        &Counts {
+            question: &guess,
+            result: &perceived,
+        },
+        &[0],
+        &Thresholds::default(),
+    );
+    let pair = PairResult {
+        actual_question: own.id.clone(),
+        perceived_question: guess.id.clone(),
+        comparison,
+        references: guess.references.clone(),
+    };
+    (own, guess, pair)
+}
+
+#[test]
+fn percent_pair_chart() {
+    let (own, guess, pair) = percent_pair(
+        "Har du nogensinde drukket alkohol?",
+        "Hvor mange procent af eleverne i din klasse tror du har drukket alkohol?",
+        6,
+        14,
+    );
+    let chart = pair_chart(&own, &guess, &pair, Language::Da);
+    assert_eq!(
+        chart.subtitle.as_deref(),
+        Some("Social overensstemmelse: +15 procentpoint; 60 % gættede over det faktiske tal")
+    );
+    assert_eq!(chart.rows.len(), 3);
+    assert_eq!(chart.rows[0].bars[0].value_text, "30 % (6 / 20)");
+    assert_eq!(chart.rows[1].bars[0].value_text, "45 % (median 45 %)");
+    assert_eq!(chart.rows[2].bars[0].value_text, "33 %");
+    assert_eq!(
+        chart.rows[2].caption.as_deref(),
+        Some(
+            "omkring hver tredje har drukket alkohol — Kilde: Skolebørnsundersøgelsen (HBSC) 2018; 13-årige, 2018 (bt.dk 2019)"
+        )
+    );
+    insta::assert_snapshot!("percent_pair", svg(&chart));
+    look_at(&chart, "percent_pair");
+}
+
+/// With `PEJLING_CHART_DIR` set, writes the chart as PNG there so a person can look at it.
+fn look_at(chart: &Chart, name: &str) {
+    if let Some(dir) = std::env::var_os("PEJLING_CHART_DIR") {
+        png(
+            chart,
+            &std::path::Path::new(&dir).join(format!("{name}.png")),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn too_few_answers_are_said_not_drawn() {
+    let (own, guess, pair) = percent_pair("Har du?", "Hvor mange?", 1, 2);
+    let chart = pair_chart(&own, &guess, &pair, Language::Da);
+    assert_eq!(chart.rows[0].bars[0].value, None);
+    assert_eq!(
+        chart.rows[0].bars[0].value_text,
+        "for få svar (3 svar, min. 5)"
+    );
+    assert_eq!(chart.subtitle, None, "no finding without both sides");
+    let svg = svg(&chart);
+    assert!(svg.contains("for få svar (3 svar, min. 5)"));
+}
+
+#[test]
+fn attitude_and_distribution_charts() {
+    let points: Vec<String> = ["Slet ikke", "Ikke rigtig", "Nogenlunde", "Helt"]
+        .map(String::from)
+        .to_vec();
+    let own = question(
+        "ok",
+        "Er det i orden for dig at drikke dig fuld til en fest?",
+        QuestionKind::Scale {
+            points: points.clone(),
+        },
+        &[],
+    );
+    let others = question(
+        "ok-others",
+        "Hvad tror du, de fleste andre synes?",
+        QuestionKind::Scale { points },
+        &[],
+    );
+    let a = TallyResult {
+        abstained: vec![],
+        distribution: Distribution::Scale {
+            counts: vec![8, 6, 4, 2],
+        },
+    };
+    let p = TallyResult {
+        abstained: vec![],
+        distribution: Distribution::Scale {
+            counts: vec![2, 4, 6, 8],
+        },
+    };
+    let comparison = results::compare(
+        &Counts {
+            question: &own,
+            result: &a,
+        },
+        &Counts {
+            question: &others,
+            result: &p,
+        },
+        &[],
+        &Thresholds::default(),
+    );
+    let pair = PairResult {
+        actual_question: "ok".into(),
+        perceived_question: "ok-others".into(),
+        comparison,
+        references: Vec::new(),
+    };
+    let chart = pair_chart(&own, &others, &pair, Language::Da);
+    assert_eq!(
+        chart.subtitle.as_deref(),
+        Some("Flertalsmisforståelse (gennemsnit 2 → 3)")
+    );
+    insta::assert_snapshot!("attitude_pair", svg(&chart));
+    look_at(&chart, "attitude_pair");
+
+    let chart = question_chart(&own, Shown::Yes(&a), Language::En);
+    assert_eq!(chart.rows[0].bars[0].value_text, "40 % (8)");
+    assert_eq!(chart.notes, vec!["20 answers".to_string()]);
+    insta::assert_snapshot!("scale_distribution_en", svg(&chart));
+    look_at(&chart, "scale_distribution_en");
+}
+
+#[test]
+fn hostile_text_is_escaped_in_the_svg() {
+    let hostile = r#"<script>alert("x")</script> & 'quotes' "double" </text><text>"#;
+    let (mut own, mut guess, mut pair) = percent_pair(hostile, hostile, 6, 14);
+    own.abstain = vec![hostile.to_string()];
+    guess.abstain = vec![hostile.to_string()];
+    pair.references[0].survey = hostile.to_string();
+    pair.references[0].population = hostile.to_string();
+    if let Comparison::Percent(c) = &mut pair.comparison {
+        c.options = vec![hostile.to_string()];
+    }
+    let svg = svg(&pair_chart(&own, &guess, &pair, Language::Da));
+    assert!(!svg.contains("<script"), "{svg}");
+    assert!(!svg.contains("</text><text>"), "{svg}");
+    assert!(svg.contains("&lt;script&gt;"), "{svg}");
+    assert!(svg.contains("&amp;"), "{svg}");
+    assert!(svg.contains("&quot;"), "{svg}");
+    assert!(svg.contains("&apos;"), "{svg}");
+    // Every tag in the document is one the backend writes.
+    for tag in svg.split('<').skip(1) {
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '?')
+            .collect();
+        assert!(
+            ["svg", "rect", "text", "polyline", "line", "?xml", "path"].contains(&name.as_str()),
+            "unexpected tag {name:?}"
+        );
+    }
+}
+
+#[test]
+fn png_export_is_a_png_of_the_chart_size() {
+    let (own, guess, pair) = percent_pair("Har du?", "Hvor mange procent?", 6, 14);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chart.png");
+    png(&pair_chart(&own, &guess, &pair, Language::Da), &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, at bytes 16..24.
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+    assert_eq!((width, height), (WIDTH, HEIGHT));
+    assert!(bytes.len() > 5_000, "a chart with text, not a blank image");
+}
+
+#[test]
+fn numbers_are_written_the_danish_way() {
+    assert_eq!(number(15.6, Language::Da), "15,6");
+    assert_eq!(number(15.6, Language::En), "15.6");
+    assert_eq!(number(45.0, Language::Da), "45");
+    assert_eq!(number(-1.84, Language::Da), "-1,8");
+}

@@ -1,0 +1,494 @@
+//! Reports of a stored session: a self-contained printable HTML page (inline SVG charts),
+//! a CSV of aggregates and PNG charts — what a municipality needs to document a session.
+//! Used by `pejling export` and by the facilitator console's download links.
+//!
+//! Aggregates only: counts, shares and means, each withheld below the anonymity
+//! minimum; never an individual answer, a token or a participant key. HTML is written
+//! with maud, which escapes every interpolated text.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use pejling_wire::{Distribution, TallyResult};
+
+use crate::charts::{self, Chart};
+use crate::engine::Engine;
+use crate::questions::{Language, Question, QuestionKind, QuestionSet};
+use crate::results::{Comparison, PairResult, Shown, Thresholds};
+use crate::store::StoredSession;
+
+/// One question's aggregates.
+pub struct QuestionReport {
+    pub question: Question,
+    /// Answers stored, abstentions included.
+    pub answered: u32,
+    /// The distribution, or why it is withheld.
+    pub result: Shown<TallyResult>,
+    /// The comparison, for a question that perceives another in the same set.
+    pub pair: Option<PairResult>,
+}
+
+pub struct SessionReport {
+    pub session_id: String,
+    pub code: String,
+    pub label: Option<String>,
+    /// `YYYY-MM-DD HH:MM UTC`.
+    pub created: String,
+    pub set: Arc<QuestionSet>,
+    pub participants: usize,
+    pub thresholds: Thresholds,
+    pub questions: Vec<QuestionReport>,
+}
+
+impl SessionReport {
+    /// Builds the report of a stored session. `thresholds` are the server's; the set's
+    /// own `min_answers` takes precedence, as in the live session.
+    pub fn new(stored: StoredSession, thresholds: Thresholds) -> SessionReport {
+        let created = time::OffsetDateTime::from_unix_timestamp(stored.meta.created_at)
+            .ok()
+            .and_then(|t| {
+                t.format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute] UTC"
+                ))
+                .ok()
+            })
+            .unwrap_or_default();
+        let meta = stored.meta.clone();
+        let mut engine = Engine::restore(
+            stored.meta,
+            Arc::new(stored.set),
+            stored.progress,
+            stored.participants,
+            stored.answers,
+        );
+        engine.set_thresholds(thresholds);
+        let thresholds = *engine.thresholds();
+        let set = engine.set().clone();
+        let questions = set
+            .questions
+            .iter()
+            .enumerate()
+            .map(|(idx, question)| {
+                let counts = engine.counts_of(idx);
+                let respondents = crate::results::Counts {
+                    question,
+                    result: &counts,
+                }
+                .respondents();
+                let result = if respondents < thresholds.min_answers || respondents == 0 {
+                    Shown::TooFew {
+                        answers: respondents,
+                        needed: thresholds.min_answers.max(1),
+                    }
+                } else {
+                    Shown::Yes(counts)
+                };
+                QuestionReport {
+                    question: question.clone(),
+                    answered: engine.answered(idx),
+                    result,
+                    pair: engine.pair_result_for_report(idx),
+                }
+            })
+            .collect();
+        SessionReport {
+            session_id: meta.id,
+            code: meta.code,
+            label: meta.label,
+            created,
+            participants: engine.participant_count(),
+            set,
+            thresholds,
+            questions,
+        }
+    }
+
+    fn language(&self) -> Language {
+        self.set.language
+    }
+
+    /// The chart of question `idx`: the comparison for a perceiving question, else the
+    /// distribution.
+    pub fn chart(&self, idx: usize) -> Chart {
+        let report = &self.questions[idx];
+        if let Some(pair) = &report.pair
+            && let Some(actual) = self
+                .set
+                .question_index(&pair.actual_question)
+                .map(|i| &self.set.questions[i])
+        {
+            return charts::pair_chart(actual, &report.question, pair, self.language());
+        }
+        let result = match &report.result {
+            Shown::Yes(result) => Shown::Yes(result),
+            Shown::TooFew { answers, needed } => Shown::TooFew {
+                answers: *answers,
+                needed: *needed,
+            },
+        };
+        charts::question_chart(&report.question, result, self.language())
+    }
+
+    /// A file-name stem: `pejling-2026-11-23-ABCDEF`.
+    pub fn file_stem(&self) -> String {
+        format!(
+            "pejling-{}-{}",
+            self.created.get(..10).unwrap_or("session"),
+            self.code
+        )
+    }
+
+    /// The printable, self-contained HTML report.
+    pub fn html(&self) -> String {
+        let da = self.language() == Language::Da;
+        let t = |da_text: &'static str, en_text: &'static str| if da { da_text } else { en_text };
+        let title = format!(
+            "{} — {}",
+            t("Social pejling", "Social norms session"),
+            self.set.title
+        );
+        let page: Markup = html! {
+            (DOCTYPE)
+            html lang=(self.language().code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) }
+                    style { (PreEscaped(REPORT_CSS)) }
+                }
+                body {
+                    header {
+                        h1 { (title) }
+                        dl {
+                            dt { (t("Hold", "Group")) } dd { (self.label.as_deref().unwrap_or("–")) }
+                            dt { (t("Dato", "Date")) } dd { (self.created) }
+                            dt { (t("Spørgesæt", "Question set")) } dd { (self.set.title) " (" code { (self.set.id) } ")" }
+                            dt { (t("Klassetrin", "Grades")) } dd { (self.set.grades.join(", ")) }
+                            dt { (t("Deltagere", "Participants")) } dd { (self.participants) }
+                            dt { (t("Session", "Session")) } dd { code { (self.session_id) } " · " (t("kode", "code")) " " code { (self.code) } }
+                        }
+                        p.method {
+                            (t(
+                                "Alle tal er samlede tal. Et resultat vises kun, når mindst ",
+                                "All figures are aggregates. A result is shown only when at least ",
+                            ))
+                            (self.thresholds.min_answers)
+                            (t(
+                                " har svaret (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med). Andele har et 95 %-interval (Wilson). Mønstret kaldes social overensstemmelse, når gættet ligger højst ",
+                                " have answered (\"won't say\" and \"don't know\" do not count). Shares have a 95 % interval (Wilson). The pattern is called agreement when the guess is at most ",
+                            ))
+                            (charts::number(self.thresholds.agreement_pp, self.language()))
+                            (t(
+                                " procentpoint fra det faktiske tal eller inden for intervallet.",
+                                " percentage points from the actual figure or inside the interval.",
+                            ))
+                        }
+                    }
+                    @for (idx, report) in self.questions.iter().enumerate() {
+                        section.question {
+                            h2 { (idx + 1) ". " (report.question.text) }
+                            p.meta {
+                                (report.answered) " " (t("svar", "answers"))
+                                @if report.question.sensitive { " · " (t("følsomt spørgsmål", "sensitive question")) }
+                            }
+                            figure {
+                                (PreEscaped(charts::svg(&self.chart(idx))))
+                            }
+                            (self.figures(report))
+                        }
+                    }
+                    @let references: Vec<_> = self.questions.iter().flat_map(|q| q.question.references.iter()).collect();
+                    @if !references.is_empty() {
+                        section.sources {
+                            h2 { (t("Kilder til landstal", "Sources of national figures")) }
+                            ul {
+                                @for reference in references {
+                                    li {
+                                        (reference.measures) ": "
+                                        (charts::number(reference.value, self.language())) " " (reference.unit) ". "
+                                        (reference.population) ", " (reference.year) ". "
+                                        (reference.survey)
+                                        @if let Some(by) = &reference.reported_by { " (" (by) ")" }
+                                        @if let Some(url) = &reference.url { " " a href=(url) { (url) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if let Some(note) = &self.set.facilitator_note {
+                        section.note {
+                            h2 { (t("Note til facilitator", "Note for the facilitator")) }
+                            p { (note) }
+                        }
+                    }
+                    footer { "pejling " (env!("CARGO_PKG_VERSION")) }
+                }
+            }
+        };
+        page.into_string()
+    }
+
+    fn figures(&self, report: &QuestionReport) -> Markup {
+        let language = self.language();
+        let da = language == Language::Da;
+        let t = |da_text: &'static str, en_text: &'static str| if da { da_text } else { en_text };
+        let pct = |v: f64| format!("{} %", charts::number(v, language));
+        let num = |v: f64| charts::number(v, language);
+        let too_few = |answers: u32, needed: u32| {
+            format!(
+                "{} ({answers} {}, min. {needed})",
+                t("for få svar", "too few answers"),
+                t("svar", "answers")
+            )
+        };
+        html! {
+            @if let Some(pair) = &report.pair {
+                table {
+                    @match &pair.comparison {
+                        Comparison::Percent(c) => {
+                            tr { th { (t("Faktisk andel", "Actual share")) } td {
+                                @match &c.actual {
+                                    Shown::Yes(s) => { (pct(s.percent)) " (" (s.chose) "/" (s.respondents) "; 95 %: " (pct(s.low)) "–" (pct(s.high)) ")" }
+                                    Shown::TooFew { answers, needed } => { (too_few(*answers, *needed)) }
+                                }
+                            } }
+                            tr { th { (t("Gæt: gennemsnit / median", "Guesses: mean / median")) } td {
+                                @match &c.perceived {
+                                    Shown::Yes(e) => { (pct(e.summary.mean)) " / " (pct(e.summary.median)) " (" (e.summary.respondents) " " (t("svar", "answers")) ")" }
+                                    Shown::TooFew { answers, needed } => { (too_few(*answers, *needed)) }
+                                }
+                            } }
+                            @if let Some(f) = &c.finding {
+                                tr { th { (t("Forskel", "Gap")) } td { (num(f.gap_pp)) " " (t("procentpoint", "percentage points")) } }
+                                tr { th { (t("Gættede over det faktiske tal", "Guessed above the actual figure")) } td { (pct(f.above_percent)) " (" (f.above) ")" } }
+                                tr { th { (t("Mønster", "Pattern")) } td { strong { (if da { f.pattern.danish() } else { f.pattern.english() }) } } }
+                            }
+                            tr { th { (t("Ikke med i tallene", "Not counted")) } td { (c.actual_abstained) " + " (c.perceived_abstained) } }
+                        }
+                        Comparison::Number(c) => {
+                            @for (name, side) in [(t("Faktisk", "Actual"), &c.actual), (t("Gæt", "Guesses"), &c.perceived)] {
+                                tr { th { (name) ": " (t("gennemsnit / median", "mean / median")) } td {
+                                    @match side {
+                                        Shown::Yes(s) => { (num(s.mean)) " / " (num(s.median)) " " (c.unit.as_deref().unwrap_or("")) " (" (s.respondents) " " (t("svar", "answers")) ")" }
+                                        Shown::TooFew { answers, needed } => { (too_few(*answers, *needed)) }
+                                    }
+                                } }
+                            }
+                            @if let Some(gap) = c.gap {
+                                tr { th { (t("Forskel", "Gap")) } td { (num(gap)) " " (c.unit.as_deref().unwrap_or("")) } }
+                            }
+                        }
+                        Comparison::Attitude(c) => {
+                            @if let (Some(a), Some(p)) = (c.actual_mean, c.perceived_mean) {
+                                tr { th { (t("Gennemsnit (1 = første svar)", "Mean (1 = first answer)")) } td { (num(a)) " → " (num(p)) } }
+                            }
+                            @if let Some(pattern) = c.pattern {
+                                tr { th { (t("Mønster", "Pattern")) } td { strong { (if da { pattern.danish() } else { pattern.english() }) } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Aggregates as CSV: one figure per line.
+    pub fn csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header = [
+            "session_id",
+            "set_id",
+            "label",
+            "created",
+            "participants",
+            "question_id",
+            "question",
+            "figure",
+            "category",
+            "value",
+        ];
+        writer.write_record(header).expect("CSV into memory");
+        for report in &self.questions {
+            let mut row = |figure: &str, category: &str, value: String| {
+                writer
+                    .write_record([
+                        self.session_id.as_str(),
+                        self.set.id.as_str(),
+                        self.label.as_deref().unwrap_or(""),
+                        self.created.as_str(),
+                        &self.participants.to_string(),
+                        report.question.id.as_str(),
+                        report.question.text.as_str(),
+                        figure,
+                        category,
+                        value.as_str(),
+                    ])
+                    .expect("CSV into memory");
+            };
+            row("answered", "", report.answered.to_string());
+            match &report.result {
+                Shown::TooFew { answers, needed } => {
+                    row("withheld_too_few", "", format!("{answers}<{needed}"));
+                }
+                Shown::Yes(result) => {
+                    for (label, count) in report.question.abstain.iter().zip(&result.abstained) {
+                        row("abstained", label, count.to_string());
+                    }
+                    for (category, count) in categories(&report.question, result) {
+                        row("count", &category, count.to_string());
+                    }
+                    let (mean, median) = match &result.distribution {
+                        Distribution::Percent { mean, median, .. }
+                        | Distribution::Number { mean, median, .. } => (*mean, *median),
+                        _ => (None, None),
+                    };
+                    if let Some(mean) = mean {
+                        row("mean", "", format!("{mean:.2}"));
+                    }
+                    if let Some(median) = median {
+                        row("median", "", format!("{median:.2}"));
+                    }
+                }
+            }
+            if let Some(pair) = &report.pair {
+                row("perceives", "", pair.actual_question.clone());
+                match &pair.comparison {
+                    Comparison::Percent(c) => {
+                        match &c.actual {
+                            Shown::Yes(s) => {
+                                row(
+                                    "actual_percent",
+                                    &c.options.join(" / "),
+                                    format!("{:.2}", s.percent),
+                                );
+                                row("actual_ci95_low", "", format!("{:.2}", s.low));
+                                row("actual_ci95_high", "", format!("{:.2}", s.high));
+                            }
+                            Shown::TooFew { .. } => {
+                                row("actual_percent", "", "withheld_too_few".into())
+                            }
+                        }
+                        match &c.perceived {
+                            Shown::Yes(e) => {
+                                row("perceived_mean", "", format!("{:.2}", e.summary.mean));
+                                row("perceived_median", "", format!("{:.2}", e.summary.median));
+                            }
+                            Shown::TooFew { .. } => {
+                                row("perceived_mean", "", "withheld_too_few".into())
+                            }
+                        }
+                        if let Some(f) = &c.finding {
+                            row("gap_pp", "", format!("{:.2}", f.gap_pp));
+                            row(
+                                "above_actual_percent",
+                                "",
+                                format!("{:.2}", f.above_percent),
+                            );
+                            row("pattern", "", f.pattern.danish().to_string());
+                        }
+                    }
+                    Comparison::Number(c) => {
+                        if let Shown::Yes(s) = &c.actual {
+                            row("actual_mean", "", format!("{:.2}", s.mean));
+                        }
+                        if let Shown::Yes(s) = &c.perceived {
+                            row("perceived_mean", "", format!("{:.2}", s.mean));
+                        }
+                        if let Some(gap) = c.gap {
+                            row("gap", c.unit.as_deref().unwrap_or(""), format!("{gap:.2}"));
+                        }
+                    }
+                    Comparison::Attitude(c) => {
+                        if let (Some(a), Some(p)) = (c.actual_mean, c.perceived_mean) {
+                            row("actual_mean_point", "", format!("{a:.2}"));
+                            row("perceived_mean_point", "", format!("{p:.2}"));
+                        }
+                        if let Some(pattern) = c.pattern {
+                            row("pattern", "", pattern.danish().to_string());
+                        }
+                    }
+                }
+            }
+            for reference in &report.question.references {
+                row(
+                    "national_reference",
+                    &charts::citation(reference, self.language()),
+                    format!("{} {}", reference.value, reference.unit),
+                );
+            }
+        }
+        String::from_utf8(writer.into_inner().expect("CSV into memory")).expect("UTF-8")
+    }
+
+    /// Writes the report in `format` into `dir`; returns the files written.
+    pub fn write(&self, format: Format, dir: &Path) -> Result<Vec<PathBuf>, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let stem = self.file_stem();
+        let write = |path: PathBuf, contents: &str| {
+            std::fs::write(&path, contents)
+                .map(|()| path.clone())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        };
+        match format {
+            Format::Html => Ok(vec![write(dir.join(format!("{stem}.html")), &self.html())?]),
+            Format::Csv => Ok(vec![write(dir.join(format!("{stem}.csv")), &self.csv())?]),
+            Format::Png => {
+                let mut files = Vec::new();
+                for (idx, report) in self.questions.iter().enumerate() {
+                    let path =
+                        dir.join(format!("{stem}-{:02}-{}.png", idx + 1, report.question.id));
+                    charts::png(&self.chart(idx), &path)?;
+                    files.push(path);
+                }
+                Ok(files)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Html,
+    Csv,
+    Png,
+}
+
+/// (category, count) pairs of a distribution, labelled for people.
+fn categories(question: &Question, result: &TallyResult) -> Vec<(String, u32)> {
+    match (&question.kind, &result.distribution) {
+        (QuestionKind::Choice { options: labels }, Distribution::Choice { counts })
+        | (QuestionKind::Scale { points: labels }, Distribution::Scale { counts }) => {
+            labels.iter().cloned().zip(counts.iter().copied()).collect()
+        }
+        (_, Distribution::Percent { counts, .. }) => counts
+            .iter()
+            .enumerate()
+            .filter(|&(_, &c)| c > 0)
+            .map(|(v, &c)| (format!("{v} %"), c))
+            .collect(),
+        (_, Distribution::Number { values, .. }) => values
+            .iter()
+            .map(|v| (v.value.to_string(), v.count))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+const REPORT_CSS: &str = "
+body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; color: #111; line-height: 1.4; }
+h1 { font-size: 1.8rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+dt { font-weight: 600; } dd { margin: 0; }
+.method, .meta { color: #444; }
+figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
+table { border-collapse: collapse; } th, td { text-align: left; padding: .2rem 1rem .2rem 0; border-bottom: 1px solid #eee; }
+th { font-weight: 600; }
+section.question { break-inside: avoid; page-break-inside: avoid; }
+footer { margin-top: 3rem; color: #666; font-size: .9rem; }
+@media print { body { margin: 0; max-width: none; } figure svg { border: none; } }
+";
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,211 @@
+//! Report tests: a snapshot of the HTML and CSV of a small class, escaping of hostile
+//! text from a question set, and that nothing individual ends up in an export.
+
+use pejling_wire::{Answer, QuestionStatus};
+
+use super::*;
+use crate::engine::{ParticipantKey, Progress, SessionMeta};
+use crate::questions;
+
+const SET: &str = r#"
+format = 1
+id = "rapport-test"
+title = "7. klasse: alkohol"
+language = "da"
+audience = "pupils"
+grades = ["7"]
+facilitator_note = "Spørg: \"Hvorfor tror vi noget om hinanden, som ikke passer?\""
+
+[[questions]]
+id = "own"
+kind = "choice"
+text = "Har du nogensinde drukket alkohol?"
+options = ["Ja", "Nej"]
+abstain = ["Vil ikke svare"]
+sensitive = true
+
+[[questions]]
+id = "guess"
+kind = "percent"
+text = "Hvor mange procent af klassen tror du har drukket alkohol?"
+abstain = ["Ved ikke"]
+perceives = { question = "own", options = [0] }
+references = ["hbsc-2018-13-drukket-alkohol"]
+
+[[questions]]
+id = "age"
+kind = "number"
+text = "Hvor gammel skal man være?"
+min = 10
+max = 25
+unit = "år"
+"#;
+
+fn set(text: &str) -> QuestionSet {
+    let files = vec![
+        crate::library::builtin_files()
+            .into_iter()
+            .find(|f| f.origin.ends_with("references.toml"))
+            .unwrap(),
+        crate::library::SourceFile {
+            origin: "test.toml".into(),
+            text: text.into(),
+        },
+    ];
+    let (library, reports) = crate::library::assemble(files, Vec::new());
+    assert!(reports.is_empty(), "{reports:?}");
+    let id = questions::parse(text).unwrap().set.id;
+    library.get(&id).unwrap().set.as_ref().clone()
+}
+
+fn key(n: usize) -> ParticipantKey {
+    ParticipantKey::of_token(&format!("token-{n}"))
+}
+
+/// 20 pupils: 6 "Ja", 12 "Nej", 2 "Vil ikke svare"; 10 estimates and 1 "Ved ikke"; only
+/// 3 ages (below the minimum).
+fn stored(text: &str) -> StoredSession {
+    let mut answers = Vec::new();
+    for n in 0..20 {
+        let own = match n {
+            0..6 => Answer::Choice { option: 0 },
+            6..18 => Answer::Choice { option: 1 },
+            _ => Answer::Abstain { option: 0 },
+        };
+        answers.push(("own".to_string(), key(n), own));
+    }
+    for (n, value) in [10, 20, 30, 30, 40, 50, 60, 60, 70, 80]
+        .into_iter()
+        .enumerate()
+    {
+        answers.push(("guess".to_string(), key(n), Answer::Percent { value }));
+    }
+    answers.push(("guess".to_string(), key(10), Answer::Abstain { option: 0 }));
+    for (n, value) in [14, 16, 18].into_iter().enumerate() {
+        answers.push(("age".to_string(), key(n), Answer::Number { value }));
+    }
+    StoredSession {
+        meta: SessionMeta {
+            id: "s-0001".into(),
+            code: "ACDEF3".into(),
+            label: Some("7.b, Nordskolen, forår 2027".into()),
+            created_at: 1_795_000_000,
+            screen_token: "secret-screen-token".into(),
+        },
+        set: set(text),
+        progress: Progress {
+            current: Some(2),
+            statuses: vec![
+                QuestionStatus::Revealed,
+                QuestionStatus::Closed,
+                QuestionStatus::Closed,
+            ],
+            ended: true,
+        },
+        participants: (0..20).map(key).collect(),
+        answers,
+    }
+}
+
+#[test]
+fn html_and_csv_of_a_class() {
+    let report = SessionReport::new(stored(SET), Thresholds::default());
+    assert_eq!(report.participants, 20);
+    assert_eq!(report.file_stem(), "pejling-2026-11-18-ACDEF3");
+    let Shown::TooFew { answers, needed } = report.questions[2].result else {
+        panic!("three ages are too few")
+    };
+    assert_eq!((answers, needed), (3, 5));
+
+    let csv = report.csv();
+    insta::assert_snapshot!("class_csv", csv);
+    let html = report.html();
+    assert!(
+        html.contains("33,3 % (6/18; 95 %: 16,3 %–56,3 %)"),
+        "actual share with its interval"
+    );
+    assert!(
+        html.contains("Social underdrivelse")
+            || html.contains("Social overdrivelse")
+            || html.contains("Social overensstemmelse")
+    );
+    assert!(html.contains("Skolebørnsundersøgelsen (HBSC) 2018"));
+    assert!(html.contains("for få svar (3 svar, min. 5)"));
+    insta::assert_snapshot!("class_html", html);
+}
+
+#[test]
+fn exports_hold_no_tokens_keys_or_individual_answers() {
+    let report = SessionReport::new(stored(SET), Thresholds::default());
+    for text in [report.html(), report.csv()] {
+        assert!(!text.contains("secret-screen-token"));
+        assert!(!text.contains("token-"));
+        let key_hex: String = key(0).0.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(!text.contains(&key_hex[..16]));
+    }
+    // The withheld ages are not in the CSV as values.
+    let csv = report.csv();
+    let age_rows: Vec<&str> = csv.lines().filter(|l| l.contains(",age,")).collect();
+    assert_eq!(age_rows.len(), 2, "{age_rows:?}");
+    assert!(age_rows[0].ends_with("answered,,3"));
+    assert!(age_rows[1].ends_with("withheld_too_few,,3<5"));
+}
+
+#[test]
+fn hostile_text_is_escaped_everywhere_it_is_rendered() {
+    let hostile = r#"<script>alert(\"x\")</script> & 'q' \"d\""#;
+    let text = SET
+        .replace("7. klasse: alkohol", hostile)
+        .replace("Har du nogensinde drukket alkohol?", hostile)
+        .replace(
+            r#"options = ["Ja", "Nej"]"#,
+            &format!(r#"options = ["{hostile}", "Nej"]"#),
+        )
+        .replace(
+            r#"abstain = ["Ved ikke"]"#,
+            &format!(r#"abstain = ["{hostile}"]"#),
+        );
+    let mut stored = stored(&text);
+    stored.meta.label = Some(r#"<img src=x onerror=alert(1)> & "7.b""#.into());
+    let report = SessionReport::new(stored, Thresholds::default());
+    let html = report.html();
+    assert!(!html.contains("<script"), "a script tag got through");
+    assert!(!html.contains("<img"), "an img tag got through");
+    assert!(html.contains("&lt;script&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;7.b&quot;"));
+    // CSV quotes fields with commas and quotes as RFC 4180 says; reading it back gives
+    // the text unchanged.
+    let csv = report.csv();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let labels: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .collect();
+    assert!(
+        labels
+            .iter()
+            .all(|l| l == r#"<img src=x onerror=alert(1)> & "7.b""#)
+    );
+}
+
+#[test]
+fn png_export_writes_one_chart_per_question() {
+    let report = SessionReport::new(stored(SET), Thresholds::default());
+    let dir = tempfile::tempdir().unwrap();
+    let files = report.write(Format::Png, dir.path()).unwrap();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "pejling-2026-11-18-ACDEF3-01-own.png",
+            "pejling-2026-11-18-ACDEF3-02-guess.png",
+            "pejling-2026-11-18-ACDEF3-03-age.png",
+        ]
+    );
+    for file in files {
+        assert_eq!(&std::fs::read(file).unwrap()[..4], b"\x89PNG");
+    }
+}
