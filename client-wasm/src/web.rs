@@ -939,7 +939,10 @@ impl App {
         form
     }
 
-    fn results(&self, question: &QuestionView, tally: Option<&Tally>) -> E {
+    /// The current question's result: the comparison chart drawn by the server (the
+    /// same plotters code as the exports) for a question that perceives another, else
+    /// bars. `chart_token` is the screen's or the host's token.
+    fn results(&self, question: &QuestionView, tally: Option<&Tally>, chart_token: &str) -> E {
         let t = self.texts();
         let Some(q) = tally
             .and_then(|t| t.question.as_ref())
@@ -947,6 +950,24 @@ impl App {
         else {
             return el("p").text(t.no_answers);
         };
+        if q.comparison
+            && let Some(tally) = tally
+        {
+            // The answer count in the address fetches a new chart when answers change.
+            let src = format!(
+                "/chart/{}/{}.svg?token={}&v={}",
+                tally.session_id,
+                question.id,
+                encode_component(chart_token),
+                q.answered
+            );
+            return el("figure").cls("comparison").kid(
+                el("img")
+                    .cls("comparison-chart")
+                    .attr("src", &src)
+                    .attr("alt", &format!("{}: {}", t.comparison_alt, question.text)),
+            );
+        }
         let Some(result) = &q.result else {
             return match q.hidden {
                 Some(Hidden::TooFew { needed }) => el("p")
@@ -1065,11 +1086,35 @@ impl App {
                         .attr("aria-live", "polite")
                         .text(&format!("{answered} / {participants} {}", t.answered)),
                 )
-                .kid(self.results(question, screen.tally.as_ref()))
+                .kid(self.results(question, screen.tally.as_ref(), &screen.token))
                 .kid(join_block(false))
             }
         };
         main.kid(el("footer").kid(self.lang_switch()))
+    }
+
+    /// Links to the session's report and figures (the same files as `pejling export`).
+    fn downloads(&self, session_id: &str, token: &str) -> E {
+        let t = self.texts();
+        let link = |file: &str, text: &str, id: &str| {
+            el("a")
+                .id(id)
+                .attr(
+                    "href",
+                    &format!(
+                        "/export/{session_id}/{file}?token={}",
+                        encode_component(token)
+                    ),
+                )
+                .attr("download", "")
+                .text(text)
+        };
+        el("p")
+            .cls("downloads")
+            .text(&format!("{}: ", t.download))
+            .kid(link("report.html", t.report_html, "download-report"))
+            .text(" · ")
+            .kid(link("results.csv", t.results_csv, "download-csv"))
     }
 
     fn render_console(&self, console: &ConsoleState) -> E {
@@ -1240,6 +1285,7 @@ impl App {
                     .id("open-screen")
                     .text(t.open_screen),
             )
+            .kid(self.downloads(&info.id, console.token.as_deref().unwrap_or_default()))
             .kid(controls);
         body = match &state.current {
             Some(question) if !ended || phase == Phase::Ended => {
@@ -1258,7 +1304,11 @@ impl App {
                         .id("current-answered")
                         .text(&format!("{answered} {}", t.answered)),
                 )
-                .kid(self.results(question, tally))
+                .kid(self.results(
+                    question,
+                    tally,
+                    console.token.as_deref().unwrap_or_default(),
+                ))
             }
             _ => body.kid(el("p").text(phase_text(t, phase))),
         };
@@ -1301,4 +1351,9 @@ fn phase_text(t: &Texts, phase: Phase) -> &'static str {
         Phase::Revealed => t.status_revealed,
         Phase::Ended => t.phase_ended,
     }
+}
+
+/// Percent-encodes a query value (a user-chosen host token may hold any character).
+fn encode_component(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
 }

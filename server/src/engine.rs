@@ -22,6 +22,7 @@ use pejling_wire::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::charts;
 use crate::questions::{Question, QuestionKind, QuestionSet};
 use crate::results::{self, PairResult, Thresholds};
 
@@ -349,6 +350,47 @@ impl Engine {
             comparison,
             references: perceived.references.clone(),
         })
+    }
+
+    /// What the screen may draw for question `id`: the comparison of a perceiving
+    /// question, else its distribution; `None` for an unknown question or while it or
+    /// its partner is a sensitive question not yet revealed. Groups below the minimum
+    /// are drawn as "for få svar".
+    pub fn screen_chart(&self, id: &str) -> Option<charts::Chart> {
+        let idx = self.set.question_index(id)?;
+        let question = &self.set.questions[idx];
+        if self.is_hidden(idx) {
+            return None;
+        }
+        if let Some(perceives) = &question.perceives
+            && perceives.set.is_none()
+        {
+            let pair = self.pair_result(idx)?;
+            let actual = &self.set.questions[self.set.question_index(&pair.actual_question)?];
+            return Some(charts::pair_chart(
+                actual,
+                question,
+                &pair,
+                self.set.language,
+            ));
+        }
+        let tally = self.question_tally(idx);
+        let result = match (&tally.result, tally.hidden) {
+            (Some(result), _) => results::Shown::Yes(result),
+            (None, Some(Hidden::TooFew { needed })) => {
+                let counts = self.counts_of(idx);
+                results::Shown::TooFew {
+                    answers: results::Counts {
+                        question,
+                        result: &counts,
+                    }
+                    .respondents(),
+                    needed,
+                }
+            }
+            (None, _) => return None,
+        };
+        Some(charts::question_chart(question, result, self.set.language))
     }
 
     fn is_hidden(&self, idx: usize) -> bool {
@@ -894,11 +936,20 @@ impl Engine {
         } else {
             None
         };
+        let comparison = question.perceives.as_ref().is_some_and(|perceives| {
+            perceives.set.is_none()
+                && !self.is_hidden(idx)
+                && self
+                    .set
+                    .question_index(&perceives.question)
+                    .is_some_and(|actual| !self.is_hidden(actual))
+        });
         QuestionTally {
             question_id: question.id.clone(),
             answered: self.answers[idx].len() as u32,
             result: hidden.is_none().then_some(result),
             hidden,
+            comparison,
         }
     }
 

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -51,6 +51,8 @@ pub fn router(app: Arc<App>) -> Router {
             }),
         )
         .route("/qr/{file}", get(qr_code))
+        .route("/chart/{session_id}/{file}", get(chart))
+        .route("/export/{session_id}/{file}", get(export))
         .fallback(|| async { not_found() })
         .with_state(app)
 }
@@ -161,6 +163,124 @@ async fn qr_code(Path(file): Path<String>, State(app): State<Arc<App>>) -> Respo
             (header::CACHE_CONTROL, "no-cache"),
         ],
         svg,
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{text}\n"),
+    )
+        .into_response()
+}
+
+/// `GET /chart/{session_id}/{question_id}.svg?token=…`: the chart the projector screen
+/// shows for a question (screen or host token), drawn by `charts.rs` like the exports.
+async fn chart(
+    State(app): State<Arc<App>>,
+    Path((session_id, file)): Path<(String, String)>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    let Some(question_id) = file.strip_suffix(".svg") else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "charts are SVG: /chart/SESSION/QUESTION.svg",
+        );
+    };
+    let session = match app.hub.by_id(&session_id).await {
+        Ok(Some(session)) => session,
+        Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
+        Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error),
+    };
+    let token = query.token.unwrap_or_default();
+    if token != session.screen_token.as_ref() && !app.is_host_token(&token) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "a screen or host token is needed: ?token=…",
+        );
+    }
+    let Some(chart) = session.chart(question_id).await else {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "no chart: unknown question, or a sensitive question not revealed yet",
+        );
+    };
+    let svg = match tokio::task::spawn_blocking(move || crate::charts::svg(&chart)).await {
+        Ok(svg) => svg,
+        Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "drawing failed"),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
+/// `GET /export/{session_id}/report.html?token=HOST` (or `results.csv`): the session's
+/// report, as `pejling export` writes it. Host token only.
+async fn export(
+    State(app): State<Arc<App>>,
+    Path((session_id, file)): Path<(String, String)>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if !app.is_host_token(query.token.as_deref().unwrap_or_default()) {
+        return plain(StatusCode::FORBIDDEN, "the host token is needed: ?token=…");
+    }
+    if file != "report.html" && file != "results.csv" {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "exports are report.html and results.csv",
+        );
+    }
+    let stored = match app.hub.store.load(session_id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
+        Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error),
+    };
+    let thresholds = app.hub.thresholds;
+    let built = tokio::task::spawn_blocking(move || {
+        let report = crate::report::SessionReport::new(stored, thresholds);
+        if file == "report.html" {
+            (
+                report.html(),
+                "text/html; charset=utf-8",
+                format!("{}.html", report.file_stem()),
+            )
+        } else {
+            (
+                report.csv(),
+                "text/csv; charset=utf-8",
+                format!("{}.csv", report.file_stem()),
+            )
+        }
+    })
+    .await;
+    let Ok((body, content_type, name)) = built else {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the report could not be built",
+        );
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
     )
         .into_response()
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, Utf8Bytes};
 use pejling_wire::ServerMessage;
 use rand::Rng;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::engine::{ConnId, Effect, Engine, Event, SessionMeta};
@@ -72,6 +72,11 @@ pub enum SessionCmd {
         outbox: Outbox,
     },
     Event(Event),
+    /// The screen's chart of a question (`None`: unknown or not revealed).
+    Chart {
+        question_id: String,
+        reply: oneshot::Sender<Option<crate::charts::Chart>>,
+    },
 }
 
 /// A cheap handle to a running session.
@@ -90,6 +95,19 @@ impl SessionHandle {
 
     pub fn event(&self, event: Event) {
         let _ = self.commands.send(SessionCmd::Event(event));
+    }
+
+    /// The chart the screen shows for `question_id` (drawn by the caller, off the
+    /// session task).
+    pub async fn chart(&self, question_id: &str) -> Option<crate::charts::Chart> {
+        let (reply, response) = oneshot::channel();
+        self.commands
+            .send(SessionCmd::Chart {
+                question_id: question_id.to_string(),
+                reply,
+            })
+            .ok()?;
+        response.await.ok().flatten()
     }
 }
 
@@ -147,6 +165,9 @@ impl SessionActor {
                         self.outboxes.insert(conn, outbox);
                     }
                     Some(SessionCmd::Event(event)) => self.handle(event),
+                    Some(SessionCmd::Chart { question_id, reply }) => {
+                        let _ = reply.send(self.engine.screen_chart(&question_id));
+                    }
                 },
                 _ = tokio::time::sleep_until(next_tally), if self.tally_dirty => {
                     self.send_tally();

@@ -327,6 +327,42 @@ async fn class_session_in_real_browsers() {
     }
     screenshot(&phones[1], "phone-percent").await;
 
+    // The percent question perceives the revealed first one: the screen shows the
+    // comparison chart drawn by the server, and it has loaded.
+    let chart = wait_for(&screen, "img.comparison-chart").await;
+    let src = chart.attr("src").await.unwrap().unwrap_or_default();
+    assert!(src.contains("/chart/") && src.ends_with("&v=1"), "{src}");
+    let loaded = screen
+        .execute(
+            "const img = document.querySelector('img.comparison-chart'); \
+             return img.complete && img.naturalWidth > 0;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut loaded = loaded.as_bool() == Some(true);
+    for _ in 0..50 {
+        if loaded {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        loaded = screen
+            .execute(
+                "const img = document.querySelector('img.comparison-chart'); \
+                 return img.complete && img.naturalWidth > 0;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            == Some(true);
+    }
+    assert!(loaded, "the comparison chart loads on the screen");
+    screenshot(&screen, "screen-comparison").await;
+    let report = wait_for(&console, "#download-report").await;
+    let href = report.attr("href").await.unwrap().unwrap_or_default();
+    assert!(href.contains("/report.html?token="), "{href}");
+
     // The server restarts; the pages reconnect by themselves and resume.
     server.restart_on_same_port(questions_dir.clone()).await;
     wait_text(&phones[0], "#main-heading", |t| t == "Tak for dit svar").await;

@@ -3,7 +3,7 @@
 //! do not count towards the minimum.
 
 use pejling_tests::wire::{Action, Answer, Hidden};
-use pejling_tests::{Facilitator, Participant, spawn_app_with_min_answers};
+use pejling_tests::{Facilitator, Participant, http_request, spawn_app_with_min_answers};
 
 #[tokio::test]
 async fn no_split_is_sent_before_five_answers() {
@@ -45,5 +45,96 @@ async fn no_split_is_sent_before_five_answers() {
             assert_eq!(q.hidden, None);
         }
     }
+    server.stop().await;
+}
+
+fn get(path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+}
+
+/// The projector's comparison chart and the facilitator's report downloads, over HTTP
+/// with their tokens; a sensitive question's chart only after the reveal.
+#[tokio::test]
+async fn screen_chart_and_report_downloads() {
+    let server = spawn_app_with_min_answers(5).await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let session = facilitator
+        .create("7-klasse-alkohol", "7.c <b>&</b>")
+        .await
+        .session;
+    let screen_token = session
+        .screen_token
+        .clone()
+        .expect("sent to the facilitator");
+    let own = "drunk-alcohol-own";
+    let guess = "drunk-alcohol-perceived";
+    facilitator.control(Action::Open).await;
+    let mut phones = Vec::new();
+    for _ in 0..6 {
+        phones.push(Participant::join(server.addr, &session.code, None).await.0);
+    }
+    // 2 of 6 have drunk alcohol.
+    for (n, phone) in phones.iter_mut().enumerate() {
+        let option = u32::from(n >= 2);
+        phone.answer(own, Answer::Choice { option }).await;
+    }
+    facilitator.control(Action::Next).await;
+    for (phone, value) in phones.iter_mut().zip([50, 60, 70, 40, 80, 60]) {
+        phone.answer(guess, Answer::Percent { value }).await;
+    }
+    let chart_path =
+        |question: &str, token: &str| format!("/chart/{}/{question}.svg?token={token}", session.id);
+
+    // The estimate perceives a sensitive question that is not revealed yet.
+    let (status, _) = http_request(server.addr, &get(&chart_path(guess, &screen_token))).await;
+    assert!(status.contains("404"), "{status}");
+    let (status, _) = http_request(server.addr, &get(&chart_path(guess, "wrong"))).await;
+    assert!(status.contains("403"), "{status}");
+
+    facilitator.control(Action::Previous).await;
+    facilitator.control(Action::Reveal).await;
+    let (status, svg) = http_request(server.addr, &get(&chart_path(guess, &screen_token))).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    // 2 of 6 = 33.3 % (95 %: 9.7–70.0 %); guesses average 60 %, inside that interval:
+    // in a group of six this is not named a misperception.
+    assert!(svg.contains("33,3 % (2 / 6)"), "{svg}");
+    assert!(svg.contains("60 % (median 60 %)"), "{svg}");
+    assert!(
+        svg.contains("Social overensstemmelse: +26,7 procentpoint"),
+        "{svg}"
+    );
+    assert!(svg.contains("Skolebørnsundersøgelsen (HBSC) 2018"), "{svg}");
+
+    // Reports: host token only; the label is escaped.
+    let report = format!(
+        "/export/{}/report.html?token={}",
+        session.id,
+        pejling_tests::HOST_TOKEN
+    );
+    let (status, html) = http_request(server.addr, &get(&report)).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(html.contains("7.c &lt;b&gt;&amp;&lt;/b&gt;"), "{html}");
+    assert!(html.contains("<svg"), "charts are inline");
+    let (status, _) = http_request(
+        server.addr,
+        &get(&format!(
+            "/export/{}/report.html?token={screen_token}",
+            session.id
+        )),
+    )
+    .await;
+    assert!(
+        status.contains("403"),
+        "the screen token does not export: {status}"
+    );
+    let csv = format!(
+        "/export/{}/results.csv?token={}",
+        session.id,
+        pejling_tests::HOST_TOKEN
+    );
+    let (status, csv) = http_request(server.addr, &get(&csv)).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(csv.contains("actual_percent,Ja,33.33"), "{csv}");
     server.stop().await;
 }

@@ -305,6 +305,10 @@ pub struct QuestionTally {
     /// Why `result` is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Hidden>,
+    /// This question perceives another and the comparison may be shown now: the chart
+    /// is at `GET /chart/{session_id}/{question_id}.svg?token=…` (docs/protocol.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub comparison: bool,
 }
 
 /// Why a question's split is not sent.
