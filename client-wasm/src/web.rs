@@ -305,6 +305,18 @@ fn input_value(id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The values of the checked checkboxes that match `css`.
+fn checked_values(css: &str) -> Vec<String> {
+    let Ok(nodes) = document().query_selector_all(css) else {
+        return Vec::new();
+    };
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i)?.dyn_into::<HtmlInputElement>().ok())
+        .filter(|input| input.checked())
+        .map(|input| input.value())
+        .collect()
+}
+
 fn select_value(id: &str) -> String {
     document()
         .get_element_by_id(id)
@@ -649,6 +661,7 @@ impl App {
                     self.send(&ClientMessage::CreateSession {
                         set_id,
                         label: Some(label).filter(|l| !l.trim().is_empty()),
+                        linked_sessions: checked_values("input.link-session"),
                     });
                 }
             }
@@ -1179,6 +1192,43 @@ impl App {
             if console.sessions.is_empty() {
                 list = list.kid(el("li").text(t.no_sessions));
             }
+            // Parent evenings: ended sessions of the pupils' sets a parents' set asks
+            // about can be linked; the server checks that they fit the chosen set.
+            let cited: Vec<&str> = console
+                .sets
+                .iter()
+                .flat_map(|set| set.cites.iter().map(String::as_str))
+                .collect();
+            let linkable: Vec<&SessionSummary> = console
+                .sessions
+                .iter()
+                .filter(|s| s.phase == Phase::Ended && cited.contains(&s.set_id.as_str()))
+                .collect();
+            let links = (!linkable.is_empty()).then(|| {
+                el("fieldset")
+                    .cls("links")
+                    .kid(el("legend").text(t.link_sessions))
+                    .kid(el("p").cls("hint").text(t.link_hint))
+                    .kids(linkable.into_iter().map(|session| {
+                        let id = format!("link-{}", session.id);
+                        el("div")
+                            .cls("check")
+                            .kid(
+                                el("input")
+                                    .id(&id)
+                                    .cls("link-session")
+                                    .attr("type", "checkbox")
+                                    .attr("value", &session.id),
+                            )
+                            .kid(el("label").attr("for", &id).text(&format!(
+                                "{} · {} · {} {}",
+                                session.label.as_deref().unwrap_or(&session.code),
+                                session.set_title,
+                                session.participants,
+                                t.participants
+                            )))
+                    }))
+            });
             return el("div").kid(header).kid(
                 main.kid(el("h1").text(t.start_session))
                     .kid(el("label").attr("for", "set-select").text(t.pick_set))
@@ -1191,6 +1241,7 @@ impl App {
                             .attr("maxlength", "120")
                             .attr("placeholder", t.label_placeholder),
                     )
+                    .kids(links)
                     .kid(
                         button(t.start_session, "create")
                             .cls("primary")

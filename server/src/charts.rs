@@ -96,6 +96,8 @@ struct Words {
     median: &'static str,
     others: &'static str,
     own: &'static str,
+    pupils: &'static str,
+    left_out: &'static str,
 }
 
 const DA: Words = Words {
@@ -112,6 +114,8 @@ const DA: Words = Words {
     median: "median",
     others: "Hvad I tror, de andre svarer",
     own: "Hvad I selv svarer",
+    pupils: "Elevernes egne svar",
+    left_out: "Ikke med, for få svar",
 };
 
 const EN: Words = Words {
@@ -128,6 +132,8 @@ const EN: Words = Words {
     median: "median",
     others: "What you think the others answer",
     own: "What you answer yourselves",
+    pupils: "The pupils' own answers",
+    left_out: "Left out, too few answers",
 };
 
 fn words(language: Language) -> &'static Words {
@@ -188,10 +194,30 @@ pub fn pair_chart(
     language: Language,
 ) -> Chart {
     let w = words(language);
+    // A parents' question: the actual side is the linked pupil sessions, pooled.
+    let included: Vec<&str> = pair
+        .groups
+        .iter()
+        .filter(|g| g.included)
+        .map(|g| g.name.as_str())
+        .collect();
+    let actual_label = if pair.groups.is_empty() {
+        w.actual.to_string()
+    } else {
+        format!("{} ({})", w.pupils, included.join(", "))
+    };
+    let left_out: Vec<&str> = pair
+        .groups
+        .iter()
+        .filter(|g| !g.included)
+        .map(|g| g.name.as_str())
+        .collect();
+    let left_out_note =
+        (!left_out.is_empty()).then(|| format!("{}: {}", w.left_out, left_out.join(", ")));
     match &pair.comparison {
         Comparison::Percent(c) => {
             let mut rows = Vec::new();
-            let mut notes = Vec::new();
+            let mut notes: Vec<String> = left_out_note.into_iter().collect();
             let actual_bar = match &c.actual {
                 Shown::Yes(share) => Bar {
                     series: Series::Actual,
@@ -212,7 +238,7 @@ pub fn pair_chart(
                 },
             };
             rows.push(Row {
-                label: format!("{}: {}", w.actual, c.options.join(" / ")),
+                label: format!("{actual_label}: {}", c.options.join(" / ")),
                 bars: vec![actual_bar],
                 caption: None,
             });
@@ -300,7 +326,7 @@ pub fn pair_chart(
             };
             let mut rows = vec![
                 Row {
-                    label: format!("{} ({})", w.actual, w.mean),
+                    label: format!("{actual_label} ({})", w.mean),
                     bars: vec![bar(Series::Actual, &c.actual)],
                     caption: None,
                 },
@@ -325,7 +351,7 @@ pub fn pair_chart(
                 max,
                 rows,
                 legend: Vec::new(),
-                notes: Vec::new(),
+                notes: left_out_note.into_iter().collect(),
             }
         }
         Comparison::Attitude(c) => {
@@ -375,10 +401,17 @@ pub fn pair_chart(
                 max: 100.0,
                 rows,
                 legend: vec![
-                    (Series::Actual, w.own.to_string()),
+                    (
+                        Series::Actual,
+                        if pair.groups.is_empty() {
+                            w.own.to_string()
+                        } else {
+                            actual_label.clone()
+                        },
+                    ),
                     (Series::Perceived, w.others.to_string()),
                 ],
-                notes: Vec::new(),
+                notes: left_out_note.into_iter().collect(),
             }
         }
     }

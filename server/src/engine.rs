@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::charts;
+use crate::links::{self, LinkedGroup};
 use crate::questions::{Question, QuestionKind, QuestionSet};
 use crate::results::{self, PairResult, Thresholds};
 
@@ -237,6 +238,8 @@ pub struct Engine {
     /// When results are shown and how findings are named; the anonymity minimum is the
     /// set's `min_answers` if it has one, else the server's.
     thresholds: Thresholds,
+    /// A parents' session: the counts of the linked pupil sessions.
+    linked: Vec<LinkedGroup>,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Vec<Effect> {
@@ -280,6 +283,7 @@ impl Engine {
                 min_answers: set.min_answers.unwrap_or(results::DEFAULT_MIN_ANSWERS),
                 ..Thresholds::default()
             },
+            linked: Vec::new(),
             set,
         };
         for (question_id, key, answer) in answers {
@@ -308,6 +312,17 @@ impl Engine {
         &self.thresholds
     }
 
+    /// A parents' session: the linked pupil sessions' counts (see `links.rs`).
+    pub fn set_linked(&mut self, groups: Vec<LinkedGroup>) {
+        self.linked = groups;
+    }
+
+    pub fn linked_sessions(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.linked.iter().map(|g| g.session_id.clone()).collect();
+        ids.dedup();
+        ids
+    }
+
     /// The comparison for question `idx` if it perceives a question of this set: only
     /// when neither question is a sensitive one still waiting to be revealed. Groups
     /// below the anonymity minimum come back as `TooFew`.
@@ -315,26 +330,45 @@ impl Engine {
         self.pair(idx, true)
     }
 
-    /// The comparison for question `idx` for a report after the session: sensitive
-    /// questions are included whether or not they were revealed (thresholds still apply).
-    pub fn pair_result_for_report(&self, idx: usize) -> Option<PairResult> {
-        self.pair(idx, false)
+    fn pair(&self, idx: usize, respect_reveal: bool) -> Option<PairResult> {
+        self.pair_with_actual(idx, respect_reveal)
+            .map(|(pair, _)| pair)
     }
 
-    fn pair(&self, idx: usize, respect_reveal: bool) -> Option<PairResult> {
+    /// The pair result and the actual question it compares with (from this set, or as a
+    /// linked pupil session used it).
+    fn pair_with_actual(&self, idx: usize, respect_reveal: bool) -> Option<(PairResult, Question)> {
         let perceived = self.set.questions.get(idx)?;
         let perceives = perceived.perceives.as_ref()?;
-        if perceives.set.is_some() {
+        if respect_reveal && self.is_hidden(idx) {
             return None;
         }
-        let actual_idx = self.set.question_index(&perceives.question)?;
-        if respect_reveal && (self.is_hidden(idx) || self.is_hidden(actual_idx)) {
-            return None;
-        }
-        let (actual_counts, perceived_counts) = (self.counts_of(actual_idx), self.counts_of(idx));
+        let (actual, actual_counts, groups) = match &perceives.set {
+            Some(set_id) => {
+                let (question, pooled, uses) = links::pool(
+                    &self.linked,
+                    set_id,
+                    &perceives.question,
+                    self.thresholds.min_answers,
+                )?;
+                (question, pooled, uses)
+            }
+            None => {
+                let actual_idx = self.set.question_index(&perceives.question)?;
+                if respect_reveal && self.is_hidden(actual_idx) {
+                    return None;
+                }
+                (
+                    self.set.questions[actual_idx].clone(),
+                    self.counts_of(actual_idx),
+                    Vec::new(),
+                )
+            }
+        };
+        let perceived_counts = self.counts_of(idx);
         let comparison = results::compare(
             &results::Counts {
-                question: &self.set.questions[actual_idx],
+                question: &actual,
                 result: &actual_counts,
             },
             &results::Counts {
@@ -344,12 +378,21 @@ impl Engine {
             &perceives.options,
             &self.thresholds,
         );
-        Some(PairResult {
-            actual_question: perceives.question.clone(),
-            perceived_question: perceived.id.clone(),
-            comparison,
-            references: perceived.references.clone(),
-        })
+        Some((
+            PairResult {
+                actual_question: perceives.question.clone(),
+                perceived_question: perceived.id.clone(),
+                comparison,
+                references: perceived.references.clone(),
+                groups,
+            },
+            actual,
+        ))
+    }
+
+    /// The actual question a pair compares with, for charts and reports.
+    pub fn pair_for_report(&self, idx: usize) -> Option<(PairResult, Question)> {
+        self.pair_with_actual(idx, false)
     }
 
     /// What the screen may draw for question `id`: the comparison of a perceiving
@@ -362,13 +405,10 @@ impl Engine {
         if self.is_hidden(idx) {
             return None;
         }
-        if let Some(perceives) = &question.perceives
-            && perceives.set.is_none()
-        {
-            let pair = self.pair_result(idx)?;
-            let actual = &self.set.questions[self.set.question_index(&pair.actual_question)?];
+        if question.perceives.is_some() {
+            let (pair, actual) = self.pair_with_actual(idx, true)?;
             return Some(charts::pair_chart(
-                actual,
+                &actual,
                 question,
                 &pair,
                 self.set.language,
@@ -936,14 +976,20 @@ impl Engine {
         } else {
             None
         };
-        let comparison = question.perceives.as_ref().is_some_and(|perceives| {
-            perceives.set.is_none()
-                && !self.is_hidden(idx)
-                && self
-                    .set
-                    .question_index(&perceives.question)
-                    .is_some_and(|actual| !self.is_hidden(actual))
-        });
+        let comparison = !self.is_hidden(idx)
+            && question
+                .perceives
+                .as_ref()
+                .is_some_and(|perceives| match &perceives.set {
+                    Some(set_id) => self
+                        .linked
+                        .iter()
+                        .any(|g| &g.set_id == set_id && g.question.id == perceives.question),
+                    None => self
+                        .set
+                        .question_index(&perceives.question)
+                        .is_some_and(|actual| !self.is_hidden(actual)),
+                });
         QuestionTally {
             question_id: question.id.clone(),
             answered: self.answers[idx].len() as u32,

@@ -247,9 +247,16 @@ async fn export(
         Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
         Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error),
     };
+    let mut linked = Vec::new();
+    for id in &stored.links {
+        if let Ok(Some(session)) = app.hub.store.load(id.clone()).await {
+            linked.push(session);
+        }
+    }
+    let linked = crate::links::groups_for(&stored.set, linked);
     let thresholds = app.hub.thresholds;
     let built = tokio::task::spawn_blocking(move || {
-        let report = crate::report::SessionReport::new(stored, thresholds);
+        let report = crate::report::SessionReport::new(stored, linked, thresholds);
         if file == "report.html" {
             (
                 report.html(),

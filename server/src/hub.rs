@@ -279,7 +279,13 @@ pub enum CreateError {
     LabelTooLong,
     #[error("could not store the new session")]
     Store(String),
+    /// A link that cannot be made; the text says why and what to do.
+    #[error("{0}")]
+    Link(String),
 }
+
+/// Most pupil sessions one parents' session may be linked to.
+pub const MAX_LINKS: usize = 20;
 
 pub const MAX_LABEL_CHARS: usize = 120;
 
@@ -320,15 +326,93 @@ impl Hub {
     }
 
     /// Brings a stored session back to life.
-    pub fn resume(&self, stored: StoredSession) -> SessionHandle {
-        let engine = Engine::restore(
+    pub async fn resume(&self, stored: StoredSession) -> SessionHandle {
+        let engine = self.restore(stored).await;
+        self.register(engine)
+    }
+
+    /// An engine for a stored session, with its linked pupil sessions' counts.
+    async fn restore(&self, stored: StoredSession) -> Engine {
+        let links = stored.links.clone();
+        let mut engine = Engine::restore(
             stored.meta,
             Arc::new(stored.set),
             stored.progress,
             stored.participants,
             stored.answers,
         );
-        self.register(engine)
+        if !links.is_empty() {
+            let mut linked = Vec::new();
+            for id in &links {
+                match self.store.load(id.clone()).await {
+                    Ok(Some(stored)) => linked.push(stored),
+                    Ok(None) => tracing::warn!("linked session {id} is missing"),
+                    Err(error) => tracing::warn!("linked session {id}: {error}"),
+                }
+            }
+            engine.set_linked(crate::links::groups_for(engine.set(), linked));
+        }
+        engine
+    }
+
+    /// The stored pupil sessions `links` names, checked for a parents' set: each must
+    /// exist, have ended, and use a pupils' set that `set` cites.
+    async fn linked_sessions(
+        &self,
+        set: &crate::questions::QuestionSet,
+        links: &[String],
+    ) -> Result<Vec<StoredSession>, CreateError> {
+        if links.is_empty() {
+            return Ok(Vec::new());
+        }
+        if set.audience != pejling_wire::Audience::Parents {
+            return Err(CreateError::Link(format!(
+                "only a parents' set can be linked to pupil sessions; \"{}\" is a pupils' set",
+                set.id
+            )));
+        }
+        if links.len() > MAX_LINKS {
+            return Err(CreateError::Link(format!(
+                "a session can be linked to at most {MAX_LINKS} pupil sessions"
+            )));
+        }
+        let cited: Vec<&str> = set
+            .questions
+            .iter()
+            .filter_map(|q| q.perceives.as_ref()?.set.as_deref())
+            .collect();
+        let mut sessions = Vec::new();
+        for id in links {
+            let stored = self
+                .store
+                .load(id.clone())
+                .await
+                .map_err(CreateError::Store)?
+                .ok_or_else(|| CreateError::Link(format!("no session \"{id}\" to link")))?;
+            let name = stored
+                .meta
+                .label
+                .clone()
+                .unwrap_or(stored.meta.code.clone());
+            if stored.set.audience != pejling_wire::Audience::Pupils {
+                return Err(CreateError::Link(format!(
+                    "\"{name}\" is not a pupils' session"
+                )));
+            }
+            if !cited.contains(&stored.set.id.as_str()) {
+                return Err(CreateError::Link(format!(
+                    "\"{name}\" used the set \"{}\", which \"{}\" does not ask about",
+                    stored.set.id, set.id
+                )));
+            }
+            if !stored.progress.ended {
+                return Err(CreateError::Link(format!(
+                    "\"{name}\" has not ended; end it in the console first, so its numbers are final"
+                )));
+            }
+            sessions.push(stored);
+        }
+        Ok(sessions)
     }
 
     fn spawn(&self, mut engine: Engine) -> SessionHandle {
@@ -365,13 +449,7 @@ impl Hub {
         if let Some(handle) = self.registry.lock().expect("registry lock").by_id.get(id) {
             return Ok(Some(handle.clone()));
         }
-        let engine = Engine::restore(
-            stored.meta,
-            Arc::new(stored.set),
-            stored.progress,
-            stored.participants,
-            stored.answers,
-        );
+        let engine = self.restore(stored).await;
         // An ended session keeps its id but does not take its join code back from a
         // running session that may use it now.
         let handle = self.spawn(engine);
@@ -387,11 +465,16 @@ impl Hub {
         &self,
         set_id: &str,
         label: Option<String>,
+        links: Vec<String>,
     ) -> Result<SessionHandle, CreateError> {
         let entry = self
             .library
             .get(set_id)
             .ok_or_else(|| CreateError::UnknownSet(set_id.to_string()))?;
+        let mut links = links;
+        links.sort();
+        links.dedup();
+        let linked = self.linked_sessions(&entry.set, &links).await?;
         let label = label
             .map(|label| label.trim().to_string())
             .filter(|label| !label.is_empty());
@@ -425,10 +508,13 @@ impl Hub {
                 meta: meta.clone(),
                 set: entry.set.clone(),
                 source: entry.source.clone(),
+                links,
             })
             .await
             .map_err(CreateError::Store)?;
-        Ok(self.register(Engine::new(meta, entry.set.clone())))
+        let mut engine = Engine::new(meta, entry.set.clone());
+        engine.set_linked(crate::links::groups_for(&entry.set, linked));
+        Ok(self.register(engine))
     }
 }
 

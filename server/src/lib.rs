@@ -6,6 +6,7 @@ pub mod engine;
 pub mod http;
 pub mod hub;
 pub mod library;
+pub mod links;
 pub mod questions;
 pub mod report;
 pub mod results;

@@ -99,6 +99,17 @@ impl Library {
                 grades: entry.set.grades.clone(),
                 questions: entry.set.questions.len() as u32,
                 origin: entry.origin.clone(),
+                cites: {
+                    let mut cites: Vec<String> = entry
+                        .set
+                        .questions
+                        .iter()
+                        .filter_map(|q| q.perceives.as_ref()?.set.clone())
+                        .collect();
+                    cites.sort();
+                    cites.dedup();
+                    cites
+                },
             })
             .collect()
     }

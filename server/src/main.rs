@@ -154,21 +154,29 @@ fn export(
     }
     let result = pejling::store::Store::open(&data)
         .map_err(|error| format!("cannot open {}: {error}", data.display()))
-        .and_then(|store| store.find(session).map_err(|error| error.to_string()))
-        .and_then(|found| {
-            found.ok_or_else(|| {
-                format!(
-                    "no session with id or code \"{session}\" in {}; `pejling sessions` lists them",
-                    data.display()
-                )
-            })
-        })
-        .and_then(|stored| {
+        .and_then(|store| {
+            let stored = store
+                .find(session)
+                .map_err(|error| error.to_string())?
+                .ok_or_else(|| {
+                    format!(
+                        "no session with id or code \"{session}\" in {}; `pejling sessions` lists them",
+                        data.display()
+                    )
+                })?;
+            // A parents' session: the linked pupil sessions' counts.
+            let mut linked = Vec::new();
+            for id in &stored.links {
+                if let Some(pupils) = store.load(id).map_err(|error| error.to_string())? {
+                    linked.push(pupils);
+                }
+            }
+            let linked = pejling::links::groups_for(&stored.set, linked);
             let thresholds = pejling::results::Thresholds {
                 min_answers,
                 ..pejling::results::Thresholds::default()
             };
-            pejling::report::SessionReport::new(stored, thresholds).write(format, out)
+            pejling::report::SessionReport::new(stored, linked, thresholds).write(format, out)
         });
     match result {
         Ok(files) => {

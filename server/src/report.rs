@@ -25,8 +25,10 @@ pub struct QuestionReport {
     pub answered: u32,
     /// The distribution, or why it is withheld.
     pub result: Shown<TallyResult>,
-    /// The comparison, for a question that perceives another in the same set.
+    /// The comparison, for a question that perceives another, with the actual question
+    /// (from this set or, for parents, as the linked pupil sessions used it).
     pub pair: Option<PairResult>,
+    pub actual: Option<Question>,
 }
 
 pub struct SessionReport {
@@ -44,7 +46,12 @@ pub struct SessionReport {
 impl SessionReport {
     /// Builds the report of a stored session. `thresholds` are the server's; the set's
     /// own `min_answers` takes precedence, as in the live session.
-    pub fn new(stored: StoredSession, thresholds: Thresholds) -> SessionReport {
+    /// `linked`: for a parents' session, the linked pupil sessions' counts.
+    pub fn new(
+        stored: StoredSession,
+        linked: Vec<crate::links::LinkedGroup>,
+        thresholds: Thresholds,
+    ) -> SessionReport {
         let created = time::OffsetDateTime::from_unix_timestamp(stored.meta.created_at)
             .ok()
             .and_then(|t| {
@@ -63,6 +70,7 @@ impl SessionReport {
             stored.answers,
         );
         engine.set_thresholds(thresholds);
+        engine.set_linked(linked);
         let thresholds = *engine.thresholds();
         let set = engine.set().clone();
         let questions = set
@@ -84,11 +92,13 @@ impl SessionReport {
                 } else {
                     Shown::Yes(counts)
                 };
+                let (pair, actual) = engine.pair_for_report(idx).unzip();
                 QuestionReport {
                     question: question.clone(),
                     answered: engine.answered(idx),
                     result,
-                    pair: engine.pair_result_for_report(idx),
+                    pair,
+                    actual,
                 }
             })
             .collect();
@@ -112,12 +122,7 @@ impl SessionReport {
     /// distribution.
     pub fn chart(&self, idx: usize) -> Chart {
         let report = &self.questions[idx];
-        if let Some(pair) = &report.pair
-            && let Some(actual) = self
-                .set
-                .question_index(&pair.actual_question)
-                .map(|i| &self.set.questions[i])
-        {
+        if let (Some(pair), Some(actual)) = (&report.pair, &report.actual) {
             return charts::pair_chart(actual, &report.question, pair, self.language());
         }
         let result = match &report.result {

@@ -312,6 +312,9 @@ pub struct PairResult {
     pub perceived_question: String,
     pub comparison: Comparison,
     pub references: Vec<Reference>,
+    /// For a parents' question: the linked pupil sessions and whether each was pooled
+    /// (empty when both questions are in the same session).
+    pub groups: Vec<crate::links::GroupUse>,
 }
 
 /// Names the pattern of a percent pair. With `p` the perceived mean and `a` the actual

@@ -181,7 +181,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     );
     let resumed_sessions = stored_sessions.len();
     for stored in stored_sessions {
-        hub.resume(stored);
+        hub.resume(stored).await;
     }
     let app = Arc::new(App {
         hub,

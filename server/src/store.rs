@@ -38,8 +38,9 @@ pub enum StoreError {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
         CREATE TABLE question_sets (
             hash     TEXT PRIMARY KEY,  -- SHA-256 of source and snapshot
             set_id   TEXT NOT NULL,
@@ -71,7 +72,18 @@ fn migrations() -> Migrations<'static> {
             FOREIGN KEY (session_id, participant) REFERENCES participants(session_id, participant)
         ) WITHOUT ROWID;
         "#,
-    )])
+        ),
+        // Parent evenings: a parents' session linked to finished pupil sessions.
+        M::up(
+            r#"
+        CREATE TABLE session_links (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            linked_id  TEXT NOT NULL REFERENCES sessions(id),
+            PRIMARY KEY (session_id, linked_id)
+        ) WITHOUT ROWID;
+        "#,
+        ),
+    ])
 }
 
 /// A session as it is created.
@@ -80,6 +92,8 @@ pub struct NewSession {
     pub meta: SessionMeta,
     pub set: Arc<QuestionSet>,
     pub source: String,
+    /// Ids of the pupil sessions a parents' session is linked to.
+    pub links: Vec<String>,
 }
 
 /// Everything needed to bring a stored session back.
@@ -90,6 +104,8 @@ pub struct StoredSession {
     pub progress: Progress,
     pub participants: Vec<ParticipantKey>,
     pub answers: Vec<(String, ParticipantKey, Answer)>,
+    /// Ids of linked pupil sessions (parents' sessions only).
+    pub links: Vec<String>,
 }
 
 /// A synchronous connection, for command-line tools and start-up. While a server runs,
@@ -222,6 +238,12 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
             serde_json::to_string(&progress).expect("progress serializes"),
         ],
     )?;
+    for linked in &new.links {
+        conn.execute(
+            "INSERT INTO session_links (session_id, linked_id) VALUES (?1, ?2)",
+            params![new.meta.id, linked],
+        )?;
+    }
     Ok(())
 }
 
@@ -273,6 +295,10 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
             Ok((question_id, key_from_blob(&blob)?, answer))
         })
         .collect::<Result<_, StoreError>>()?;
+    let links = conn
+        .prepare("SELECT linked_id FROM session_links WHERE session_id = ?1 ORDER BY linked_id")?
+        .query_map(params![id], |row| row.get::<_, String>(0))?
+        .collect::<Result<_, _>>()?;
     Ok(Some(StoredSession {
         meta: SessionMeta {
             id: id.to_string(),
@@ -285,6 +311,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
         progress,
         participants,
         answers,
+        links,
     }))
 }
 

@@ -375,26 +375,34 @@ impl Connection {
                     }
                 }
             }
-            (ConnRole::Facilitator(_), ClientMessage::CreateSession { set_id, label }) => {
-                match self.app.hub.create(&set_id, label).await {
-                    Ok(session) => self.attach(session),
-                    Err(CreateError::UnknownSet(id)) => {
-                        self.error(
-                            ErrorCode::UnknownSet,
-                            format!("unknown question set \"{}\"", short(&id)),
-                        )
-                        .await
-                    }
-                    Err(error @ CreateError::LabelTooLong) => {
-                        self.error(ErrorCode::BadMessage, error.to_string()).await
-                    }
-                    Err(CreateError::Store(error)) => {
-                        tracing::error!("creating a session failed: {error}");
-                        self.error(ErrorCode::Internal, "could not store the new session")
-                            .await
-                    }
+            (
+                ConnRole::Facilitator(_),
+                ClientMessage::CreateSession {
+                    set_id,
+                    label,
+                    linked_sessions,
+                },
+            ) => match self.app.hub.create(&set_id, label, linked_sessions).await {
+                Ok(session) => self.attach(session),
+                Err(CreateError::UnknownSet(id)) => {
+                    self.error(
+                        ErrorCode::UnknownSet,
+                        format!("unknown question set \"{}\"", short(&id)),
+                    )
+                    .await
                 }
-            }
+                Err(error @ CreateError::LabelTooLong) => {
+                    self.error(ErrorCode::BadMessage, error.to_string()).await
+                }
+                Err(CreateError::Link(message)) => {
+                    self.error(ErrorCode::InvalidLink, message).await
+                }
+                Err(CreateError::Store(error)) => {
+                    tracing::error!("creating a session failed: {error}");
+                    self.error(ErrorCode::Internal, "could not store the new session")
+                        .await
+                }
+            },
             (ConnRole::Facilitator(_), ClientMessage::AttachSession { session_id }) => {
                 match self.app.hub.by_id(&session_id).await {
                     Ok(Some(session)) => self.attach(session),

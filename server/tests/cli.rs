@@ -172,6 +172,7 @@ async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
         &ClientMessage::CreateSession {
             set_id: "7-klasse-alkohol".into(),
             label: Some("7.a kill".into()),
+            linked_sessions: Vec::new(),
         },
     )
     .await;

@@ -327,10 +327,21 @@ impl Facilitator {
 
     /// Creates a session and returns its state.
     pub async fn create(&mut self, set_id: &str, label: &str) -> SessionState {
+        self.create_linked(set_id, label, Vec::new()).await
+    }
+
+    /// Creates a (parents') session linked to pupil sessions.
+    pub async fn create_linked(
+        &mut self,
+        set_id: &str,
+        label: &str,
+        linked_sessions: Vec<String>,
+    ) -> SessionState {
         self.client
             .send(&ClientMessage::CreateSession {
                 set_id: set_id.to_string(),
                 label: Some(label.to_string()),
+                linked_sessions,
             })
             .await;
         self.session_state().await

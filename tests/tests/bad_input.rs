@@ -201,9 +201,29 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
         .send(&ClientMessage::CreateSession {
             set_id: "no-such-set".into(),
             label: None,
+            linked_sessions: Vec::new(),
         })
         .await;
     host.client.expect_error(ErrorCode::UnknownSet).await;
+    // Links: only a parents' set links, and only to sessions that exist.
+    for (set_id, link, says) in [
+        ("7-klasse-alkohol", "whatever", "only a parents' set"),
+        (
+            "foraeldre-7-klasse",
+            "no-such-session",
+            "no session \"no-such-session\"",
+        ),
+    ] {
+        host.client
+            .send(&ClientMessage::CreateSession {
+                set_id: set_id.into(),
+                label: None,
+                linked_sessions: vec![link.into()],
+            })
+            .await;
+        let message = host.client.expect_error(ErrorCode::InvalidLink).await;
+        assert!(message.contains(says), "{message}");
+    }
     host.client
         .send(&ClientMessage::AttachSession {
             session_id: "nope".into(),

@@ -58,6 +58,10 @@ pub enum ClientMessage {
         set_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
+        /// A parents' set only: ids of ended pupil sessions whose actual answers the
+        /// parents' estimates are compared with (pooled).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        linked_sessions: Vec<String>,
     },
     /// Facilitator: attach to an existing session to control it.
     AttachSession { session_id: String },
@@ -367,6 +371,9 @@ pub struct SetSummary {
     pub questions: u32,
     /// `builtin` or the file it was loaded from.
     pub origin: String,
+    /// A parents' set: the pupils' sets it asks about, whose sessions it can be linked to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cites: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -418,6 +425,9 @@ pub enum ErrorCode {
     InvalidAnswer,
     /// The action is not possible in the session's current state.
     InvalidAction,
+    /// A `linked_sessions` entry cannot be linked (unknown, not ended, not a pupils'
+    /// session of a set the parents' set asks about, or the set is not a parents' set).
+    InvalidLink,
     /// Too many messages; slow down.
     RateLimited,
     /// The server could not store the data; nothing was acknowledged.

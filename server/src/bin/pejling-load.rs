@@ -441,6 +441,7 @@ async fn run(args: Args, nofile: u64) {
         &ClientMessage::CreateSession {
             set_id: SET_ID.to_string(),
             label: Some("load benchmark".to_string()),
+            linked_sessions: Vec::new(),
         },
     )
     .await;

@@ -90,6 +90,7 @@ fn percent_pair(
         perceived_question: guess.id.clone(),
         comparison,
         references: guess.references.clone(),
+        groups: Vec::new(),
     };
     (own, guess, pair)
 }
@@ -194,6 +195,7 @@ fn attitude_and_distribution_charts() {
         perceived_question: "ok-others".into(),
         comparison,
         references: Vec::new(),
+        groups: Vec::new(),
     };
     let chart = pair_chart(&own, &others, &pair, Language::Da);
     assert_eq!(

@@ -104,12 +104,13 @@ fn stored(text: &str) -> StoredSession {
         },
         participants: (0..20).map(key).collect(),
         answers,
+        links: Vec::new(),
     }
 }
 
 #[test]
 fn html_and_csv_of_a_class() {
-    let report = SessionReport::new(stored(SET), Thresholds::default());
+    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
     assert_eq!(report.participants, 20);
     assert_eq!(report.file_stem(), "pejling-2026-11-18-ACDEF3");
     let Shown::TooFew { answers, needed } = report.questions[2].result else {
@@ -136,7 +137,7 @@ fn html_and_csv_of_a_class() {
 
 #[test]
 fn exports_hold_no_tokens_keys_or_individual_answers() {
-    let report = SessionReport::new(stored(SET), Thresholds::default());
+    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
     for text in [report.html(), report.csv()] {
         assert!(!text.contains("secret-screen-token"));
         assert!(!text.contains("token-"));
@@ -167,7 +168,7 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
         );
     let mut stored = stored(&text);
     stored.meta.label = Some(r#"<img src=x onerror=alert(1)> & "7.b""#.into());
-    let report = SessionReport::new(stored, Thresholds::default());
+    let report = SessionReport::new(stored, Vec::new(), Thresholds::default());
     let html = report.html();
     assert!(!html.contains("<script"), "a script tag got through");
     assert!(!html.contains("<img"), "an img tag got through");
@@ -190,7 +191,7 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
 
 #[test]
 fn png_export_writes_one_chart_per_question() {
-    let report = SessionReport::new(stored(SET), Thresholds::default());
+    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
     let dir = tempfile::tempdir().unwrap();
     let files = report.write(Format::Png, dir.path()).unwrap();
     let names: Vec<String> = files

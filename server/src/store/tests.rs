@@ -9,6 +9,7 @@ const SET: &str = "format = 1\nid = \"s\"\ntitle = \"S\"\nlanguage = \"da\"\naud
 
 fn new_session(id: &str) -> NewSession {
     NewSession {
+        links: Vec::new(),
         meta: SessionMeta {
             id: id.into(),
             code: "ACDEFH".into(),

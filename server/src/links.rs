@@ -1,0 +1,219 @@
+//! Parent evenings: a parents' session linked to finished pupil sessions (e.g. 7.a and
+//! 7.b). A parents' question that perceives a pupil question (`perceives = { set = …,
+//! question = … }`) is compared with the pupils' actual aggregate, pooled over the
+//! linked sessions.
+//!
+//! Anonymity is applied per linked group first: a class with fewer answers than the
+//! minimum is left out of the pool entirely (and named as left out), so a small class
+//! cannot be read off the difference between two pools; the pool itself must then
+//! reach the minimum too. Plain data in, plain data out: loading the linked sessions is
+//! the caller's job.
+
+use std::collections::BTreeMap;
+
+use pejling_wire::{Distribution, TallyResult, ValueCount};
+use serde::Serialize;
+
+use crate::engine::Engine;
+use crate::questions::{Question, QuestionKind, QuestionSet};
+use crate::results::Counts;
+use crate::store::StoredSession;
+
+/// One linked pupil session's counts for one cited question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedGroup {
+    pub session_id: String,
+    /// The session's label, or its join code when it has none.
+    pub name: String,
+    pub set_id: String,
+    /// The cited question as that session used it.
+    pub question: Question,
+    pub result: TallyResult,
+}
+
+/// How a linked group was used in a pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupUse {
+    pub name: String,
+    pub answers: u32,
+    pub included: bool,
+}
+
+/// The counts of every question that `set` cites, from each linked session whose set is
+/// the cited one.
+/// Groups come in the order of their names (labels such as "7.a", "7.b").
+pub fn groups_for(set: &QuestionSet, mut linked: Vec<StoredSession>) -> Vec<LinkedGroup> {
+    let name_of = |s: &StoredSession| s.meta.label.clone().unwrap_or_else(|| s.meta.code.clone());
+    linked.sort_by_key(|s| (name_of(s), s.meta.created_at));
+    let mut groups = Vec::new();
+    for stored in linked {
+        let name = stored
+            .meta
+            .label
+            .clone()
+            .unwrap_or_else(|| stored.meta.code.clone());
+        let session_id = stored.meta.id.clone();
+        let linked_set_id = stored.set.id.clone();
+        let cited: Vec<&str> = set
+            .questions
+            .iter()
+            .filter_map(|q| q.perceives.as_ref())
+            .filter(|p| p.set.as_deref() == Some(linked_set_id.as_str()))
+            .map(|p| p.question.as_str())
+            .collect();
+        if cited.is_empty() {
+            continue;
+        }
+        let engine = Engine::restore(
+            stored.meta,
+            std::sync::Arc::new(stored.set),
+            stored.progress,
+            stored.participants,
+            stored.answers,
+        );
+        for question_id in cited {
+            let Some(idx) = engine.set().question_index(question_id) else {
+                continue;
+            };
+            groups.push(LinkedGroup {
+                session_id: session_id.clone(),
+                name: name.clone(),
+                set_id: linked_set_id.clone(),
+                question: engine.set().questions[idx].clone(),
+                result: engine.counts_of(idx),
+            });
+        }
+    }
+    groups
+}
+
+/// Pools the groups of `question_id` in `set_id` that reach `min_answers` on their own.
+/// Returns the question (as the first included group used it), the pooled counts and how
+/// each group was used; `None` if no group has that question.
+pub fn pool(
+    groups: &[LinkedGroup],
+    set_id: &str,
+    question_id: &str,
+    min_answers: u32,
+) -> Option<(Question, TallyResult, Vec<GroupUse>)> {
+    let candidates: Vec<&LinkedGroup> = groups
+        .iter()
+        .filter(|g| g.set_id == set_id && g.question.id == question_id)
+        .collect();
+    let first = *candidates.first()?;
+    let question = first.question.clone();
+    let mut pooled: Option<TallyResult> = None;
+    let mut uses = Vec::new();
+    for group in candidates {
+        let answers = Counts {
+            question: &group.question,
+            result: &group.result,
+        }
+        .respondents();
+        let compatible = same_shape(&question, &group.question);
+        let included = compatible && answers >= min_answers.max(1);
+        uses.push(GroupUse {
+            name: group.name.clone(),
+            answers,
+            included,
+        });
+        if included {
+            pooled = Some(match pooled {
+                None => group.result.clone(),
+                Some(sum) => add(&sum, &group.result),
+            });
+        }
+    }
+    let pooled = pooled.unwrap_or_else(|| empty_like(&first.result));
+    Some((question, pooled, uses))
+}
+
+/// Whether two versions of a question count the same way (a set may have been edited
+/// between two class sessions).
+fn same_shape(a: &Question, b: &Question) -> bool {
+    match (&a.kind, &b.kind) {
+        (QuestionKind::Choice { options: x }, QuestionKind::Choice { options: y })
+        | (QuestionKind::Scale { points: x }, QuestionKind::Scale { points: y }) => {
+            x.len() == y.len()
+        }
+        (QuestionKind::Percent, QuestionKind::Percent) => true,
+        (QuestionKind::Number { .. }, QuestionKind::Number { .. }) => true,
+        _ => false,
+    }
+}
+
+fn add_vec(a: &[u32], b: &[u32]) -> Vec<u32> {
+    (0..a.len().max(b.len()))
+        .map(|i| a.get(i).copied().unwrap_or(0) + b.get(i).copied().unwrap_or(0))
+        .collect()
+}
+
+fn add(a: &TallyResult, b: &TallyResult) -> TallyResult {
+    let distribution = match (&a.distribution, &b.distribution) {
+        (Distribution::Choice { counts: x }, Distribution::Choice { counts: y }) => {
+            Distribution::Choice {
+                counts: add_vec(x, y),
+            }
+        }
+        (Distribution::Scale { counts: x }, Distribution::Scale { counts: y }) => {
+            Distribution::Scale {
+                counts: add_vec(x, y),
+            }
+        }
+        (Distribution::Percent { counts: x, .. }, Distribution::Percent { counts: y, .. }) => {
+            Distribution::Percent {
+                counts: add_vec(x, y),
+                mean: None,
+                median: None,
+            }
+        }
+        (Distribution::Number { values: x, .. }, Distribution::Number { values: y, .. }) => {
+            let mut merged: BTreeMap<i64, u32> = BTreeMap::new();
+            for v in x.iter().chain(y) {
+                *merged.entry(v.value).or_default() += v.count;
+            }
+            Distribution::Number {
+                values: merged
+                    .into_iter()
+                    .map(|(value, count)| ValueCount { value, count })
+                    .collect(),
+                mean: None,
+                median: None,
+            }
+        }
+        // Shapes were checked before pooling.
+        (other, _) => other.clone(),
+    };
+    TallyResult {
+        abstained: add_vec(&a.abstained, &b.abstained),
+        distribution,
+    }
+}
+
+fn empty_like(result: &TallyResult) -> TallyResult {
+    let zero = |v: &[u32]| vec![0; v.len()];
+    TallyResult {
+        abstained: zero(&result.abstained),
+        distribution: match &result.distribution {
+            Distribution::Choice { counts } => Distribution::Choice {
+                counts: zero(counts),
+            },
+            Distribution::Scale { counts } => Distribution::Scale {
+                counts: zero(counts),
+            },
+            Distribution::Percent { counts, .. } => Distribution::Percent {
+                counts: zero(counts),
+                mean: None,
+                median: None,
+            },
+            Distribution::Number { .. } => Distribution::Number {
+                values: Vec::new(),
+                mean: None,
+                median: None,
+            },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

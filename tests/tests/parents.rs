@@ -1,0 +1,113 @@
+//! A parent evening end to end: three class sessions answer and end; a parents' session
+//! is linked to them; the parents' estimates are compared with the pupils' pooled
+//! answers, leaving out the class with too few answers; the link survives a restart.
+
+use pejling_tests::wire::{Action, Answer, ErrorCode, ServerMessage};
+use pejling_tests::{
+    Facilitator, HOST_TOKEN, Participant, http_request, spawn_app_with_min_answers,
+};
+
+fn get(path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+}
+
+/// Runs a class on "7-klasse-alkohol" where `yes` pupils have drunk alcohol and `no`
+/// have not, then ends it. Returns the session id.
+async fn class(
+    facilitator: &mut Facilitator,
+    addr: std::net::SocketAddr,
+    label: &str,
+    yes: usize,
+    no: usize,
+    end: bool,
+) -> String {
+    let session = facilitator.create("7-klasse-alkohol", label).await.session;
+    facilitator.control(Action::Open).await;
+    for n in 0..yes + no {
+        let (mut pupil, _) = Participant::join(addr, &session.code, None).await;
+        let option = u32::from(n >= yes);
+        pupil
+            .answer("drunk-alcohol-own", Answer::Choice { option })
+            .await;
+    }
+    if end {
+        facilitator.control(Action::End).await;
+    }
+    session.id
+}
+
+#[tokio::test]
+async fn parents_compare_with_the_pooled_classes() {
+    let mut server = spawn_app_with_min_answers(5).await;
+    let addr = server.addr;
+    let mut facilitator = Facilitator::connect(addr).await;
+    let a = class(&mut facilitator, addr, "7.a", 2, 4, true).await;
+    let b = class(&mut facilitator, addr, "7.b", 1, 4, true).await;
+    let c = class(&mut facilitator, addr, "7.c", 2, 0, true).await;
+    let running = class(&mut facilitator, addr, "7.d", 1, 1, false).await;
+
+    // A class still running cannot be linked: its numbers are not final.
+    facilitator
+        .client
+        .send(&pejling_tests::wire::ClientMessage::CreateSession {
+            set_id: "foraeldre-7-klasse".into(),
+            label: None,
+            linked_sessions: vec![a.clone(), running],
+        })
+        .await;
+    // (Tallies of the running class may come first.)
+    let message = facilitator
+        .client
+        .recv_until(|m| match m {
+            ServerMessage::Error { code, message } => {
+                assert_eq!(*code, ErrorCode::InvalidLink);
+                Some(message.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert!(message.contains("\"7.d\" has not ended"), "{message}");
+
+    let parents = facilitator
+        .create_linked(
+            "foraeldre-7-klasse",
+            "Forældremøde 7. årgang",
+            vec![a, b, c],
+        )
+        .await
+        .session;
+    facilitator.control(Action::Open).await;
+    let question = "pupils-drunk-alcohol-perceived";
+    for value in [40, 50, 60, 70, 80] {
+        let (mut parent, _) = Participant::join(addr, &parents.code, None).await;
+        parent.answer(question, Answer::Percent { value }).await;
+    }
+    let tally = facilitator.tally_answered(question, 5).await;
+    assert!(
+        tally.question.unwrap().comparison,
+        "the pupils' side is there"
+    );
+
+    let screen_token = parents.screen_token.clone().unwrap();
+    let chart = format!("/chart/{}/{question}.svg?token={screen_token}", parents.id);
+    let (status, svg) = http_request(addr, &get(&chart)).await;
+    assert!(status.contains("200"), "{status}");
+    // 7.a (2 of 6) and 7.b (1 of 5) pooled: 3 of 11 = 27.3 %; 7.c (2 answers) left out.
+    assert!(svg.contains("Elevernes egne svar (7.a, 7.b): Ja"), "{svg}");
+    assert!(svg.contains("27,3 % (3 / 11)"), "{svg}");
+    assert!(svg.contains("Ikke med, for få svar: 7.c"), "{svg}");
+    assert!(svg.contains("60 % (median 60 %)"), "{svg}");
+
+    // The link is stored: after a restart the comparison is the same, and the report
+    // has it too.
+    server.restart().await;
+    let addr = server.addr;
+    let (status, again) = http_request(addr, &get(&chart)).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(again.contains("27,3 % (3 / 11)"), "{again}");
+    let csv = format!("/export/{}/results.csv?token={HOST_TOKEN}", parents.id);
+    let (status, csv) = http_request(addr, &get(&csv)).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(csv.contains("actual_percent,Ja,27.27"), "{csv}");
+    server.stop().await;
+}
