@@ -1338,6 +1338,17 @@ impl App {
             )
             .kid(self.downloads(&info.id, console.token.as_deref().unwrap_or_default()))
             .kid(controls);
+        if let Some(note) = &info.facilitator_note {
+            body = body.kid(
+                el("details")
+                    .cls("facilitator-note")
+                    .kid(el("summary").text(t.facilitator_note))
+                    .kids(
+                        note.split("\n\n")
+                            .map(|paragraph| el("p").text(&paragraph.replace('\n', " "))),
+                    ),
+            );
+        }
         body = match &state.current {
             Some(question) if !ended || phase == Phase::Ended => {
                 let answered = tally

@@ -535,6 +535,7 @@ impl Engine {
     fn welcome_participant(&self, conn: ConnId, token: String) -> Effect {
         let mut session = self.session_info();
         session.screen_token = None;
+        session.facilitator_note = None;
         Effect::Send {
             conn,
             message: ServerMessage::Welcome {
@@ -896,6 +897,7 @@ impl Engine {
             created_at: self.meta.created_at,
             join_url: self.join_url.clone(),
             screen_token: Some(self.meta.screen_token.clone()),
+            facilitator_note: self.set.facilitator_note.clone(),
         }
     }
 

@@ -384,6 +384,41 @@ mod tests {
         assert!(cited > 0);
     }
 
+    #[test]
+    fn the_library_covers_the_grades_and_every_set_has_a_facilitator_note() {
+        let (library, _) = assemble(builtin_files(), Vec::new());
+        for id in [
+            "5-6-klasse-trivsel",
+            "7-klasse-alkohol",
+            "8-9-klasse-alkohol",
+            "ungdomsuddannelse-alkohol",
+            "foraeldre-7-klasse",
+            "foraeldre-8-9-klasse",
+        ] {
+            let set = &library
+                .get(id)
+                .unwrap_or_else(|| panic!("{id} missing"))
+                .set;
+            let note = set.facilitator_note.as_deref().unwrap_or_default();
+            assert!(
+                note.contains("Hvorfor") || note.contains("Hvor kommer"),
+                "{id}: {note}"
+            );
+            // Every set is mostly pairs: own behaviour or attitude, and its perception.
+            let pairs = set
+                .questions
+                .iter()
+                .filter(|q| q.perceives.is_some())
+                .count();
+            assert!(pairs >= 3, "{id} has {pairs} pairs");
+        }
+        for summary in library.summaries() {
+            for cited in &summary.cites {
+                assert!(library.get(cited).is_some(), "{} cites {cited}", summary.id);
+            }
+        }
+    }
+
     const REGISTRY: &str = "format = 1\n[[references]]\nid = \"mine\"\nvalue = 12\nmeasures = \"m\"\npopulation = \"p\"\nyear = 2020\nsurvey = \"Vores egen undersøgelse 2020\"\n";
 
     #[test]

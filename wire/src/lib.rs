@@ -260,6 +260,9 @@ pub struct SessionInfo {
     /// Only sent to the facilitator: the token a projector screen uses to watch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_token: Option<String>,
+    /// Not sent to participants: the set's note on how to run it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facilitator_note: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
