@@ -102,6 +102,13 @@ pub enum Event {
         conn: ConnId,
         token: Option<String>,
         fresh_token: String,
+        /// A clicker device (through a bridge) rather than a phone.
+        clicker: bool,
+    },
+    /// A bridge's status for the facilitator's tally (`None` when it detaches).
+    Bridge {
+        conn: ConnId,
+        status: Option<pejling_wire::BridgeStatus>,
     },
     /// A facilitator or screen starts watching (authentication is done by the caller).
     Watch {
@@ -135,6 +142,7 @@ pub enum Write {
         conn: ConnId,
         key: ParticipantKey,
         token: String,
+        clicker: bool,
     },
     Answer {
         conn: ConnId,
@@ -240,6 +248,10 @@ pub struct Engine {
     thresholds: Thresholds,
     /// A parents' session: the counts of the linked pupil sessions.
     linked: Vec<LinkedGroup>,
+    /// Participants that answer with clicker devices.
+    clickers: HashSet<ParticipantKey>,
+    /// Attached clicker bridges, by their connection.
+    bridges: BTreeMap<ConnId, pejling_wire::BridgeStatus>,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Vec<Effect> {
@@ -284,6 +296,8 @@ impl Engine {
                 ..Thresholds::default()
             },
             linked: Vec::new(),
+            clickers: HashSet::new(),
+            bridges: BTreeMap::new(),
             set,
         };
         for (question_id, key, answer) in answers {
@@ -310,6 +324,11 @@ impl Engine {
 
     pub fn thresholds(&self) -> &Thresholds {
         &self.thresholds
+    }
+
+    /// Which stored participants answer with clicker devices.
+    pub fn set_clickers(&mut self, keys: impl IntoIterator<Item = ParticipantKey>) {
+        self.clickers = keys.into_iter().collect();
     }
 
     /// A parents' session: the linked pupil sessions' counts (see `links.rs`).
@@ -482,7 +501,15 @@ impl Engine {
                 conn,
                 token,
                 fresh_token,
-            } => self.join(conn, token, fresh_token),
+                clicker,
+            } => self.join(conn, token, fresh_token, clicker),
+            Event::Bridge { conn, status } => {
+                match status {
+                    Some(status) => self.bridges.insert(conn, status),
+                    None => self.bridges.remove(&conn),
+                };
+                vec![Effect::TallyChanged]
+            }
             Event::Watch { conn, staff } => self.watch(conn, staff),
             Event::Leave { conn } => self.leave(conn),
             Event::Submit {
@@ -495,7 +522,13 @@ impl Engine {
         }
     }
 
-    fn join(&mut self, conn: ConnId, token: Option<String>, fresh_token: String) -> Vec<Effect> {
+    fn join(
+        &mut self,
+        conn: ConnId,
+        token: Option<String>,
+        fresh_token: String,
+        clicker: bool,
+    ) -> Vec<Effect> {
         if self.progress.ended {
             return error(conn, ErrorCode::SessionEnded, "this session has ended");
         }
@@ -524,6 +557,7 @@ impl Engine {
             conn,
             key: ParticipantKey::of_token(&fresh_token),
             token: fresh_token,
+            clicker,
         })]
     }
 
@@ -725,8 +759,19 @@ impl Engine {
 
     fn stored(&mut self, write: Write, result: Result<(), String>) -> Vec<Effect> {
         match (write, result) {
-            (Write::Participant { conn, key, token }, Ok(())) => {
+            (
+                Write::Participant {
+                    conn,
+                    key,
+                    token,
+                    clicker,
+                },
+                Ok(()),
+            ) => {
                 self.participants.insert(key);
+                if clicker {
+                    self.clickers.insert(key);
+                }
                 if self.conns.get(&conn) != Some(&ConnRole::Joining) {
                     // The device left before its record was stored. The record is durable,
                     // so it counts like every stored participant; the device never learned
@@ -952,7 +997,9 @@ impl Engine {
             session_id: self.meta.id.clone(),
             participants: self.participants.len() as u32,
             connected: self.connected.len() as u32,
+            clickers: self.clickers.len() as u32,
             question: self.progress.current.map(|idx| self.question_tally(idx)),
+            bridges: self.bridges.values().cloned().collect(),
         }
     }
 

@@ -305,6 +305,8 @@ pub struct Hub {
     pub thresholds: Thresholds,
     registry: Mutex<Registry>,
     shutdown: watch::Receiver<bool>,
+    /// The session the facilitator last created or attached to; clicker bridges follow it.
+    active: watch::Sender<Option<SessionHandle>>,
 }
 
 impl Hub {
@@ -322,7 +324,21 @@ impl Hub {
             thresholds,
             registry: Mutex::default(),
             shutdown,
+            active: watch::Sender::new(None),
         }
+    }
+
+    /// Makes `session` the one clicker bridges follow.
+    pub fn set_active(&self, session: &SessionHandle) {
+        self.active.send_if_modified(|active| {
+            let changed = active.as_ref().map(|a| &a.id) != Some(&session.id);
+            *active = Some(session.clone());
+            changed
+        });
+    }
+
+    pub fn active(&self) -> watch::Receiver<Option<SessionHandle>> {
+        self.active.subscribe()
     }
 
     /// Brings a stored session back to life.
@@ -334,6 +350,7 @@ impl Hub {
     /// An engine for a stored session, with its linked pupil sessions' counts.
     async fn restore(&self, stored: StoredSession) -> Engine {
         let links = stored.links.clone();
+        let clickers = stored.clickers.clone();
         let mut engine = Engine::restore(
             stored.meta,
             Arc::new(stored.set),
@@ -341,6 +358,7 @@ impl Hub {
             stored.participants,
             stored.answers,
         );
+        engine.set_clickers(clickers);
         if !links.is_empty() {
             let mut linked = Vec::new();
             for id in &links {

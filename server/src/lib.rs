@@ -1,7 +1,9 @@
 //! pejling's server: question sets, the session engine, storage and the network edge.
 //! `ARCHITECTURE.md` maps the modules and their invariants.
 
+pub mod bridge;
 pub mod charts;
+pub mod clicker;
 pub mod engine;
 pub mod http;
 pub mod hub;
@@ -11,6 +13,7 @@ pub mod questions;
 pub mod report;
 pub mod results;
 pub mod server;
+pub mod simulate;
 pub mod store;
 pub mod ws;
 

@@ -39,6 +39,35 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         data: Option<PathBuf>,
     },
+    /// Simulated clicker devices for demos and tests: connects to a running server's
+    /// bridge port (`pejling serve --clicker tcp`) and answers every question it sees
+    /// opened, losing, duplicating and reordering messages as a radio might.
+    SimulateClickers {
+        /// The server's bridge port.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        connect: std::net::SocketAddr,
+        /// Number of devices.
+        #[arg(long, default_value_t = 30)]
+        devices: usize,
+        /// Probability (0-1) that a vote or an acknowledgement is lost.
+        #[arg(long, default_value_t = 0.1)]
+        loss: f64,
+        /// Probability (0-1) that a vote is sent twice.
+        #[arg(long, default_value_t = 0.05)]
+        duplicate: f64,
+        /// Probability (0-1) that a vote arrives after a later one.
+        #[arg(long, default_value_t = 0.05)]
+        reorder: f64,
+        /// Probability (0-1) that a device changes its answer once.
+        #[arg(long, default_value_t = 0.2)]
+        change: f64,
+        /// Seed of the random choices, so a run can be repeated.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Stop after this many questions (0: until the server goes away).
+        #[arg(long, default_value_t = 0)]
+        questions: usize,
+    },
     /// Export a session's aggregates: a printable HTML report with charts, a CSV of
     /// figures, or one PNG chart per question. Results below the anonymity minimum are
     /// left out; no individual answer is ever exported.
@@ -99,6 +128,12 @@ struct ServeArgs {
     /// is named "social overensstemmelse".
     #[arg(long, value_name = "PP", default_value_t = 10.0)]
     agreement_pp: f64,
+    /// Clicker receivers (repeatable): `serial` finds a micro:bit receiver by its USB ids,
+    /// `serial:/dev/ttyACM0` uses that port, `tcp[:PORT]` listens on 127.0.0.1 (default
+    /// port 8081) for bridge programs, `exec:"COMMAND"` runs a bridge program and talks
+    /// to it on its stdin/stdout. See docs/protocol.md, "Bridge protocol".
+    #[arg(long = "clicker", value_name = "SPEC")]
+    clickers: Vec<pejling::clicker::ClickerSpec>,
 }
 
 fn default_data_file() -> PathBuf {
@@ -113,6 +148,27 @@ fn main() -> ExitCode {
         Some(Command::Check { paths }) => check(&paths),
         Some(Command::Sessions { data }) => sessions(data.unwrap_or_else(default_data_file)),
         Some(Command::Serve(args)) => serve(args),
+        Some(Command::SimulateClickers {
+            connect,
+            devices,
+            loss,
+            duplicate,
+            reorder,
+            change,
+            seed,
+            questions,
+        }) => simulate_clickers(
+            connect,
+            pejling::simulate::Options {
+                devices,
+                loss,
+                duplicate,
+                reorder,
+                change,
+                seed,
+                questions,
+            },
+        ),
         Some(Command::Export {
             session,
             format,
@@ -139,6 +195,62 @@ fn check(paths: &[PathBuf]) -> ExitCode {
         println!("{line}");
     }
     ExitCode::FAILURE
+}
+
+fn simulate_clickers(
+    connect: std::net::SocketAddr,
+    options: pejling::simulate::Options,
+) -> ExitCode {
+    for (name, p) in [
+        ("--loss", options.loss),
+        ("--duplicate", options.duplicate),
+        ("--reorder", options.reorder),
+        ("--change", options.change),
+    ] {
+        if !(0.0..1.0).contains(&p) {
+            eprintln!("pejling: {name} must be at least 0 and below 1, found {p}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async move {
+        let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
+        let printer = tokio::spawn(async move {
+            while let Some(truth) = finished.recv().await {
+                let truth: pejling::simulate::QuestionTruth = truth;
+                let counts: Vec<String> = truth
+                    .counts()
+                    .iter()
+                    .map(|(answer, n)| format!("{answer}={n}"))
+                    .collect();
+                println!(
+                    "question {}: {} devices answered ({}); votes sent {}, lost {}, duplicated {}, reordered {}, retries {}, acks lost {}",
+                    truth.number,
+                    truth.answers.len(),
+                    counts.join(" "),
+                    truth.votes_sent,
+                    truth.votes_lost,
+                    truth.votes_duplicated,
+                    truth.votes_reordered,
+                    truth.retries,
+                    truth.acks_lost
+                );
+            }
+        });
+        println!(
+            "{} simulated clickers → {connect}; waiting for questions (Ctrl-C stops)",
+            options.devices
+        );
+        let result = pejling::simulate::run(connect, options, Some(done)).await;
+        let _ = printer.await;
+        match result {
+            Ok(_) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("pejling: cannot reach the bridge port {connect}: {error} (start the server with --clicker tcp)");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 fn export(
@@ -275,6 +387,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             agreement_pp: args.agreement_pp,
             ..pejling::results::Thresholds::default()
         },
+        clickers: args.clickers,
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
@@ -306,6 +419,12 @@ fn serve(args: ServeArgs) -> ExitCode {
         );
         // A closed stdout (the terminal went away) must not stop a class session, so a
         // failed write is ignored rather than allowed to panic as println! would.
+        let mut banner = banner;
+        for addr in &running.clicker_addrs {
+            banner.push_str(&format!(
+                "  Clicker-bro:   tcp {addr} (bridge protocol PJ1)\n"
+            ));
+        }
         let mut stdout = std::io::stdout();
         let _ = stdout
             .write_all(banner.as_bytes())

@@ -29,6 +29,8 @@ pub struct Config {
     pub host_token: Option<String>,
     /// When results are shown and how findings are named (`docs/results.md`).
     pub thresholds: crate::results::Thresholds,
+    /// Clicker bridges to run (`--clicker`).
+    pub clickers: Vec<crate::clicker::ClickerSpec>,
 }
 
 /// State shared by every connection.
@@ -81,6 +83,10 @@ pub enum StartError {
     },
     #[error("the host token must be at least 8 characters")]
     WeakHostToken,
+    #[error(
+        "cannot start the clicker bridge listener (is the port taken? choose another with --clicker tcp:PORT): {source}"
+    )]
+    Clicker { source: std::io::Error },
 }
 
 /// A running server.
@@ -93,6 +99,8 @@ pub struct Running {
     pub library_reports: Vec<FileReport>,
     pub n_sets: usize,
     pub resumed_sessions: usize,
+    /// Where `--clicker tcp` listens (loopback).
+    pub clicker_addrs: Vec<SocketAddr>,
     shutdown: watch::Sender<bool>,
     serve: JoinHandle<std::io::Result<()>>,
     store_thread: StoreThread,
@@ -181,7 +189,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     );
     let resumed_sessions = stored_sessions.len();
     for stored in stored_sessions {
-        hub.resume(stored).await;
+        // The newest running session is the one clicker bridges follow at first.
+        let session = hub.resume(stored).await;
+        hub.set_active(&session);
     }
     let app = Arc::new(App {
         hub,
@@ -191,6 +201,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         shutdown: shutdown.clone(),
     });
 
+    let clicker_addrs = crate::clicker::start(app.clone(), &config.clickers)
+        .await
+        .map_err(|source| StartError::Clicker { source })?;
     let router = crate::http::router(app);
     let mut stop = shutdown.clone();
     let serve = tokio::spawn(async move {
@@ -208,6 +221,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         library_reports,
         n_sets,
         resumed_sessions,
+        clicker_addrs,
         shutdown: shutdown_sender,
         serve,
         store_thread,

@@ -83,6 +83,8 @@ fn migrations() -> Migrations<'static> {
         ) WITHOUT ROWID;
         "#,
         ),
+        // Clicker devices answer as participants too; the flag splits the count.
+        M::up("ALTER TABLE participants ADD COLUMN clicker INTEGER NOT NULL DEFAULT 0;"),
     ])
 }
 
@@ -106,6 +108,8 @@ pub struct StoredSession {
     pub answers: Vec<(String, ParticipantKey, Answer)>,
     /// Ids of linked pupil sessions (parents' sessions only).
     pub links: Vec<String>,
+    /// The participants that answer with clicker devices.
+    pub clickers: Vec<ParticipantKey>,
 }
 
 /// A synchronous connection, for command-line tools and start-up. While a server runs,
@@ -174,11 +178,12 @@ impl Store {
 
 fn apply_write(conn: &Connection, session_id: &str, write: &Write) -> rusqlite::Result<()> {
     match write {
-        Write::Participant { key, .. } => {
+        Write::Participant { key, clicker, .. } => {
             conn.prepare_cached(
-                "INSERT OR IGNORE INTO participants (session_id, participant) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO participants (session_id, participant, clicker)
+                 VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![session_id, &key.0[..]])?;
+            .execute(params![session_id, &key.0[..], clicker])?;
         }
         Write::Answer {
             key,
@@ -280,6 +285,11 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
         .query_map(params![id], |row| row.get::<_, Vec<u8>>(0))?
         .map(|blob| key_from_blob(&blob?))
         .collect::<Result<_, _>>()?;
+    let clickers = conn
+        .prepare("SELECT participant FROM participants WHERE session_id = ?1 AND clicker = 1")?
+        .query_map(params![id], |row| row.get::<_, Vec<u8>>(0))?
+        .map(|blob| key_from_blob(&blob?))
+        .collect::<Result<_, _>>()?;
     let answers = conn
         .prepare("SELECT question_id, participant, answer FROM answers WHERE session_id = ?1")?
         .query_map(params![id], |row| {
@@ -312,6 +322,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
         participants,
         answers,
         links,
+        clickers,
     }))
 }
 

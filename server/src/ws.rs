@@ -298,6 +298,7 @@ impl Connection {
                     conn: self.conn,
                     token,
                     fresh_token: random_token(16),
+                    clicker: false,
                 });
                 self.role = ConnRole::Participant(session);
             }
@@ -454,6 +455,7 @@ impl Connection {
 
     fn attach(&mut self, session: SessionHandle) {
         self.leave();
+        self.app.hub.set_active(&session);
         session.connect(self.conn, self.outbox.clone());
         session.event(Event::Watch {
             conn: self.conn,

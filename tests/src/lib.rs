@@ -23,6 +23,8 @@ pub use pejling_wire as wire;
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 pub const HOST_TOKEN: &str = "test-host-token";
 
+static NEXT_NONCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A server running in this process on a fresh data file.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -49,6 +51,26 @@ pub async fn spawn_app_with_min_answers(min_answers: u32) -> TestServer {
     spawn(None, min_answers).await
 }
 
+/// A server with extra clicker bridges (beside the loopback TCP bridge port every test
+/// server has), e.g. a serial port.
+pub async fn spawn_app_with_clickers(
+    questions: Option<PathBuf>,
+    clickers: Vec<pejling::clicker::ClickerSpec>,
+) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("pejling.db");
+    let mut all = vec![pejling::clicker::ClickerSpec::Tcp(0)];
+    all.extend(clickers);
+    let running = start_with(&data, questions, 0, TEST_MIN_ANSWERS, all).await;
+    TestServer {
+        addr: running.addr,
+        data,
+        min_answers: TEST_MIN_ANSWERS,
+        running: Some(running),
+        _dir: dir,
+    }
+}
+
 async fn spawn(questions: Option<PathBuf>, min_answers: u32) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary folder");
     let data = dir.path().join("pejling.db");
@@ -68,6 +90,23 @@ async fn start_on(
     port: u16,
     min_answers: u32,
 ) -> pejling::Running {
+    start_with(
+        data,
+        questions,
+        port,
+        min_answers,
+        vec![pejling::clicker::ClickerSpec::Tcp(0)],
+    )
+    .await
+}
+
+async fn start_with(
+    data: &std::path::Path,
+    questions: Option<PathBuf>,
+    port: u16,
+    min_answers: u32,
+    clickers: Vec<pejling::clicker::ClickerSpec>,
+) -> pejling::Running {
     pejling::start(pejling::Config {
         bind: Ipv4Addr::LOCALHOST.into(),
         port,
@@ -79,6 +118,7 @@ async fn start_on(
             min_answers,
             ..pejling::results::Thresholds::default()
         },
+        clickers,
     })
     .await
     .expect("server starts")
@@ -101,6 +141,11 @@ impl TestServer {
         let running = start_on(&self.data, questions, self.addr.port(), self.min_answers).await;
         self.addr = running.addr;
         self.running = Some(running);
+    }
+
+    /// The loopback TCP bridge port (bridge protocol v1).
+    pub fn bridge_addr(&self) -> SocketAddr {
+        self.running().clicker_addrs[0]
     }
 
     pub fn running(&self) -> &pejling::Running {
@@ -376,10 +421,20 @@ impl Facilitator {
     /// Re-attaches to `session_id`, which makes the server send the session state and a
     /// tally at once. Everything acknowledged before this call is in that tally.
     pub async fn snapshot(&mut self, session_id: &str) -> (SessionState, Tally) {
+        // A ping first: the pong comes after everything the server had already queued
+        // for this connection, so the state and tally read after it are fresh, not ones
+        // left over from earlier changes.
+        let nonce = NEXT_NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.client.send(&ClientMessage::Ping { nonce }).await;
+        self.client
+            .recv_until(|m| match m {
+                ServerMessage::Pong { nonce: n } if *n == nonce => Some(()),
+                _ => None,
+            })
+            .await;
         self.last_tally = None;
         let state = self.attach(session_id).await;
-        // The attach sends the state and then a fresh tally; tallies read while waiting
-        // for the state are older.
+        // The attach sends the state and then a fresh tally.
         self.last_tally = None;
         let tally = self.tally_until(|_| true).await;
         (state, tally)

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod clickers;
 mod parents;
 mod restart;
 mod results;

@@ -295,8 +295,25 @@ pub struct Tally {
     pub participants: u32,
     /// Participants with at least one open connection now.
     pub connected: u32,
+    /// Of `participants`, how many answer with clicker devices (the rest use phones).
+    #[serde(default)]
+    pub clickers: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<QuestionTally>,
+    /// Clicker receivers (bridges) attached to this session, for the facilitator.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bridges: Vec<BridgeStatus>,
+}
+
+/// A clicker receiver (bridge) as the facilitator sees it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct BridgeStatus {
+    /// What the bridge called itself, e.g. `mb receiver-1 (serial /dev/ttyACM0)`.
+    pub name: String,
+    /// Devices that have voted through it.
+    pub devices: u32,
+    /// Lines it sent that were malformed or not understood.
+    pub bad_lines: u32,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]

@@ -104,6 +104,7 @@ fn serve_child(dir: &Path) {
             public_url: None,
             host_token: Some(HOST_TOKEN.to_string()),
             thresholds: pejling::results::Thresholds::default(),
+            clickers: Vec::new(),
         })
         .await
         .expect("server starts");

@@ -75,6 +75,7 @@ fn join(conn: ConnId, token: Option<&str>, fresh: &str) -> Step {
         conn,
         token: token.map(str::to_string),
         fresh_token: fresh.to_string(),
+        clicker: false,
     })
 }
 fn facilitator(conn: ConnId) -> Step {
@@ -472,6 +473,7 @@ fn out_of_range_values_for_each_kind_are_rejected() {
         conn: 1,
         token: None,
         fresh_token: "t".into(),
+        clicker: false,
     });
     for effect in join_effects {
         if let Effect::Store(write) = effect {
@@ -532,6 +534,7 @@ fn with_answers_in(mut engine: Engine, idx: usize, answers: &[Answer], reveal: b
             conn,
             token: None,
             fresh_token: format!("token-{n}"),
+            clicker: false,
         }) {
             if let Effect::Store(write) = effect {
                 engine.handle(Event::Stored {

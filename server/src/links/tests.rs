@@ -109,6 +109,7 @@ fn pupils(
         participants: (0..n.max(ages.len())).map(key).collect(),
         answers,
         links: Vec::new(),
+        clickers: Vec::new(),
     }
 }
 

@@ -105,6 +105,7 @@ fn stored(text: &str) -> StoredSession {
         participants: (0..20).map(key).collect(),
         answers,
         links: Vec::new(),
+        clickers: Vec::new(),
     }
 }
 

@@ -46,6 +46,7 @@ fn participant(n: u8) -> Write {
         conn: 1,
         key: key(n),
         token: String::new(),
+        clicker: false,
     }
 }
 

@@ -1,0 +1,652 @@
+//! Clicker bridges: runs the bridge protocol (`bridge.rs`) over a serial port, a loopback
+//! TCP connection or a child process, and feeds votes into the same answer pipeline as
+//! phones.
+//!
+//! A bridge follows the facilitator's active session (the one last created or attached
+//! to), or the session whose join code it named in `HELLO`. It watches that session like a
+//! projector screen to learn which question is open and announces it (`OPEN` / `CLOSED`).
+//! Every clicker device becomes a participant of its own — a virtual connection that
+//! joins with a token derived from the session and the device id, so a device is the same
+//! participant after a restart — and each vote is a `submit_answer` on that connection.
+//! The `ACK OK` is sent only when the engine's `answer_accepted` arrives, i.e. after the
+//! answer is committed. Duplicates and retries are recognised by the device's sequence
+//! number per question.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use bytes::BytesMut;
+use pejling_wire::{BridgeStatus, ErrorCode, Phase, ServerMessage};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tokio_util::codec::{Decoder, LinesCodec, LinesCodecError};
+
+use crate::bridge::{self, AckStatus, FromBridge, LineError, OpenQuestion, ToBridge, Vote};
+use crate::engine::{ConnId, Event, Staff};
+use crate::hub::{OUTBOX_CAPACITY, SessionHandle};
+use crate::server::App;
+
+/// USB ids of a BBC micro:bit (its interface chip's serial port).
+pub const MICROBIT_USB: (u16, u16) = (0x0D28, 0x0204);
+pub const SERIAL_BAUD: u32 = 115_200;
+const PING_EVERY: Duration = Duration::from_secs(5);
+
+/// Where a bridge comes from (`pejling serve --clicker …`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClickerSpec {
+    /// A serial port; `None` finds a micro:bit by its USB ids (and waits for one).
+    Serial(Option<PathBuf>),
+    /// A loopback TCP listener for bridge programs; port 0 picks a free one.
+    Tcp(u16),
+    /// A child process speaking the protocol on its stdin/stdout.
+    Exec(Vec<String>),
+}
+
+impl std::str::FromStr for ClickerSpec {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (kind, rest) = text.split_once(':').unwrap_or((text, ""));
+        match kind {
+            "serial" if rest.is_empty() => Ok(ClickerSpec::Serial(None)),
+            "serial" => Ok(ClickerSpec::Serial(Some(PathBuf::from(rest)))),
+            "tcp" if rest.is_empty() => Ok(ClickerSpec::Tcp(DEFAULT_TCP_PORT)),
+            "tcp" => rest
+                .parse()
+                .map(ClickerSpec::Tcp)
+                .map_err(|_| format!("\"{rest}\" is not a port number")),
+            "exec" => {
+                let words = shell_words::split(rest).map_err(|e| e.to_string())?;
+                if words.is_empty() {
+                    return Err("exec: needs a command, e.g. exec:\"python3 bridge.py\"".into());
+                }
+                Ok(ClickerSpec::Exec(words))
+            }
+            _ => Err(format!(
+                "\"{text}\": expected serial, serial:PATH, tcp, tcp:PORT or exec:COMMAND"
+            )),
+        }
+    }
+}
+
+/// The loopback port of `--clicker tcp`.
+pub const DEFAULT_TCP_PORT: u16 = 8081;
+
+/// Starts the bridges of `specs`; returns the TCP listeners' addresses.
+pub async fn start(app: Arc<App>, specs: &[ClickerSpec]) -> std::io::Result<Vec<SocketAddr>> {
+    let mut addrs = Vec::new();
+    for spec in specs {
+        match spec {
+            ClickerSpec::Serial(path) => {
+                tokio::spawn(serial_loop(app.clone(), path.clone()));
+            }
+            ClickerSpec::Tcp(port) => {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", *port)).await?;
+                addrs.push(listener.local_addr()?);
+                let app = app.clone();
+                tokio::spawn(async move {
+                    loop {
+                        let Ok((stream, peer)) = listener.accept().await else {
+                            continue;
+                        };
+                        let (reader, writer) = stream.into_split();
+                        let app = app.clone();
+                        tokio::spawn(run(app, format!("tcp {peer}"), reader, writer));
+                    }
+                });
+            }
+            ClickerSpec::Exec(words) => {
+                tokio::spawn(exec_loop(app.clone(), words.clone()));
+            }
+        }
+    }
+    Ok(addrs)
+}
+
+/// Finds a micro:bit's serial port by its USB ids (Linux: sysfs; elsewhere the
+/// serialport enumeration).
+pub fn find_microbit() -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        let entries = std::fs::read_dir("/sys/class/tty").ok()?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                // /sys/class/tty/ttyACM0/device → the USB interface; its parent holds the
+                // ids.
+                let device = entry.path().join("device").canonicalize().ok()?;
+                let usb = device.parent()?;
+                let read = |name: &str| {
+                    std::fs::read_to_string(usb.join(name))
+                        .ok()
+                        .and_then(|t| u16::from_str_radix(t.trim(), 16).ok())
+                };
+                (read("idVendor")? == MICROBIT_USB.0 && read("idProduct")? == MICROBIT_USB.1)
+                    .then(|| PathBuf::from("/dev").join(entry.file_name()))
+            })
+            .collect();
+        found.sort();
+        found.into_iter().next()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        tokio_serial::available_ports()
+            .ok()?
+            .into_iter()
+            .find(|port| {
+                matches!(&port.port_type, tokio_serial::SerialPortType::UsbPort(usb)
+                    if (usb.vid, usb.pid) == MICROBIT_USB)
+            })
+            .map(|port| PathBuf::from(port.port_name))
+    }
+}
+
+async fn serial_loop(app: Arc<App>, path: Option<PathBuf>) {
+    let mut shutdown = app.shutdown_signal();
+    let mut warned = false;
+    loop {
+        let port = path.clone().or_else(find_microbit);
+        match port {
+            None if !warned => {
+                tracing::warn!(
+                    "no micro:bit receiver found (USB {:04x}:{:04x}); waiting for one",
+                    MICROBIT_USB.0,
+                    MICROBIT_USB.1
+                );
+                warned = true;
+            }
+            None => {}
+            Some(port) => {
+                use tokio_serial::SerialPortBuilderExt;
+                match tokio_serial::new(port.to_string_lossy(), SERIAL_BAUD).open_native_async() {
+                    Ok(stream) => {
+                        tracing::info!("clicker receiver on {}", port.display());
+                        warned = false;
+                        let (reader, writer) = tokio::io::split(stream);
+                        run(
+                            app.clone(),
+                            format!("serial {}", port.display()),
+                            reader,
+                            writer,
+                        )
+                        .await;
+                        tracing::warn!("clicker receiver on {} is gone", port.display());
+                    }
+                    Err(error) if !warned => {
+                        tracing::warn!("cannot open {}: {error}", port.display());
+                        warned = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+async fn exec_loop(app: Arc<App>, words: Vec<String>) {
+    let mut shutdown = app.shutdown_signal();
+    loop {
+        let child = tokio::process::Command::new(&words[0])
+            .args(&words[1..])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn();
+        match child {
+            Ok(mut child) => {
+                let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                    return;
+                };
+                run(app.clone(), format!("exec {}", words[0]), stdout, stdin).await;
+                let _ = child.kill().await;
+                tracing::warn!("clicker bridge {} ended; restarting it", words[0]);
+            }
+            Err(error) => {
+                tracing::error!("cannot start clicker bridge {}: {error}", words[0]);
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Messages from the session to the bridge's connections.
+enum Inbound {
+    /// To the bridge's watching connection (session state, tallies).
+    Watch(Message),
+    /// To one device's connection.
+    Device(String, Message),
+}
+
+#[derive(Default)]
+struct Device {
+    conn: Option<ConnId>,
+    welcomed: bool,
+    /// The question number and highest sequence number handled, with its outcome.
+    last: Option<(u32, u32, AckStatus)>,
+    /// The vote waiting for its acknowledgement.
+    pending: Option<Vote>,
+    /// The newest vote that arrived while one was pending.
+    queued: Option<Vote>,
+}
+
+struct Bridge {
+    app: Arc<App>,
+    origin: String,
+    hello: Option<(String, Option<String>)>,
+    pinned_code: Option<String>,
+    session: Option<SessionHandle>,
+    watch_conn: ConnId,
+    inbound: mpsc::Sender<Inbound>,
+    open: Option<(OpenQuestion, String)>,
+    devices: HashMap<String, Device>,
+    bad_lines: u32,
+    out: Vec<ToBridge>,
+}
+
+/// Runs one bridge until its input ends or the server shuts down.
+pub async fn run<R, W>(app: Arc<App>, origin: String, mut reader: R, mut writer: W)
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send,
+{
+    let (inbound, mut inbound_rx) = mpsc::channel::<Inbound>(OUTBOX_CAPACITY);
+    let mut bridge = Bridge {
+        watch_conn: app.next_conn_id(),
+        app: app.clone(),
+        origin,
+        hello: None,
+        pinned_code: None,
+        session: None,
+        inbound,
+        open: None,
+        devices: HashMap::new(),
+        bad_lines: 0,
+        out: Vec::new(),
+    };
+    let mut active = app.hub.active();
+    let mut shutdown = app.shutdown_signal();
+    let mut codec = LinesCodec::new_with_max_length(bridge::MAX_LINE);
+    let mut buffer = BytesMut::with_capacity(1024);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping_n = 0u64;
+    loop {
+        tokio::select! {
+            read = reader.read_buf(&mut buffer) => {
+                match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => loop {
+                        match codec.decode(&mut buffer) {
+                            Ok(Some(line)) => bridge.line(&line),
+                            Ok(None) => break,
+                            Err(LinesCodecError::MaxLineLengthExceeded) => bridge.bad(LineError {
+                                code: "TOOLONG",
+                                text: format!("lines are at most {} bytes", bridge::MAX_LINE),
+                            }),
+                            Err(LinesCodecError::Io(_)) => bridge.bad(LineError {
+                                code: "BINARY",
+                                text: "lines are UTF-8 text".to_string(),
+                            }),
+                        }
+                    },
+                }
+            }
+            Some(message) = inbound_rx.recv() => bridge.inbound(message),
+            changed = active.changed(), if bridge.pinned_code.is_none() && bridge.hello.is_some() => {
+                if changed.is_err() {
+                    break;
+                }
+                let session = active.borrow_and_update().clone();
+                bridge.follow(session);
+            }
+            _ = ping.tick() => {
+                ping_n += 1;
+                bridge.out.push(ToBridge::Ping(ping_n));
+            }
+            _ = shutdown.changed() => break,
+        }
+        if !bridge.out.is_empty() {
+            let mut text = String::new();
+            for line in bridge.out.drain(..) {
+                text.push_str(&line.to_string());
+                text.push('\n');
+            }
+            if writer.write_all(text.as_bytes()).await.is_err() || writer.flush().await.is_err() {
+                break;
+            }
+        }
+    }
+    bridge.detach();
+}
+
+impl Bridge {
+    fn family(&self) -> &str {
+        self.hello
+            .as_ref()
+            .map_or("x", |(family, _)| family.as_str())
+    }
+
+    fn status(&self) -> BridgeStatus {
+        let name = match &self.hello {
+            Some((family, Some(name))) => format!("{family} {name} ({})", self.origin),
+            Some((family, None)) => format!("{family} ({})", self.origin),
+            None => self.origin.clone(),
+        };
+        BridgeStatus {
+            name,
+            devices: self.devices.values().filter(|d| d.conn.is_some()).count() as u32,
+            bad_lines: self.bad_lines,
+        }
+    }
+
+    fn report(&self) {
+        if let Some(session) = &self.session {
+            session.event(Event::Bridge {
+                conn: self.watch_conn,
+                status: Some(self.status()),
+            });
+        }
+    }
+
+    fn bad(&mut self, error: LineError) {
+        self.bad_lines += 1;
+        tracing::debug!(origin = %self.origin, "bad bridge line: {} {}", error.code, error.text);
+        self.out.push(ToBridge::Err(error));
+        self.report();
+    }
+
+    fn line(&mut self, line: &str) {
+        match bridge::parse(line) {
+            Err(error) => self.bad(error),
+            Ok(FromBridge::Pong(_)) => {}
+            Ok(FromBridge::Hello { family, name, code }) => {
+                self.hello = Some((family, name));
+                let session = match &code {
+                    Some(code) => {
+                        let session = self.app.hub.by_code(code);
+                        if session.is_none() {
+                            self.bad(LineError {
+                                code: "SESSION",
+                                text: "no running session has that join code".to_string(),
+                            });
+                            return;
+                        }
+                        self.pinned_code = Some(code.clone());
+                        session
+                    }
+                    None => {
+                        self.pinned_code = None;
+                        self.app.hub.active().borrow().clone()
+                    }
+                };
+                self.follow(session);
+            }
+            Ok(FromBridge::Vote(vote)) => {
+                if self.hello.is_none() {
+                    self.bad(LineError {
+                        code: "HELLO",
+                        text: "say PJ1 HELLO <family> first".to_string(),
+                    });
+                    return;
+                }
+                self.vote(vote);
+            }
+        }
+    }
+
+    /// Attaches to `session` (leaving the previous one) and tells the bridge.
+    fn follow(&mut self, session: Option<SessionHandle>) {
+        if self.session.as_ref().map(|s| &s.id) == session.as_ref().map(|s| &s.id)
+            && self.session.is_some()
+        {
+            return;
+        }
+        self.detach();
+        self.out.push(ToBridge::Welcome {
+            code: session.as_ref().map(|s| s.code.to_string()),
+        });
+        self.out.push(ToBridge::Closed);
+        let Some(session) = session else {
+            return;
+        };
+        let (outbox, mut rx) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+        let inbound = self.inbound.clone();
+        tokio::spawn(async move {
+            while let Some(message) = rx.recv().await {
+                if inbound.send(Inbound::Watch(message)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        session.connect(self.watch_conn, outbox);
+        session.event(Event::Watch {
+            conn: self.watch_conn,
+            staff: Staff::Screen,
+        });
+        self.session = Some(session);
+        self.report();
+    }
+
+    fn detach(&mut self) {
+        if let Some(session) = self.session.take() {
+            for device in self.devices.values() {
+                if let Some(conn) = device.conn {
+                    session.event(Event::Leave { conn });
+                }
+            }
+            session.event(Event::Bridge {
+                conn: self.watch_conn,
+                status: None,
+            });
+            session.event(Event::Leave {
+                conn: self.watch_conn,
+            });
+        }
+        self.watch_conn = self.app.next_conn_id();
+        self.open = None;
+        for device in self.devices.values_mut() {
+            device.conn = None;
+            device.welcomed = false;
+            device.pending = None;
+            device.queued = None;
+        }
+    }
+
+    fn ack(&mut self, device: &str, seq: u32, status: AckStatus) {
+        self.out.push(ToBridge::Ack {
+            device: device.to_string(),
+            seq,
+            status,
+        });
+    }
+
+    fn vote(&mut self, vote: Vote) {
+        let id = format!("{}:{}", self.family(), vote.device);
+        let device = self.devices.entry(id.clone()).or_default();
+        // Retries and stale copies: a sequence number at or below the highest one
+        // handled for this question changes nothing.
+        if let Some((question, seq, status)) = device.last
+            && question == vote.question
+            && vote.seq <= seq
+        {
+            let reply = if vote.seq == seq && status != AckStatus::Ok {
+                status
+            } else {
+                AckStatus::Duplicate
+            };
+            self.ack(&vote.device, vote.seq, reply);
+            return;
+        }
+        if let Some(pending) = &device.pending {
+            if pending.seq == vote.seq && pending.question == vote.question {
+                return; // the acknowledgement is on its way
+            }
+            // One vote in flight per device; of the votes waiting, the newest is kept and
+            // the other is answered as a duplicate.
+            let (keep, superseded) = match device.queued.take() {
+                Some(queued) if queued.seq > vote.seq => (queued, Some(vote)),
+                Some(queued) => (vote, Some(queued)),
+                None => (vote, None),
+            };
+            device.queued = Some(keep);
+            if let Some(old) = superseded {
+                self.ack(&old.device, old.seq, AckStatus::Duplicate);
+            }
+            return;
+        }
+        self.submit(id, vote);
+    }
+
+    fn submit(&mut self, id: String, vote: Vote) {
+        let open = self
+            .open
+            .as_ref()
+            .filter(|(open, _)| open.number == vote.question);
+        let Some((open, question_id)) = open else {
+            return self.finish(&id, vote, AckStatus::Closed);
+        };
+        let Some(answer) = open.answer(vote.answer) else {
+            return self.finish(&id, vote, AckStatus::Invalid);
+        };
+        let question_id = question_id.clone();
+        let Some(session) = self.session.clone() else {
+            return self.finish(&id, vote, AckStatus::Closed);
+        };
+        let device = self.devices.get_mut(&id).expect("device exists");
+        device.pending = Some(vote);
+        match device.conn {
+            Some(conn) if device.welcomed => session.event(Event::Submit {
+                conn,
+                question_id,
+                answer,
+            }),
+            Some(_) => {} // joining; the vote is sent on the welcome
+            None => {
+                let conn = self.app.next_conn_id();
+                device.conn = Some(conn);
+                let (outbox, mut rx) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+                let inbound = self.inbound.clone();
+                let tag = id.clone();
+                tokio::spawn(async move {
+                    while let Some(message) = rx.recv().await {
+                        if inbound
+                            .send(Inbound::Device(tag.clone(), message))
+                            .await
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                session.connect(conn, outbox);
+                // The same device is the same participant in this session, also after a
+                // restart: its token is derived from the session and the device id.
+                let token = format!("clicker:{}:{id}", session.id);
+                session.event(Event::Join {
+                    conn,
+                    token: Some(token.clone()),
+                    fresh_token: token,
+                    clicker: true,
+                });
+                self.report();
+            }
+        }
+    }
+
+    /// Records the outcome of `vote` and sends the next queued vote of the device.
+    fn finish(&mut self, id: &str, vote: Vote, status: AckStatus) {
+        self.ack(&vote.device, vote.seq, status);
+        let device = self.devices.get_mut(id).expect("device exists");
+        device.pending = None;
+        let newer = match device.last {
+            Some((question, seq, _)) => question != vote.question || vote.seq > seq,
+            None => true,
+        };
+        if newer {
+            device.last = Some((vote.question, vote.seq, status));
+        }
+        if let Some(next) = device.queued.take() {
+            self.vote(next);
+        }
+    }
+
+    fn inbound(&mut self, inbound: Inbound) {
+        let (target, message) = match inbound {
+            Inbound::Watch(message) => (None, message),
+            Inbound::Device(id, message) => (Some(id), message),
+        };
+        let Message::Text(text) = message else {
+            return;
+        };
+        let Ok(message) = serde_json::from_str::<ServerMessage>(text.as_str()) else {
+            return;
+        };
+        match target {
+            None => {
+                if let ServerMessage::SessionState(state) = message {
+                    let open = match (state.phase, &state.current) {
+                        (Phase::Open, Some(view)) => {
+                            Some((OpenQuestion::of(view), view.id.clone()))
+                        }
+                        _ => None,
+                    };
+                    if open.as_ref().map(|(o, _)| o) != self.open.as_ref().map(|(o, _)| o) {
+                        self.out.push(match &open {
+                            Some((question, _)) => ToBridge::Open(question.clone()),
+                            None => ToBridge::Closed,
+                        });
+                    }
+                    self.open = open;
+                }
+            }
+            Some(id) => self.device_message(id, message),
+        }
+    }
+
+    fn device_message(&mut self, id: String, message: ServerMessage) {
+        let Some(device) = self.devices.get_mut(&id) else {
+            return;
+        };
+        match message {
+            ServerMessage::Welcome { .. } => {
+                device.welcomed = true;
+                if let Some(vote) = device.pending.take() {
+                    self.submit(id, vote);
+                }
+            }
+            ServerMessage::AnswerAccepted { .. } => {
+                if let Some(vote) = device.pending.take() {
+                    self.finish(&id, vote, AckStatus::Ok);
+                }
+            }
+            ServerMessage::Error { code, message } => {
+                let Some(vote) = device.pending.take() else {
+                    return;
+                };
+                match code {
+                    ErrorCode::QuestionNotOpen | ErrorCode::SessionEnded => {
+                        self.finish(&id, vote, AckStatus::Closed)
+                    }
+                    ErrorCode::InvalidAnswer | ErrorCode::UnknownQuestion => {
+                        self.finish(&id, vote, AckStatus::Invalid)
+                    }
+                    _ => {
+                        // Not stored (e.g. the disk failed): no acknowledgement, so the
+                        // device tries again.
+                        tracing::warn!("clicker vote from {id} not stored: {message}");
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
