@@ -1256,7 +1256,9 @@ impl App {
             .tally
             .as_ref()
             .filter(|tally| tally.session_id == info.id);
-        let (participants, connected) = tally.map_or((0, 0), |t| (t.participants, t.connected));
+        let (participants, connected, clickers) =
+            tally.map_or((0, 0, 0), |t| (t.participants, t.connected, t.clickers));
+        let bridges = tally.map(|t| t.bridges.as_slice()).unwrap_or_default();
         let screen_href = format!(
             "/screen/{}#token={}",
             info.code,
@@ -1326,8 +1328,29 @@ impl App {
                     .text(&format!(
                         "{participants} {} · {connected} {}",
                         t.participants, t.connected
-                    )),
+                    ))
+                    .text(&if clickers > 0 {
+                        format!(
+                            " · {} {} / {clickers} {}",
+                            participants - clickers,
+                            t.with_phones,
+                            t.with_clickers
+                        )
+                    } else {
+                        String::new()
+                    }),
             )
+            .kids(bridges.iter().map(|bridge| {
+                el("p").cls("bridge").text(&format!(
+                    "{}: {} · {} {} · {} {}",
+                    t.clicker_receiver,
+                    bridge.name,
+                    bridge.devices,
+                    t.devices,
+                    bridge.bad_lines,
+                    t.bad_lines
+                ))
+            }))
             .kid(
                 el("a")
                     .attr("href", &screen_href)

@@ -54,6 +54,9 @@ impl Default for Options {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QuestionTruth {
     pub number: u32,
+    /// Every device had its acknowledgement. `false` when the next question opened (or
+    /// the connection ended) first: the answers of devices still waiting are uncertain.
+    pub complete: bool,
     /// Device id → final answer token, as `0`, `70` or `X0`.
     pub answers: BTreeMap<String, String>,
     pub votes_sent: u64,
@@ -62,6 +65,8 @@ pub struct QuestionTruth {
     pub votes_reordered: u64,
     pub acks_lost: u64,
     pub retries: u64,
+    /// Votes answered CLOSED or INVALID (not counted).
+    pub refused: u64,
 }
 
 impl QuestionTruth {
@@ -124,6 +129,8 @@ pub async fn run(
     // done.
     let mut pending: Vec<Pending> = Vec::new();
     let mut latest: HashMap<usize, u32> = HashMap::new();
+    // Per device, the newest sequence number the server acknowledged as taken.
+    let mut acked: HashMap<usize, u32> = HashMap::new();
     let mut held_back: Option<String> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     loop {
@@ -137,14 +144,21 @@ pub async fn run(
                         if current.as_ref().is_some_and(|c| c.number == number) {
                             continue;
                         }
+                        if let Some(unfinished) = current.take() {
+                            if let Some(done) = &done {
+                                let _ = done.send(unfinished.clone());
+                            }
+                            finished.push(unfinished);
+                        }
                         let parse = |i: usize| rest.get(i).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
                         let (spec, abstain) = match *kind {
                             "CHOICE" | "SCALE" => (Spec::Choice(parse(0)), parse(1)),
                             _ => (Spec::Range { min: parse(0), max: parse(1), step: parse(2).max(1) }, parse(3)),
                         };
-                        let mut truth = QuestionTruth { number, ..QuestionTruth::default() };
+                        let truth = QuestionTruth { number, ..QuestionTruth::default() };
                         pending.clear();
                         latest.clear();
+                        acked.clear();
                         let now = Instant::now();
                         for (device, seq) in seqs.iter_mut().enumerate() {
                             let pick = |rng: &mut StdRng| -> AnswerToken {
@@ -166,7 +180,6 @@ pub async fn run(
                             for token in answers {
                                 *seq += 1;
                                 let text = token_text(token);
-                                truth.answers.insert(device_id(device), text.clone());
                                 latest.insert(device, *seq);
                                 pending.push(Pending {
                                     device,
@@ -191,14 +204,29 @@ pub async fn run(
                             continue;
                         };
                         let seq: u32 = seq.parse().unwrap_or(0);
-                        // OK and DUP both mean the server has it; CLOSED and INVALID mean
-                        // it never will. Either way this vote is settled.
-                        let _ = status;
+                        // OK and DUP both mean the server has this vote (or a later one);
+                        // CLOSED and INVALID mean it never will. Either way it is settled.
+                        // The truth is each device's newest vote the server took.
+                        let token = pending
+                            .iter()
+                            .find(|p| p.device == index && p.seq == seq)
+                            .map(|p| p.token.clone());
+                        if let (Some(token), Some(truth)) = (token, current.as_mut()) {
+                            if matches!(*status, "OK" | "DUP") {
+                                if acked.get(&index).is_none_or(|&a| a < seq) {
+                                    acked.insert(index, seq);
+                                    truth.answers.insert(device_id(index), token);
+                                }
+                            } else {
+                                truth.refused += 1;
+                            }
+                        }
                         pending.retain(|p| !(p.device == index && p.seq <= seq));
                         if latest.get(&index) == Some(&seq) {
                             latest.remove(&index);
                         }
-                        if latest.is_empty() && let Some(truth) = current.take() {
+                        if latest.is_empty() && let Some(mut truth) = current.take() {
+                            truth.complete = true;
                             if let Some(done) = &done {
                                 let _ = done.send(truth.clone());
                             }

@@ -349,3 +349,61 @@ async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
         "{stderr}"
     );
 }
+
+/// The micro:bit programs are MicroPython, flashed by hand; here they are at least
+/// compiled by CPython so a syntax error cannot ship (they run on the device only).
+#[test]
+fn microbit_programs_compile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clickers/microbit");
+    let out = tempfile::tempdir().unwrap();
+    for program in ["receiver.py", "voter.py"] {
+        let source = dir.join(program);
+        let status = Command::new("python3")
+            .args(["-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)"])
+            .arg(&source)
+            .arg(out.path().join(format!("{program}c")))
+            .status();
+        match status {
+            Ok(status) => assert!(status.success(), "{program} does not compile"),
+            Err(_) if std::env::var_os("CI").is_none() => {
+                eprintln!("skipped: python3 is not installed");
+                return;
+            }
+            Err(error) => panic!("python3 is needed in CI: {error}"),
+        }
+    }
+}
+
+/// `simulate-clickers` refuses impossible probabilities and an unreachable port with a
+/// clear message.
+#[test]
+fn simulate_clickers_explains_bad_options() {
+    let output = pejling()
+        .args(["simulate-clickers", "--loss", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--loss must be at least 0 and below 1, found 1.5"),
+        "{stderr}"
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let output = pejling()
+        .args([
+            "simulate-clickers",
+            "--connect",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("start the server with --clicker tcp"),
+        "{stderr}"
+    );
+}

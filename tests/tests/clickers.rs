@@ -97,6 +97,8 @@ async fn three_hundred_lossy_clickers_end_with_the_exact_tally() {
             .expect("the simulation finishes the question")
             .expect("a question");
         assert_eq!(truth.number, number);
+        assert!(truth.complete, "every device got its acknowledgement");
+        assert_eq!(truth.refused, 0, "no vote was refused");
         assert_eq!(truth.answers.len(), 300);
         // The radio really was bad.
         assert!(truth.votes_lost > 0 && truth.acks_lost > 0, "{truth:?}");

@@ -62,7 +62,9 @@ struct Args {
     /// Simulated participants (phones) to connect.
     #[arg(long, default_value_t = 2000)]
     participants: usize,
-    /// Simulated clicker devices; the clicker path is not built yet.
+    /// Simulated clicker devices beside the phones, voting through the server's loopback
+    /// bridge port (`pejling simulate-clickers`, with a little loss, duplication and
+    /// reordering); each answers both questions once.
     #[arg(long, default_value_t = 0)]
     clickers: usize,
     /// After the two questions, every participant keeps changing its answer for this many
@@ -82,18 +84,14 @@ fn main() {
     // 10,000 sockets on each side need more than the usual 1,024 open files.
     let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
     if let Some(dir) = args.internal_serve {
-        return serve_child(&dir);
-    }
-    if args.clickers > 0 {
-        eprintln!("pejling-load: --clickers is not available yet: the clicker path is not built");
-        std::process::exit(2);
+        return serve_child(&dir, args.clickers > 0);
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(run(args, nofile));
 }
 
 /// The server child: the library's `start` on loopback, printing its address.
-fn serve_child(dir: &Path) {
+fn serve_child(dir: &Path, clickers: bool) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let running = pejling::start(pejling::Config {
@@ -104,10 +102,17 @@ fn serve_child(dir: &Path) {
             public_url: None,
             host_token: Some(HOST_TOKEN.to_string()),
             thresholds: pejling::results::Thresholds::default(),
-            clickers: Vec::new(),
+            clickers: if clickers {
+                vec![pejling::clicker::ClickerSpec::Tcp(0)]
+            } else {
+                Vec::new()
+            },
         })
         .await
         .expect("server starts");
+        for bridge in &running.clicker_addrs {
+            println!("BRIDGE={bridge}");
+        }
         println!("ADDR={}", running.addr);
         running.run_until_ctrl_c().await;
     });
@@ -116,30 +121,40 @@ fn serve_child(dir: &Path) {
 struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    bridge: Option<SocketAddr>,
 }
 
 impl ServerProcess {
-    fn start(dir: &Path) -> ServerProcess {
+    fn start(dir: &Path, clickers: usize) -> ServerProcess {
         let mut child = Command::new(std::env::current_exe().expect("own path"))
             .arg("--internal-serve")
             .arg(dir)
+            .args(["--clickers", &clickers.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start the server");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
+        let mut bridge = None;
         let addr = loop {
             let line = lines
                 .next()
                 .expect("server prints its address")
                 .expect("read");
+            if let Some(addr) = line.strip_prefix("BRIDGE=") {
+                bridge = Some(addr.parse().expect("an address"));
+            }
             if let Some(addr) = line.strip_prefix("ADDR=") {
                 break addr.parse().expect("an address");
             }
         };
         std::thread::spawn(move || lines.for_each(drop));
-        ServerProcess { child, addr }
+        ServerProcess {
+            child,
+            addr,
+            bridge,
+        }
     }
 
     /// Peak resident memory (VmHWM) and current (VmRSS), in MB.
@@ -372,6 +387,25 @@ async fn participant(
     let _ = ws.close(None).await;
 }
 
+/// The simulated clickers' final answers to question `number`, when every device has
+/// its acknowledgement.
+async fn clicker_truth(
+    truths: &mut mpsc::UnboundedReceiver<pejling::simulate::QuestionTruth>,
+    number: u32,
+) -> Option<std::collections::BTreeMap<String, String>> {
+    let truth = tokio::time::timeout(Duration::from_secs(120), truths.recv())
+        .await
+        .ok()
+        .flatten();
+    match truth {
+        Some(truth) if truth.number == number && truth.complete => Some(truth.answers),
+        _ => {
+            println!("the clickers did not finish question {number}");
+            None
+        }
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -421,7 +455,7 @@ async fn run(args: Args, nofile: u64) {
     std::fs::create_dir_all(dir.path().join("questions")).unwrap();
     std::fs::write(dir.path().join("questions/load.toml"), SET).unwrap();
     let run_started = Instant::now();
-    let server = ServerProcess::start(dir.path());
+    let server = ServerProcess::start(dir.path(), args.clickers);
     let addr = server.addr;
     println!(
         "pejling-load: {n} participants, server {addr} (pid {}), open-files limit {nofile}",
@@ -451,6 +485,24 @@ async fn run(args: Args, nofile: u64) {
             break state.session;
         }
     };
+
+    // Simulated clickers vote through the bridge port once questions open.
+    let (clicker_done, mut clicker_truths) = mpsc::unbounded_channel();
+    if let Some(bridge) = server.bridge {
+        let options = pejling::simulate::Options {
+            devices: args.clickers,
+            loss: 0.05,
+            duplicate: 0.02,
+            reorder: 0.02,
+            change: 0.0,
+            seed: 1,
+            questions: 2,
+        };
+        tokio::spawn(pejling::simulate::run(bridge, options, Some(clicker_done)));
+    } else {
+        drop(clicker_done);
+    }
+    let clickers = args.clickers;
 
     // Everyone joins.
     let shared = Arc::new(Shared {
@@ -504,12 +556,18 @@ async fn run(args: Args, nofile: u64) {
             && tally
                 .question
                 .as_ref()
-                .is_some_and(|q| q.question_id == "first" && q.answered as usize == n)
+                .is_some_and(|q| q.question_id == "first" && q.answered as usize == n + clickers)
         {
             break;
         }
     }
     let open_to_all_answered_s = opened.elapsed().as_secs_f64();
+    // Like a facilitator, wait until every clicker has its acknowledgement before moving
+    // on (stored is not enough: a device whose acknowledgement was lost still retries).
+    let mut clicker_answers: Vec<std::collections::BTreeMap<String, String>> = Vec::new();
+    if clickers > 0 {
+        clicker_answers.extend(clicker_truth(&mut clicker_truths, 1).await);
+    }
     println!("open → all {n} answered in the facilitator's tally: {open_to_all_answered_s:.3} s");
 
     // Second question: everyone answers and changes twice (and soaks, if asked).
@@ -576,6 +634,9 @@ async fn run(args: Args, nofile: u64) {
         second_started.elapsed().as_secs_f64()
     );
 
+    if clickers > 0 {
+        clicker_answers.extend(clicker_truth(&mut clicker_truths, 2).await);
+    }
     // The facilitator's final tallies against the ground truth.
     send(
         &mut host,
@@ -591,6 +652,15 @@ async fn run(args: Args, nofile: u64) {
     for (first, second) in finals.values() {
         expected[0][*first as usize] += 1;
         expected[1][*second as usize] += 1;
+    }
+    // The clickers' final answers (the simulation reports each question when every
+    // device has its acknowledgement).
+    for (q, answers) in clicker_answers.iter().enumerate() {
+        for answer in answers.values() {
+            if let Ok(option) = answer.parse::<usize>() {
+                expected[q][option] += 1;
+            }
+        }
     }
     let second_tally = closed_tally(&mut host, &session.id, "second").await;
     send(
@@ -651,19 +721,31 @@ async fn run(args: Args, nofile: u64) {
             }
         }
     }
+    for (q, answers) in clicker_answers.iter().enumerate() {
+        let question_id = ["first", "second"][q];
+        for (device, answer) in answers {
+            let key = ParticipantKey::of_token(&format!("clicker:{}:sim:{device}", session.id));
+            let want = answer.parse::<u32>().ok();
+            if by_participant.get(&(question_id.to_string(), key)).copied() != want {
+                lost += 1;
+            }
+        }
+    }
+    lost += (clickers * 2).saturating_sub(clicker_answers.iter().map(|a| a.len()).sum()) as u64;
     let lost_db = lost - lost_tally;
+    let everyone = n + clickers;
     for question_id in ["first", "second"] {
         duplicated += rows_per_question
             .get(question_id)
             .copied()
             .unwrap_or(0)
-            .saturating_sub(n) as u64;
+            .saturating_sub(everyone) as u64;
     }
     lost += shared.unacknowledged.load(Ordering::Relaxed);
     lost += (n - finals.len()) as u64;
-    if stored.participants.len() != n {
-        duplicated += stored.participants.len().saturating_sub(n) as u64;
-        lost += n.saturating_sub(stored.participants.len()) as u64;
+    if stored.participants.len() != everyone {
+        duplicated += stored.participants.len().saturating_sub(everyone) as u64;
+        lost += everyone.saturating_sub(stored.participants.len()) as u64;
     }
 
     println!(
@@ -716,6 +798,9 @@ async fn run(args: Args, nofile: u64) {
         "whole run: {:.1} s; server peak RSS {rss_peak_mb:.1} MB, CPU {cpu_s:.2} s",
         run_started.elapsed().as_secs_f64()
     );
+    if clickers > 0 {
+        println!("clickers: {clickers} simulated devices through the bridge port, counted above");
+    }
     println!(
         "participants={n} joined_s={joined_s:.3} open_to_all_answered_s={open_to_all_answered_s:.3} ack_p50_ms={ack_p50_ms:.1} ack_p99_ms={ack_p99_ms:.1} server_rss_mb={rss_peak_mb:.1} server_cpu_s={cpu_s:.2} lost={lost} duplicated={duplicated}"
     );
