@@ -350,15 +350,7 @@ impl Hub {
     /// An engine for a stored session, with its linked pupil sessions' counts.
     async fn restore(&self, stored: StoredSession) -> Engine {
         let links = stored.links.clone();
-        let clickers = stored.clickers.clone();
-        let mut engine = Engine::restore(
-            stored.meta,
-            Arc::new(stored.set),
-            stored.progress,
-            stored.participants,
-            stored.answers,
-        );
-        engine.set_clickers(clickers);
+        let mut engine = stored.into_engine();
         if !links.is_empty() {
             let mut linked = Vec::new();
             for id in &links {

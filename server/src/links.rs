@@ -14,7 +14,6 @@ use std::collections::BTreeMap;
 use pejling_wire::{Distribution, TallyResult, ValueCount};
 use serde::Serialize;
 
-use crate::engine::Engine;
 use crate::questions::{Question, QuestionKind, QuestionSet};
 use crate::results::Counts;
 use crate::store::StoredSession;
@@ -64,13 +63,7 @@ pub fn groups_for(set: &QuestionSet, mut linked: Vec<StoredSession>) -> Vec<Link
         if cited.is_empty() {
             continue;
         }
-        let engine = Engine::restore(
-            stored.meta,
-            std::sync::Arc::new(stored.set),
-            stored.progress,
-            stored.participants,
-            stored.answers,
-        );
+        let engine = stored.into_engine();
         for question_id in cited {
             let Some(idx) = engine.set().question_index(question_id) else {
                 continue;

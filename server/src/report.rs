@@ -13,7 +13,6 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use pejling_wire::{Distribution, TallyResult};
 
 use crate::charts::{self, Chart};
-use crate::engine::Engine;
 use crate::questions::{Language, Question, QuestionKind, QuestionSet};
 use crate::results::{Comparison, PairResult, Shown, Thresholds};
 use crate::store::StoredSession;
@@ -62,13 +61,7 @@ impl SessionReport {
             })
             .unwrap_or_default();
         let meta = stored.meta.clone();
-        let mut engine = Engine::restore(
-            stored.meta,
-            Arc::new(stored.set),
-            stored.progress,
-            stored.participants,
-            stored.answers,
-        );
+        let mut engine = stored.into_engine();
         engine.set_thresholds(thresholds);
         engine.set_linked(linked);
         let thresholds = *engine.thresholds();

@@ -112,6 +112,22 @@ pub struct StoredSession {
     pub clickers: Vec<ParticipantKey>,
 }
 
+impl StoredSession {
+    /// The session's engine with every stored answer counted (and its clicker devices
+    /// known); links and thresholds are the caller's to set.
+    pub fn into_engine(self) -> crate::engine::Engine {
+        let mut engine = crate::engine::Engine::restore(
+            self.meta,
+            Arc::new(self.set),
+            self.progress,
+            self.participants,
+            self.answers,
+        );
+        engine.set_clickers(self.clickers);
+        engine
+    }
+}
+
 /// A synchronous connection, for command-line tools and start-up. While a server runs,
 /// only its writer thread writes.
 pub struct Store {
