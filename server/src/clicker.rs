@@ -629,6 +629,13 @@ impl Bridge {
                 }
             }
             ServerMessage::Error { code, message } => {
+                if !device.welcomed {
+                    // The device's place in the session could not be stored: forget the
+                    // connection, so its next vote joins afresh.
+                    if let (Some(session), Some(conn)) = (&self.session, device.conn.take()) {
+                        session.event(Event::Leave { conn });
+                    }
+                }
                 let Some(vote) = device.pending.take() else {
                     return;
                 };
