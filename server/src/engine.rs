@@ -433,23 +433,28 @@ impl Engine {
                 self.set.language,
             ));
         }
-        let tally = self.question_tally(idx);
-        let result = match (&tally.result, tally.hidden) {
-            (Some(result), _) => results::Shown::Yes(result),
-            (None, Some(Hidden::TooFew { needed })) => {
-                let counts = self.counts_of(idx);
-                results::Shown::TooFew {
-                    answers: results::Counts {
-                        question,
-                        result: &counts,
-                    }
-                    .respondents(),
-                    needed,
-                }
-            }
-            (None, _) => return None,
+        let shown = self.shown_counts(idx);
+        let result = match &shown {
+            results::Shown::Yes(result) => results::Shown::Yes(result),
+            results::Shown::TooFew { answers, needed } => results::Shown::TooFew {
+                answers: *answers,
+                needed: *needed,
+            },
         };
         Some(charts::question_chart(question, result, self.set.language))
+    }
+
+    /// The counts of question `idx` if enough answers that are not abstentions have come
+    /// in; the one place the anonymity minimum is applied to a question (reveal rules are
+    /// the caller's).
+    pub fn shown_counts(&self, idx: usize) -> results::Shown<TallyResult> {
+        let result = self.counts_of(idx);
+        let respondents = results::Counts {
+            question: &self.set.questions[idx],
+            result: &result,
+        }
+        .respondents();
+        results::threshold(respondents, &self.thresholds, || result)
     }
 
     fn is_hidden(&self, idx: usize) -> bool {
@@ -1010,20 +1015,13 @@ impl Engine {
 
     pub fn question_tally(&self, idx: usize) -> QuestionTally {
         let question = &self.set.questions[idx];
-        let result = self.counts_of(idx);
-        let counts = results::Counts {
-            question,
-            result: &result,
-        };
-        let respondents = counts.respondents();
-        let hidden = if self.is_hidden(idx) {
-            Some(Hidden::UntilReveal)
-        } else if respondents < self.thresholds.min_answers || respondents == 0 {
-            Some(Hidden::TooFew {
-                needed: self.thresholds.min_answers.max(1),
-            })
+        let (result, hidden) = if self.is_hidden(idx) {
+            (None, Some(Hidden::UntilReveal))
         } else {
-            None
+            match self.shown_counts(idx) {
+                results::Shown::Yes(result) => (Some(result), None),
+                results::Shown::TooFew { needed, .. } => (None, Some(Hidden::TooFew { needed })),
+            }
         };
         let comparison = !self.is_hidden(idx)
             && question
@@ -1042,7 +1040,7 @@ impl Engine {
         QuestionTally {
             question_id: question.id.clone(),
             answered: self.answers[idx].len() as u32,
-            result: hidden.is_none().then_some(result),
+            result,
             hidden,
             comparison,
         }

@@ -71,20 +71,7 @@ impl SessionReport {
             .iter()
             .enumerate()
             .map(|(idx, question)| {
-                let counts = engine.counts_of(idx);
-                let respondents = crate::results::Counts {
-                    question,
-                    result: &counts,
-                }
-                .respondents();
-                let result = if respondents < thresholds.min_answers || respondents == 0 {
-                    Shown::TooFew {
-                        answers: respondents,
-                        needed: thresholds.min_answers.max(1),
-                    }
-                } else {
-                    Shown::Yes(counts)
-                };
+                let result = engine.shown_counts(idx);
                 let (pair, actual) = engine.pair_for_report(idx).unzip();
                 QuestionReport {
                     question: question.clone(),

@@ -206,7 +206,8 @@ impl Counts<'_> {
     }
 }
 
-fn threshold<T>(answers: u32, thresholds: &Thresholds, value: impl FnOnce() -> T) -> Shown<T> {
+/// `value()` if `answers` (abstentions not counted) reach the minimum, else `TooFew`.
+pub fn threshold<T>(answers: u32, thresholds: &Thresholds, value: impl FnOnce() -> T) -> Shown<T> {
     if answers < thresholds.min_answers || answers == 0 {
         Shown::TooFew {
             answers,
