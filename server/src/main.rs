@@ -408,8 +408,7 @@ fn serve(args: ServeArgs) -> ExitCode {
              Deltagere:     {url}/  (join code shown per session)\n  \
              Lytter på:     {addr}\n  \
              Data:          {data}\n  \
-             Spørgesæt:     {sets} · genoptagne sessioner (resumed sessions): {resumed}\n\
-             Stop med Ctrl-C.\n",
+             Spørgesæt:     {sets} · genoptagne sessioner (resumed sessions): {resumed}\n",
             version = env!("CARGO_PKG_VERSION"),
             token = running.host_token,
             addr = running.addr,
@@ -422,9 +421,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         let mut banner = banner;
         for addr in &running.clicker_addrs {
             banner.push_str(&format!(
-                "  Clicker-bro:   tcp {addr} (bridge protocol PJ1)\n"
+                "  Clickere:      bro (bridge) på tcp {addr}, protokol PJ1\n"
             ));
         }
+        banner.push_str("Stop med Ctrl-C.\n");
         let mut stdout = std::io::stdout();
         let _ = stdout
             .write_all(banner.as_bytes())
