@@ -491,16 +491,25 @@ impl App {
                     }
                     to_send.push(ClientMessage::ListSets);
                     to_send.push(ClientMessage::ListSessions);
-                    // After a reconnect, go back to the session that was open.
-                    if let Some(session) = &console.session {
-                        to_send.push(ClientMessage::AttachSession {
-                            session_id: session.session.id.clone(),
-                        });
+                    // After a reconnect or a reload of the page, go back to the session
+                    // that was open (kept in this tab's sessionStorage).
+                    let open = console
+                        .session
+                        .as_ref()
+                        .map(|session| session.session.id.clone())
+                        .or_else(|| stored_session("pejling.session"));
+                    if let Some(session_id) = open {
+                        to_send.push(ClientMessage::AttachSession { session_id });
                     }
                 }
                 ServerMessage::Sets { sets } => console.sets = sets,
                 ServerMessage::Sessions { sessions } => console.sessions = sessions,
-                ServerMessage::SessionState(state) => console.session = Some(state),
+                ServerMessage::SessionState(state) => {
+                    if let Some(storage) = window().session_storage().ok().flatten() {
+                        let _ = storage.set_item("pejling.session", &state.session.id);
+                    }
+                    console.session = Some(state);
+                }
                 ServerMessage::Tally(tally) => console.tally = Some(tally),
                 ServerMessage::Error { code, message } => {
                     if code == ErrorCode::BadToken {
@@ -508,6 +517,12 @@ impl App {
                         console.authenticated = false;
                         stop = true;
                         console.error = Some(self.lang.texts().bad_token.to_string());
+                    } else if code == ErrorCode::UnknownSession && console.session.is_none() {
+                        // The session this tab had open is gone (e.g. another data
+                        // file): start from the list instead.
+                        if let Some(storage) = window().session_storage().ok().flatten() {
+                            let _ = storage.remove_item("pejling.session");
+                        }
                     } else {
                         console.error = Some(message);
                     }
@@ -672,6 +687,9 @@ impl App {
                 if let Page::Console(console) = &mut self.page {
                     console.session = None;
                     console.tally = None;
+                }
+                if let Some(storage) = window().session_storage().ok().flatten() {
+                    let _ = storage.remove_item("pejling.session");
                 }
                 self.send(&ClientMessage::ListSessions);
                 self.render();

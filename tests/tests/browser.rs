@@ -407,6 +407,10 @@ async fn class_session_in_real_browsers() {
     };
     assert_eq!(tally.participants, 3);
     wait_text(&console, "#current-answered", |t| t.starts_with("2 ")).await;
+    // Reloading the console comes back to the open session, not to the start page.
+    console.refresh().await.unwrap();
+    wait_text(&console, "#session-code", |t| t == code).await;
+    wait_text(&console, "#current-answered", |t| t.starts_with("2 ")).await;
 
     // The start page (typing the code) is accessible too, in Danish by default.
     let start = browser(&driver, 360, 640).await;
