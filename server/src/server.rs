@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -206,6 +207,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .map_err(|source| StartError::Clicker { source })?;
     let router = crate::http::router(app);
     let mut stop = shutdown.clone();
+    // Every message is small and wanted now: without TCP_NODELAY a message written while
+    // the previous one is unacknowledged waits for the phone's delayed ACK (up to 40 ms).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+    });
     let serve = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {

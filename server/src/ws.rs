@@ -81,7 +81,12 @@ enum ConnRole {
 struct Connection {
     app: Arc<App>,
     conn: ConnId,
+    /// Handed to the session, which queues this connection's messages here.
     outbox: Outbox,
+    outgoing: mpsc::Receiver<Message>,
+    socket: WebSocket,
+    /// False once the socket failed or a close frame went out.
+    open: bool,
     role: ConnRole,
 }
 
@@ -101,33 +106,34 @@ fn close_message(code: u16, reason: &'static str) -> Message {
 
 pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
     let conn = app.next_conn_id();
-    let (mut sink, mut stream) = socket.split();
-    let (outbox, mut outgoing) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
-    let writer = tokio::spawn(async move {
-        while let Some(message) = outgoing.recv().await {
-            let closing = matches!(message, Message::Close(_));
-            if sink.send(message).await.is_err() || closing {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
-
+    let (outbox, outgoing) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
     let mut shutdown = app.shutdown_signal();
     let mut connection = Connection {
         app,
         conn,
         outbox,
+        outgoing,
+        socket,
+        open: true,
         role: ConnRole::Fresh,
     };
     let mut rate = RateLimit::new();
-    loop {
+    // One task per connection reads frames and writes what the session queued: no
+    // second task, no lock around a split socket, one wake-up per outgoing burst.
+    let shutting_down = shutdown.changed();
+    tokio::pin!(shutting_down);
+    while connection.open {
         let frame = tokio::select! {
-            frame = stream.next() => frame,
-            _ = shutdown.changed() => {
+            biased;
+            _ = &mut shutting_down => {
                 connection.send(close_message(1001, "server shutting down")).await;
                 break;
             }
+            Some(message) = connection.outgoing.recv() => {
+                connection.write_queued(message).await;
+                continue;
+            }
+            frame = connection.socket.next() => frame,
         };
         let text = match frame {
             None | Some(Ok(Message::Close(_))) => break,
@@ -174,25 +180,55 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
                 // Read on until the client answers the close (or briefly at most): closing
                 // the socket with unread data would reset it before the client reads the
                 // close frame and its code.
-                let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+                let drain = async { while let Some(Ok(_)) = connection.socket.next().await {} };
                 let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
                 break;
             }
         }
     }
     connection.leave();
-    drop(connection);
-    let _ = writer.await;
+    let _ = connection.socket.close().await;
 }
 
 impl Connection {
-    async fn send(&self, message: Message) {
-        // A full outbox means the client reads nothing; waiting would only hold this
-        // connection, never a session.
-        let _ = self.outbox.send(message).await;
+    /// Writes `first` and everything else the session has queued, with one flush: a
+    /// burst (welcome and state, say) costs one system call, not one per message.
+    async fn write_queued(&mut self, first: Message) {
+        let mut next = Some(first);
+        while let Some(message) = next {
+            let closing = matches!(message, Message::Close(_));
+            if self.socket.feed(message).await.is_err() || closing {
+                self.open = false;
+                break;
+            }
+            next = self.outgoing.try_recv().ok();
+        }
+        if self.socket.flush().await.is_err() {
+            self.open = false;
+        }
     }
 
-    async fn error(&self, code: ErrorCode, message: impl Into<String>) {
+    /// Sends a reply of the connection's own (an error, a pong, a list), after whatever
+    /// the session queued before it, so replies never overtake earlier messages (a pong
+    /// is a barrier clients rely on). A client that reads nothing holds only its own
+    /// connection, never a session.
+    async fn send(&mut self, message: Message) {
+        if !self.open {
+            return;
+        }
+        if let Ok(queued) = self.outgoing.try_recv() {
+            self.write_queued(queued).await;
+            if !self.open {
+                return;
+            }
+        }
+        let closing = matches!(message, Message::Close(_));
+        if self.socket.send(message).await.is_err() || closing {
+            self.open = false;
+        }
+    }
+
+    async fn error(&mut self, code: ErrorCode, message: impl Into<String>) {
         self.send(error_message(code, message)).await;
     }
 
@@ -208,6 +244,11 @@ impl Connection {
     }
 
     async fn handle_text(&mut self, text: &str) {
+        // The common case, a well-formed message, is parsed once; anything else takes
+        // the slow path below, which says exactly what is wrong.
+        if let Ok(message) = serde_json::from_str::<ClientMessage>(text) {
+            return self.dispatch(message).await;
+        }
         let value: serde_json::Value = match serde_json::from_str(text) {
             Ok(value) => value,
             Err(error) => {

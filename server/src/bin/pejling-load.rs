@@ -174,8 +174,28 @@ impl ServerProcess {
 
     /// User plus system CPU time so far, in seconds.
     fn cpu_s(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        Cpu::of(self.child.id()).total()
+    }
+
+    /// Stops the server with Ctrl-C (SIGINT) so it closes the data file cleanly.
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A process's CPU time so far, in seconds, from `/proc/PID/stat`.
+#[derive(Clone, Copy, Default)]
+struct Cpu {
+    user: f64,
+    system: f64,
+}
+
+impl Cpu {
+    fn of(pid: u32) -> Cpu {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // Fields after the parenthesised command name; utime and stime are the 14th and
         // 15th fields of the line, in clock ticks (100 per second on Linux).
         let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
@@ -186,15 +206,49 @@ impl ServerProcess {
                 .and_then(|v| v.parse::<f64>().ok())
                 .unwrap_or(0.0)
         };
-        (ticks(11) + ticks(12)) / 100.0
+        Cpu {
+            user: ticks(11) / 100.0,
+            system: ticks(12) / 100.0,
+        }
     }
 
-    /// Stops the server with Ctrl-C (SIGINT) so it closes the data file cleanly.
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
+    fn total(self) -> f64 {
+        self.user + self.system
+    }
+
+    fn since(self, earlier: Cpu) -> Cpu {
+        Cpu {
+            user: self.user - earlier.user,
+            system: self.system - earlier.system,
+        }
+    }
+}
+
+impl std::fmt::Display for Cpu {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.2} s ({:.2} user, {:.2} system)",
+            self.total(),
+            self.user,
+            self.system
+        )
+    }
+}
+
+/// CPU of the server and of the load generator at a point of the run.
+#[derive(Clone, Copy)]
+struct CpuMark {
+    server: Cpu,
+    generator: Cpu,
+}
+
+impl CpuMark {
+    fn now(server: &ServerProcess) -> CpuMark {
+        CpuMark {
+            server: Cpu::of(server.child.id()),
+            generator: Cpu::of(std::process::id()),
+        }
     }
 }
 
@@ -232,17 +286,22 @@ async fn send(ws: &mut Ws, message: &ClientMessage) {
     ws.send(Message::text(text)).await.expect("send");
 }
 
-async fn recv(ws: &mut Ws) -> ServerMessage {
+/// The next server message. No timer of its own: a participant's waits are bounded by
+/// one deadline each (a timer per frame cost the generator CPU that the server needs).
+async fn recv_frame(ws: &mut Ws) -> ServerMessage {
     loop {
-        let frame = tokio::time::timeout(Duration::from_secs(120), ws.next())
-            .await
-            .expect("a message within 120 s")
-            .expect("connection open")
-            .expect("frame");
+        let frame = ws.next().await.expect("connection open").expect("frame");
         if let Message::Text(text) = frame {
             return serde_json::from_str(text.as_str()).expect("a server message");
         }
     }
+}
+
+/// The next server message within 120 s (the facilitator and joining).
+async fn recv(ws: &mut Ws) -> ServerMessage {
+    tokio::time::timeout(Duration::from_secs(120), recv_frame(ws))
+        .await
+        .expect("a message within 120 s")
 }
 
 /// What one participant reports.
@@ -250,14 +309,13 @@ enum Report {
     Joined {
         token: String,
     },
-    Ack {
-        latency: Duration,
-        phase: usize,
-    },
+    /// All of a participant's acknowledgement times, reported once at the end (a report
+    /// per answer would wake the main task 40,000 times at N = 10,000).
     Done {
         first: u32,
         second: u32,
         soak_changes: u64,
+        latencies: Vec<(Duration, u8)>,
     },
 }
 
@@ -303,7 +361,12 @@ async fn participant(
     drop(permit);
     let _ = reports.send((index, Report::Joined { token }));
 
-    let answer_and_wait = async |ws: &mut Ws, question_id: &str, option: u32, phase: usize| {
+    let mut latencies: Vec<(Duration, u8)> = Vec::with_capacity(4);
+    let answer_and_wait = async |ws: &mut Ws,
+                                 latencies: &mut Vec<(Duration, u8)>,
+                                 question_id: &str,
+                                 option: u32,
+                                 phase: u8| {
         let sent = Instant::now();
         send(
             ws,
@@ -315,7 +378,7 @@ async fn participant(
         .await;
         let acked = tokio::time::timeout(Duration::from_secs(60), async {
             loop {
-                match recv(ws).await {
+                match recv_frame(ws).await {
                     ServerMessage::AnswerAccepted { question_id: id } if id == question_id => {
                         break;
                     }
@@ -328,47 +391,46 @@ async fn participant(
         })
         .await;
         match acked {
-            Ok(()) => {
-                let _ = reports.send((
-                    index,
-                    Report::Ack {
-                        latency: sent.elapsed(),
-                        phase,
-                    },
-                ));
-            }
+            Ok(()) => latencies.push((sent.elapsed(), phase)),
             Err(_) => {
                 shared.unacknowledged.fetch_add(1, Ordering::Relaxed);
             }
         }
     };
 
-    let wait_open = async |ws: &mut Ws, question_id: &str| loop {
-        if let ServerMessage::State(state) = recv(ws).await
-            && state.phase == Phase::Open
-            && state.question.as_ref().is_some_and(|q| q.id == question_id)
-        {
-            return;
-        }
+    let wait_open = async |ws: &mut Ws, question_id: &str| {
+        let open = async {
+            loop {
+                if let ServerMessage::State(state) = recv_frame(ws).await
+                    && state.phase == Phase::Open
+                    && state.question.as_ref().is_some_and(|q| q.id == question_id)
+                {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(120), open)
+            .await
+            .expect("the question opens within 120 s");
     };
 
     wait_open(&mut ws, "first").await;
     let first = index as u32 % N_OPTIONS;
-    answer_and_wait(&mut ws, "first", first, 0).await;
+    answer_and_wait(&mut ws, &mut latencies, "first", first, 0).await;
 
     wait_open(&mut ws, "second").await;
     let mut second = (index as u32 + 1) % N_OPTIONS;
-    answer_and_wait(&mut ws, "second", second, 1).await;
+    answer_and_wait(&mut ws, &mut latencies, "second", second, 1).await;
     for _ in 0..2 {
         second = (second + 1) % N_OPTIONS;
-        answer_and_wait(&mut ws, "second", second, 2).await;
+        answer_and_wait(&mut ws, &mut latencies, "second", second, 2).await;
     }
 
     let mut soak_changes = 0;
     if soak {
         while !shared.soak_over.load(Ordering::Relaxed) {
             second = (second + 1) % N_OPTIONS;
-            answer_and_wait(&mut ws, "second", second, 3).await;
+            answer_and_wait(&mut ws, &mut latencies, "second", second, 3).await;
             soak_changes += 1;
             // About one change per participant per second: a hall changing its mind.
             tokio::time::sleep(Duration::from_millis(500 + (index % 1000) as u64)).await;
@@ -380,6 +442,7 @@ async fn participant(
             first,
             second,
             soak_changes,
+            latencies,
         },
     ));
     // Stay connected until everything is measured, then leave.
@@ -540,6 +603,7 @@ async fn run(args: Args, nofile: u64) {
         }
     }
     let joined_s = join_started.elapsed().as_secs_f64();
+    let cpu_joined = CpuMark::now(&server);
     println!("joined: {n} in {joined_s:.3} s");
 
     // First question: everyone answers once.
@@ -562,6 +626,7 @@ async fn run(args: Args, nofile: u64) {
         }
     }
     let open_to_all_answered_s = opened.elapsed().as_secs_f64();
+    let cpu_first = CpuMark::now(&server);
     // Like a facilitator, wait until every clicker has its acknowledgement before moving
     // on (stored is not enough: a device whose acknowledgement was lost still retries).
     let mut clicker_answers: Vec<std::collections::BTreeMap<String, String>> = Vec::new();
@@ -589,15 +654,7 @@ async fn run(args: Args, nofile: u64) {
                 soak_samples.push((soak_started.elapsed().as_secs(), rss));
                 next_sample += Duration::from_secs(5);
             }
-            tokio::select! {
-                report = reports.recv() => {
-                    if let Some((_, Report::Ack { latency, phase })) = report {
-                        latencies.push(latency);
-                        by_phase[phase].push(latency);
-                    }
-                }
-                _ = tokio::time::sleep(Duration::from_millis(200)) => {}
-            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
             // Keep the facilitator's socket drained.
             while let Ok(Some(Ok(_))) =
                 tokio::time::timeout(Duration::from_millis(1), host.next()).await
@@ -614,25 +671,43 @@ async fn run(args: Args, nofile: u64) {
             break;
         };
         match report {
-            Report::Ack { latency, phase } => {
-                latencies.push(latency);
-                by_phase[phase].push(latency);
-            }
             Report::Done {
                 first,
                 second,
                 soak_changes: changes,
+                latencies: acks,
             } => {
+                for (latency, phase) in acks {
+                    latencies.push(latency);
+                    by_phase[phase as usize].push(latency);
+                }
                 finals.insert(index, (first, second));
                 soak_changes += changes;
             }
             Report::Joined { .. } => {}
         }
     }
+    let cpu_second = CpuMark::now(&server);
     println!(
         "second question with two changes each: {:.3} s",
         second_started.elapsed().as_secs_f64()
     );
+    // Where the two cores went, phase by phase (the generator's own share is the cost
+    // of simulating the phones on the same machine).
+    for (phase, from, to) in [
+        ("start and joining", None, cpu_joined),
+        ("first question", Some(cpu_joined), cpu_first),
+        ("second question", Some(cpu_first), cpu_second),
+    ] {
+        let (server_cpu, generator_cpu) = match from {
+            Some(from) => (
+                to.server.since(from.server),
+                to.generator.since(from.generator),
+            ),
+            None => (to.server, to.generator),
+        };
+        println!("CPU, {phase}: server {server_cpu}, load generator {generator_cpu}");
+    }
 
     if clickers > 0 {
         clicker_answers.extend(clicker_truth(&mut clicker_truths, 2).await);
