@@ -194,36 +194,43 @@ impl Connection {
     /// Writes `first` and everything else the session has queued, with one flush: a
     /// burst (welcome and state, say) costs one system call, not one per message.
     async fn write_queued(&mut self, first: Message) {
-        let mut next = Some(first);
-        while let Some(message) = next {
-            let closing = matches!(message, Message::Close(_));
-            if self.socket.feed(message).await.is_err() || closing {
-                self.open = false;
-                break;
-            }
-            next = self.outgoing.try_recv().ok();
-        }
-        if self.socket.flush().await.is_err() {
-            self.open = false;
-        }
+        self.feed(first).await;
+        self.feed_queued().await;
+        self.flush().await;
     }
 
     /// Sends a reply of the connection's own (an error, a pong, a list), after whatever
     /// the session queued before it, so replies never overtake earlier messages (a pong
     /// is a barrier clients rely on). A client that reads nothing holds only its own
     /// connection, never a session.
-    async fn send(&mut self, message: Message) {
+    async fn send(&mut self, reply: Message) {
+        self.feed_queued().await;
+        self.feed(reply).await;
+        self.flush().await;
+    }
+
+    /// Buffers one message for the socket; after a close frame or a failure nothing more.
+    async fn feed(&mut self, message: Message) {
         if !self.open {
             return;
         }
-        if let Ok(queued) = self.outgoing.try_recv() {
-            self.write_queued(queued).await;
-            if !self.open {
-                return;
-            }
-        }
         let closing = matches!(message, Message::Close(_));
-        if self.socket.send(message).await.is_err() || closing {
+        if self.socket.feed(message).await.is_err() || closing {
+            self.open = false;
+        }
+    }
+
+    async fn feed_queued(&mut self) {
+        while self.open
+            && let Ok(message) = self.outgoing.try_recv()
+        {
+            self.feed(message).await;
+        }
+    }
+
+    /// Writes out what was buffered (a close frame too, after which `open` is false).
+    async fn flush(&mut self) {
+        if self.socket.flush().await.is_err() {
             self.open = false;
         }
     }

@@ -237,7 +237,7 @@ impl std::fmt::Display for Cpu {
 }
 
 /// CPU of the server and of the load generator at a point of the run.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct CpuMark {
     server: Cpu,
     generator: Cpu,
@@ -695,17 +695,12 @@ async fn run(args: Args, nofile: u64) {
     // Where the two cores went, phase by phase (the generator's own share is the cost
     // of simulating the phones on the same machine).
     for (phase, from, to) in [
-        ("start and joining", None, cpu_joined),
-        ("first question", Some(cpu_joined), cpu_first),
-        ("second question", Some(cpu_first), cpu_second),
+        ("start and joining", CpuMark::default(), cpu_joined),
+        ("first question", cpu_joined, cpu_first),
+        ("second question", cpu_first, cpu_second),
     ] {
-        let (server_cpu, generator_cpu) = match from {
-            Some(from) => (
-                to.server.since(from.server),
-                to.generator.since(from.generator),
-            ),
-            None => (to.server, to.generator),
-        };
+        let server_cpu = to.server.since(from.server);
+        let generator_cpu = to.generator.since(from.generator);
         println!("CPU, {phase}: server {server_cpu}, load generator {generator_cpu}");
     }
 
