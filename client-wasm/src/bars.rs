@@ -38,6 +38,9 @@ pub fn decimal(value: f64, lang: Lang) -> String {
     }
 }
 
+/// At most this many bars for a number question; a wider range is shown in even bins.
+pub const MAX_NUMBER_BARS: u64 = 20;
+
 pub fn bars(question: &QuestionView, result: &TallyResult) -> Bars {
     let (rows, mean, median): (Vec<(String, u32)>, _, _) =
         match (&result.distribution, &question.kind) {
@@ -78,20 +81,44 @@ pub fn bars(question: &QuestionView, result: &TallyResult) -> Bars {
                 },
                 kind,
             ) => {
-                let unit = match kind {
-                    QuestionKindView::Number {
-                        unit: Some(unit), ..
-                    } => format!(" {unit}"),
-                    _ => String::new(),
+                let (unit, range) = match kind {
+                    QuestionKindView::Number { unit, min, max } => (
+                        unit.as_ref().map(|u| format!(" {u}")).unwrap_or_default(),
+                        Some((*min, *max)),
+                    ),
+                    _ => (String::new(), None),
                 };
-                (
-                    values
+                // Every value in the range, chosen or not, so the shape does not mislead;
+                // a wide range in even bins.
+                let rows = match range {
+                    Some((min, max)) if max >= min => {
+                        let span = (max - min + 1) as u64;
+                        let width = span.div_ceil(MAX_NUMBER_BARS) as i64;
+                        let mut rows = Vec::new();
+                        let mut start = min;
+                        while start <= max {
+                            let end = (start + width - 1).min(max);
+                            let count = values
+                                .iter()
+                                .filter(|v| (start..=end).contains(&v.value))
+                                .map(|v| v.count)
+                                .sum();
+                            let label = if start == end {
+                                format!("{start}{unit}")
+                            } else {
+                                format!("{start}–{end}{unit}")
+                            };
+                            rows.push((label, count));
+                            start = end + 1;
+                        }
+                        rows
+                    }
+                    _ => values
                         .iter()
                         .map(|v| (format!("{}{unit}", v.value), v.count))
                         .collect(),
-                    *mean,
-                    *median,
-                )
+                };
+                (rows, *mean, *median)
             }
             // A result that does not match the question's kind shows nothing rather than
             // something wrong.
@@ -219,6 +246,55 @@ mod tests {
                 median: Some(16.0),
             },
         };
-        assert_eq!(bars(&question, &result).bars[0].label, "16 år");
+        let shown = bars(&question, &result);
+        // Issue 11: every value in the range is a bar, chosen or not.
+        assert_eq!(shown.bars.len(), 16);
+        assert_eq!(
+            (shown.bars[0].label.as_str(), shown.bars[0].count),
+            ("10 år", 0)
+        );
+        assert_eq!(
+            (shown.bars[6].label.as_str(), shown.bars[6].count),
+            ("16 år", 3)
+        );
+        assert_eq!(shown.bars[15].label, "25 år");
+    }
+
+    #[test]
+    fn a_wide_number_range_is_shown_in_even_bins() {
+        let question = view(
+            QuestionKindView::Number {
+                min: 0,
+                max: 99,
+                unit: None,
+            },
+            &[],
+        );
+        let result = TallyResult {
+            abstained: vec![],
+            distribution: Distribution::Number {
+                values: vec![
+                    ValueCount { value: 3, count: 1 },
+                    ValueCount { value: 4, count: 2 },
+                    ValueCount {
+                        value: 99,
+                        count: 1,
+                    },
+                ],
+                mean: None,
+                median: None,
+            },
+        };
+        let shown = bars(&question, &result);
+        assert_eq!(shown.bars.len(), 20);
+        assert_eq!(
+            (shown.bars[0].label.as_str(), shown.bars[0].count),
+            ("0–4", 3)
+        );
+        assert_eq!(
+            (shown.bars[19].label.as_str(), shown.bars[19].count),
+            ("95–99", 1)
+        );
+        assert_eq!(shown.total, 4);
     }
 }

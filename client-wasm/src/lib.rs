@@ -10,6 +10,7 @@
 pub mod bars;
 pub mod i18n;
 pub mod phone;
+pub mod screen;
 
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -321,10 +321,11 @@ mod tests {
 
     fn welcome(token: &str) -> ServerMessage {
         ServerMessage::Welcome {
-            version: 1,
+            version: pejling_wire::PROTOCOL_VERSION,
             role: Role::Participant,
             session: None,
             token: Some(token.into()),
+            controls: false,
         }
     }
 
@@ -342,7 +343,7 @@ mod tests {
         assert_eq!(
             phone.on_open(),
             vec![Output::Send(ClientMessage::Join {
-                version: 1,
+                version: pejling_wire::PROTOCOL_VERSION,
                 code: "ACDEFH".into(),
                 token: None
             })]
@@ -411,7 +412,7 @@ mod tests {
         assert_eq!(
             phone.on_open(),
             vec![Output::Send(ClientMessage::Join {
-                version: 1,
+                version: pejling_wire::PROTOCOL_VERSION,
                 code: "ACDEFH".into(),
                 token: Some("t1".into())
             })]

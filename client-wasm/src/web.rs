@@ -19,6 +19,7 @@ use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, KeyboardE
 use crate::bars::{bars, decimal};
 use crate::i18n::{Lang, Texts, question_of};
 use crate::phone::{Output, Phone, PhoneError, Screen};
+use crate::screen::{KeyOutcome, ResultView, ScreenModel, ScreenView, action_label};
 
 thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
@@ -30,6 +31,10 @@ fn with_app(f: impl FnOnce(&mut App)) {
             f(app);
         }
     });
+}
+
+fn with_app_value<T: Default>(f: impl FnOnce(&App) -> T) -> T {
+    APP.with(|app| app.borrow().as_ref().map(f).unwrap_or_default())
 }
 
 fn window() -> web_sys::Window {
@@ -151,9 +156,10 @@ enum Page {
 struct ScreenState {
     code: String,
     token: String,
-    session: Option<SessionState>,
-    tally: Option<Tally>,
-    error: Option<String>,
+    model: ScreenModel,
+    /// The view drawn last: the page is redrawn only when it changes, so the chart is not
+    /// fetched again on every tally.
+    drawn: Option<ScreenView>,
 }
 
 #[derive(Default)]
@@ -270,6 +276,15 @@ fn install_listeners(body: &HtmlElement) {
         let Some(key) = event.dyn_ref::<KeyboardEvent>().map(|k| k.key()) else {
             return;
         };
+        let on_screen = with_app_value(|app| matches!(app.page, Page::Screen(_)));
+        if on_screen {
+            with_app(|app| {
+                if app.on_screen_key(&key) {
+                    event.prevent_default();
+                }
+            });
+            return;
+        }
         if key != "Enter" {
             return;
         }
@@ -291,6 +306,17 @@ fn install_listeners(body: &HtmlElement) {
     let _ = body.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     let _ = body.add_event_listener_with_callback("input", input.as_ref().unchecked_ref());
     let _ = body.add_event_listener_with_callback("keydown", keydown.as_ref().unchecked_ref());
+    // The projector's text is fitted to the window: draw it afresh at a new size.
+    let resize = Closure::<dyn FnMut(Event)>::new(|_event: Event| {
+        with_app(|app| {
+            if let Page::Screen(screen) = &mut app.page {
+                screen.drawn = None;
+                app.render();
+            }
+        });
+    });
+    let _ = window().add_event_listener_with_callback("resize", resize.as_ref().unchecked_ref());
+    resize.forget();
     // These listeners live as long as the page.
     click.forget();
     input.forget();
@@ -339,7 +365,7 @@ impl App {
     fn wants_connection(&self) -> bool {
         match &self.page {
             Page::Phone(phone) => phone.wants_connection(),
-            Page::Screen(screen) => !screen.code.is_empty() && screen.error.is_none(),
+            Page::Screen(screen) => !screen.code.is_empty() && screen.model.error.is_none(),
             Page::Console(console) => console.token.is_some(),
         }
     }
@@ -469,17 +495,9 @@ impl App {
                     }
                 }
             }
-            Page::Screen(screen) => match message {
-                ServerMessage::SessionState(state) => screen.session = Some(state),
-                ServerMessage::Tally(tally) => screen.tally = Some(tally),
-                ServerMessage::Error { code, message } => {
-                    if matches!(code, ErrorCode::BadToken | ErrorCode::UnknownSession) {
-                        stop = true;
-                    }
-                    screen.error = Some(message);
-                }
-                _ => {}
-            },
+            Page::Screen(screen) => {
+                stop = screen.model.on_message(message);
+            }
             Page::Console(console) => match message {
                 ServerMessage::Welcome { .. } => {
                     console.authenticated = true;
@@ -699,6 +717,8 @@ impl App {
                     "open" => Action::Open,
                     "close" => Action::Close,
                     "reveal" => Action::Reveal,
+                    "reveal_all" => Action::RevealAll,
+                    "conceal" => Action::Conceal,
                     "next" => Action::Next,
                     "previous" => Action::Previous,
                     "end" => {
@@ -737,7 +757,19 @@ impl App {
         };
         let (content, key) = match &self.page {
             Page::Phone(phone) => self.render_phone(phone),
-            Page::Screen(screen) => (self.render_screen(screen), String::new()),
+            Page::Screen(screen) => {
+                let view = screen.model.view();
+                if screen.drawn.as_ref() == Some(&view) {
+                    return;
+                }
+                let content = self.render_screen(screen, &view);
+                if let Page::Screen(screen) = &mut self.page {
+                    screen.drawn = Some(view);
+                }
+                root.replace_children_with_node_1(&content.0);
+                fit_screen();
+                return;
+            }
             Page::Console(console) => (self.render_console(console), String::new()),
         };
         root.replace_children_with_node_1(&content.0);
@@ -981,7 +1013,8 @@ impl App {
         else {
             return el("p").text(t.no_answers);
         };
-        if q.comparison
+        if let Some(reveal) = &q.reveal
+            && let Some(key) = &reveal.chart
             && let Some(tally) = tally
         {
             // The answer count in the address fetches a new chart when answers change.
@@ -990,7 +1023,7 @@ impl App {
                 tally.session_id,
                 question.id,
                 encode_component(chart_token),
-                q.answered
+                key
             );
             return el("figure").cls("comparison").kid(
                 el("img")
@@ -1052,18 +1085,48 @@ impl App {
         figure
     }
 
-    fn render_screen(&self, screen: &ScreenState) -> E {
-        let t = self.texts();
-        let join_url = format!("{}/j/{}", public_url(), screen.code);
-        let participants = screen.tally.as_ref().map_or(0, |t| t.participants);
-        let mut main = el("main").cls("screen");
-        if let Some(error) = &screen.error {
-            return main.kid(el("p").cls("error").attr("role", "alert").text(error));
-        }
-        let Some(session) = &screen.session else {
-            return main.kid(el("p").text(t.connecting));
+    /// A key on the screen page; returns whether it was used.
+    fn on_screen_key(&mut self, key: &str) -> bool {
+        let Page::Screen(screen) = &mut self.page else {
+            return false;
         };
-        let join_block = |big: bool| {
+        match screen.model.key(key) {
+            KeyOutcome::Send(message) => {
+                self.send(&message);
+                true
+            }
+            KeyOutcome::Redraw => {
+                self.render();
+                true
+            }
+            KeyOutcome::Ignore => false,
+        }
+    }
+
+    fn render_screen(&self, screen: &ScreenState, view: &ScreenView) -> E {
+        let join_url = format!("{}/j/{}", public_url(), screen.code);
+        let lang = screen.model.lang();
+        let t = lang.texts();
+        let main = el("main").cls("screen");
+        let join_block = |big: bool, participants: Option<&str>| {
+            let mut text = el("div")
+                .cls("join-text")
+                .kid(el("p").text(t.join_at))
+                .kid(el("p").cls("url").id("join-url").text(&join_url))
+                .kid(
+                    el("p")
+                        .cls("code")
+                        .text(&format!("{} ", t.code_word))
+                        .kid(el("strong").id("join-code").text(&screen.code)),
+                );
+            if let Some(participants) = participants {
+                text = text.kid(
+                    el("p")
+                        .cls("count")
+                        .id("participant-count")
+                        .text(participants),
+                );
+            }
             el("div")
                 .cls(if big { "join big" } else { "join small" })
                 .kid(
@@ -1072,56 +1135,161 @@ impl App {
                         .attr("src", &format!("/qr/{}.svg", screen.code))
                         .attr("alt", &format!("QR: {join_url}")),
                 )
-                .kid(
-                    el("div")
-                        .cls("join-text")
-                        .kid(el("p").text(t.join_at))
-                        .kid(el("p").cls("url").id("join-url").text(&join_url))
-                        .kid(
-                            el("p")
-                                .cls("code")
-                                .text(&format!("{} ", t.code_word))
-                                .kid(el("strong").id("join-code").text(&screen.code)),
-                        )
-                        .kid(
-                            el("p")
-                                .cls("count")
-                                .id("participant-count")
-                                .text(&format!("{participants} {}", t.participants)),
-                        ),
-                )
+                .kid(text)
         };
-        main = match (session.phase, &session.current) {
-            (Phase::Ended, _) => main.kid(el("h1").text(t.session_over)),
-            (Phase::Lobby, _) | (_, None) => main
-                .kid(el("h1").text(&session.session.set_title))
-                .kid(el("p").cls("lead").text(t.waiting_for_start))
-                .kid(join_block(true)),
-            (_, Some(question)) => {
-                let answered = screen
-                    .tally
-                    .as_ref()
-                    .and_then(|t| t.question.as_ref())
-                    .filter(|q| q.question_id == question.id)
-                    .map_or(0, |q| q.answered);
-                main.kid(el("p").cls("progress").text(&question_of(
-                    t,
-                    question.index,
-                    question.count,
-                )))
-                .kid(el("h1").text(&question.text))
-                .kid(
-                    el("p")
-                        .cls("answered")
-                        .id("answered-count")
-                        .attr("aria-live", "polite")
-                        .text(&format!("{answered} / {participants} {}", t.answered)),
-                )
-                .kid(self.results(question, screen.tally.as_ref(), &screen.token))
-                .kid(join_block(false))
+        match view {
+            ScreenView::Blank(text) => main
+                .cls("screen blank")
+                .kid(el("p").cls("blank-note").text(text)),
+            ScreenView::Connecting(text) => main.kid(el("p").cls("lead").text(text)),
+            ScreenView::Error(error) => {
+                main.kid(el("p").cls("error").attr("role", "alert").text(error))
             }
-        };
-        main.kid(el("footer").kid(self.lang_switch()))
+            ScreenView::Ended(text) => main.kid(el("h1").id("screen-question").text(text)),
+            ScreenView::Lobby {
+                title,
+                lead,
+                participants,
+            } => main
+                .kid(el("h1").id("screen-question").text(title))
+                .kid(el("p").cls("lead").text(lead))
+                .kid(join_block(true, Some(participants))),
+            ScreenView::Question { head, result, hint } => {
+                let head_el = el("header")
+                    .cls("screen-head")
+                    .kid(el("p").cls("progress").text(&head.progress))
+                    .kid(el("h1").id("screen-question").text(&head.text))
+                    .kid(
+                        el("p")
+                            .cls("answered")
+                            .id("answered-count")
+                            .attr("aria-live", "polite")
+                            .text(&head.answered),
+                    );
+                let mut foot = el("footer").cls("screen-foot").kid(join_block(false, None));
+                if let Some(hint) = hint {
+                    foot = foot.kid(el("p").cls("key-hint").id("key-hint").text(hint));
+                }
+                main.kid(head_el)
+                    .kid(self.screen_result(result, &screen.token, lang))
+                    .kid(foot)
+            }
+        }
+    }
+
+    fn key_figures(figures: &[pejling_wire::KeyFigure]) -> E {
+        el("div")
+            .cls("figures")
+            .id("key-figures")
+            .kids(figures.iter().map(|figure| {
+                let role = match figure.role {
+                    pejling_wire::FigureRole::Guesses => "guesses",
+                    pejling_wire::FigureRole::Actual => "actual",
+                    pejling_wire::FigureRole::National => "national",
+                };
+                let mut item = el("div")
+                    .cls(&format!("figure {role}"))
+                    .kid(el("p").cls("figure-value").text(&figure.value))
+                    .kid(el("p").cls("figure-label").text(&figure.label));
+                if let Some(detail) = &figure.detail {
+                    item = item.kid(el("p").cls("figure-detail").text(detail));
+                }
+                if let Some(source) = &figure.source {
+                    item = item.kid(el("p").cls("figure-source").text(source));
+                }
+                item
+            }))
+    }
+
+    fn screen_result(&self, result: &ResultView, token: &str, lang: Lang) -> E {
+        let t = lang.texts();
+        let section = el("section").cls("screen-result").id("screen-result");
+        match result {
+            ResultView::Note(note) => section.kid(el("p").cls("hidden-note").text(note)),
+            ResultView::Reveal {
+                figures,
+                sentence,
+                chart,
+            } => {
+                let mut section = section
+                    .cls("screen-result reveal")
+                    .kid(Self::key_figures(figures));
+                if let Some(sentence) = sentence {
+                    section = section.kid(el("p").cls("sentence").id("verdict").text(sentence));
+                }
+                if let Some(chart) = chart {
+                    let src = format!("{chart}&token={}", encode_component(token));
+                    section = section.kid(
+                        el("div").cls("chart-box").kid(
+                            el("img")
+                                .cls("comparison-chart")
+                                .attr("src", &src)
+                                .attr("alt", t.comparison_alt),
+                        ),
+                    );
+                }
+                section
+            }
+            ResultView::Bars {
+                bars,
+                columns,
+                mean,
+                national,
+            } => {
+                let mut section = section;
+                if !national.is_empty() {
+                    section = section.kid(Self::key_figures(national));
+                }
+                let max = bars
+                    .bars
+                    .iter()
+                    .map(|b| b.share)
+                    .fold(0.0f64, f64::max)
+                    .max(0.01);
+                let rows = bars.bars.iter().map(|bar| {
+                    let percent = (bar.share * 100.0).round();
+                    let size = bar.share / max * 100.0;
+                    el("div")
+                        .cls("bar-row")
+                        .kid(el("span").cls("bar-label").text(&bar.label))
+                        .kid(el("span").cls("bar-track").attr("aria-hidden", "true").kid(
+                            el("span").cls("bar-fill").attr(
+                                "style",
+                                &if *columns {
+                                    format!("height:{size:.1}%")
+                                } else {
+                                    format!("width:{percent}%")
+                                },
+                            ),
+                        ))
+                        .kid(el("span").cls("bar-value").text(&if *columns {
+                            bar.count.to_string()
+                        } else {
+                            format!("{percent} %")
+                        }))
+                });
+                let mut figure = el("figure")
+                    .cls(if *columns {
+                        "chart columns"
+                    } else {
+                        "chart rows"
+                    })
+                    .kids(rows);
+                let mut facts: Vec<String> = mean.iter().cloned().collect();
+                let abstained: Vec<String> = bars
+                    .abstained
+                    .iter()
+                    .map(|(label, count)| format!("{label}: {count}"))
+                    .collect();
+                if !abstained.is_empty() {
+                    facts.push(format!("{} — {}", t.abstained, abstained.join(", ")));
+                }
+                if !facts.is_empty() {
+                    figure = figure.kid(el("figcaption").text(&facts.join(" · ")));
+                }
+                section.kid(figure)
+            }
+        }
     }
 
     /// Links to the session's report and figures (the same files as `pejling export`).
@@ -1277,7 +1445,15 @@ impl App {
         let (participants, connected, clickers) =
             tally.map_or((0, 0, 0), |t| (t.participants, t.connected, t.clickers));
         let bridges = tally.map(|t| t.bridges.as_slice()).unwrap_or_default();
+        // Opened from here, the screen holds the host's right and can run the session
+        // from the projector window (arrow keys, a presentation remote). The read-only
+        // link is for a screen on another computer.
         let screen_href = format!(
+            "/screen/{}#token={}",
+            info.code,
+            encode_component(console.token.as_deref().unwrap_or_default())
+        );
+        let readonly_href = format!(
             "/screen/{}#token={}",
             info.code,
             info.screen_token.as_deref().unwrap_or_default()
@@ -1298,13 +1474,31 @@ impl App {
                 .id(&format!("control-{action}"))
                 .attr_if(!enabled, "disabled", "")
         };
-        let controls = el("div").cls("controls").kids([
+        // The main button always names the natural next step (from the engine); the
+        // rest are there for going off the path.
+        let main_action = state.next_action.map(|action| {
+            let name = match action {
+                Action::Open => "open",
+                Action::Close => "close",
+                Action::Reveal => "reveal",
+                Action::RevealAll => "reveal_all",
+                Action::Conceal => "conceal",
+                Action::Next => "next",
+                Action::Previous => "previous",
+                Action::End => "end",
+            };
+            button(&action_label(t, state), &format!("control:{name}"))
+                .id("control-main")
+                .cls("primary main-step")
+        });
+        let reveal_step = state.reveal_step;
+        let reveal_steps = state.reveal_steps;
+        let controls = el("div").cls("controls").kids(main_action).kids([
             control(
                 t.action_open,
                 "open",
                 !ended && current_status != Some(QuestionStatus::Open),
-            )
-            .cls("primary"),
+            ),
             control(
                 t.action_close,
                 "close",
@@ -1313,11 +1507,14 @@ impl App {
             control(
                 t.action_reveal,
                 "reveal",
-                matches!(
-                    current_status,
-                    Some(QuestionStatus::Open | QuestionStatus::Closed)
-                ),
+                state.current.is_some() && !ended && reveal_step < reveal_steps,
             ),
+            control(
+                t.action_reveal_all,
+                "reveal_all",
+                state.current.is_some() && !ended && reveal_step < reveal_steps,
+            ),
+            control(t.action_conceal, "conceal", !ended && reveal_step > 0),
             control(
                 t.action_previous,
                 "previous",
@@ -1370,12 +1567,25 @@ impl App {
                 ))
             }))
             .kid(
-                el("a")
-                    .attr("href", &screen_href)
-                    .attr("target", "_blank")
-                    .attr("rel", "noopener")
-                    .id("open-screen")
-                    .text(t.open_screen),
+                el("p")
+                    .cls("screen-links")
+                    .kid(
+                        el("a")
+                            .attr("href", &screen_href)
+                            .attr("target", "_blank")
+                            .attr("rel", "noopener")
+                            .id("open-screen")
+                            .text(t.open_screen),
+                    )
+                    .text(" · ")
+                    .kid(
+                        el("a")
+                            .attr("href", &readonly_href)
+                            .attr("target", "_blank")
+                            .attr("rel", "noopener")
+                            .id("open-screen-readonly")
+                            .text(t.open_screen_readonly),
+                    ),
             )
             .kid(self.downloads(&info.id, console.token.as_deref().unwrap_or_default()))
             .kid(controls);
@@ -1434,6 +1644,83 @@ impl App {
             .kid(el("ol").cls("question-list").kids(questions))
             .kid(button(t.back_to_sets, "home").cls("secondary"));
         el("div").kid(header).kid(main.kid(body))
+    }
+}
+
+/// Shrinks the screen's texts until the page fits the viewport: a long question or a long
+/// national-figure description must not push the result off a projector that cannot
+/// scroll. Each text has a floor (the sizes readable at the back of the room, smaller for
+/// the lines meant for reading up close); the chart takes what room is left, and is left
+/// out when that is too little to read.
+fn fit_screen() {
+    let find = |css: &str| {
+        document()
+            .query_selector(css)
+            .ok()
+            .flatten()
+            .and_then(|m| m.dyn_into::<HtmlElement>().ok())
+    };
+    let Some(main) = find("main.screen") else {
+        return;
+    };
+    let result = find(".screen-result");
+    let overflowing = || {
+        main.scroll_height() > main.client_height() + 1
+            || result
+                .as_ref()
+                .is_some_and(|r| r.scroll_height() > r.client_height() + 1)
+    };
+    let font_size = |element: &HtmlElement| {
+        window()
+            .get_computed_style(element)
+            .ok()
+            .flatten()
+            .and_then(|style| style.get_property_value("font-size").ok())
+            .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
+    };
+    let floors = [
+        ("#screen-question", 28.0),
+        (".figure-detail", 16.0),
+        ("#verdict", 28.0),
+        (".figure-source", 14.0),
+        (".figure-label", 28.0),
+        (".figure-value", 64.0),
+    ];
+    for (selector, floor) in floors {
+        let Ok(elements) = document().query_selector_all(selector) else {
+            continue;
+        };
+        for _ in 0..40 {
+            if !overflowing() {
+                break;
+            }
+            let mut shrunk = false;
+            for i in 0..elements.length() {
+                let Some(element) = elements
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+                else {
+                    continue;
+                };
+                if let Some(size) = font_size(&element)
+                    && size > floor
+                {
+                    let smaller = (size * 0.92).max(floor);
+                    let _ = element
+                        .style()
+                        .set_property("font-size", &format!("{smaller}px"));
+                    shrunk = true;
+                }
+            }
+            if !shrunk {
+                break;
+            }
+        }
+    }
+    if let Some(chart) = find(".chart-box")
+        && chart.client_height() < 120
+    {
+        let _ = chart.style().set_property("display", "none");
     }
 }
 

@@ -16,7 +16,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::questions::{Language, Question, QuestionKind, Reference};
-use crate::results::{Comparison, PairResult, Pattern, Shown};
+use crate::results::{Comparison, PairResult, Shown};
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 675;
@@ -90,8 +90,6 @@ struct Words {
     source: &'static str,
     answers: &'static str,
     excluded: &'static str,
-    gap_pp: &'static str,
-    above: &'static str,
     mean: &'static str,
     median: &'static str,
     others: &'static str,
@@ -108,8 +106,6 @@ const DA: Words = Words {
     source: "Kilde",
     answers: "svar",
     excluded: "Ikke med i tallene",
-    gap_pp: "procentpoint",
-    above: "gættede over det faktiske tal",
     mean: "gennemsnit",
     median: "median",
     others: "Hvad I tror, de andre svarer",
@@ -126,8 +122,6 @@ const EN: Words = Words {
     source: "Source",
     answers: "answers",
     excluded: "Not counted",
-    gap_pp: "percentage points",
-    above: "guessed above the actual figure",
     mean: "mean",
     median: "median",
     others: "What you think the others answer",
@@ -159,13 +153,6 @@ pub fn number(value: f64, language: Language) -> String {
 
 fn percent(value: f64, language: Language) -> String {
     format!("{} %", number(value, language))
-}
-
-fn pattern_name(pattern: Pattern, language: Language) -> &'static str {
-    match language {
-        Language::Da => pattern.danish(),
-        Language::En => pattern.english(),
-    }
 }
 
 /// A reference as one caption line: "Kilde: survey, population, year (reported by)".
@@ -219,10 +206,12 @@ pub fn pair_chart(
             let mut rows = Vec::new();
             let mut notes: Vec<String> = left_out_note.into_iter().collect();
             let actual_bar = match &c.actual {
+                // No interval: the group's share is a count of the whole group, not an
+                // estimate (docs/results.md); what scatters is the guesses.
                 Shown::Yes(share) => Bar {
                     series: Series::Actual,
                     value: Some(share.percent),
-                    interval: Some((share.low, share.high)),
+                    interval: None,
                     value_text: format!(
                         "{} ({} / {})",
                         percent(share.percent, language),
@@ -278,17 +267,7 @@ pub fn pair_chart(
             if !abstained.is_empty() {
                 notes.push(format!("{}: {}", w.excluded, abstained.join(", ")));
             }
-            let subtitle = c.finding.as_ref().map(|f| {
-                format!(
-                    "{}: {}{} {}; {} {}",
-                    pattern_name(f.pattern, language),
-                    if f.gap_pp > 0.0 { "+" } else { "" },
-                    number(f.gap_pp, language),
-                    w.gap_pp,
-                    percent(f.above_percent, language),
-                    w.above
-                )
-            });
+            let subtitle = verdict_line(actual, perceived, pair, language);
             Chart {
                 title: perceived.text.clone(),
                 subtitle,
@@ -337,13 +316,7 @@ pub fn pair_chart(
                 },
             ];
             push_references(&mut rows, &pair.references, language, min, max);
-            let subtitle = c.gap.map(|gap| {
-                format!(
-                    "{}{} {unit}",
-                    if gap > 0.0 { "+" } else { "" },
-                    number(gap, language)
-                )
-            });
+            let subtitle = verdict_line(actual, perceived, pair, language);
             Chart {
                 title: perceived.text.clone(),
                 subtitle,
@@ -382,18 +355,7 @@ pub fn pair_chart(
                     caption: None,
                 })
                 .collect();
-            let subtitle = c.pattern.map(|p| {
-                let mut text = pattern_name(p, language).to_string();
-                if let (Some(a), Some(q)) = (c.actual_mean, c.perceived_mean) {
-                    text.push_str(&format!(
-                        " ({} {} → {})",
-                        w.mean,
-                        number(a, language),
-                        number(q, language)
-                    ));
-                }
-                text
-            });
+            let subtitle = verdict_line(actual, perceived, pair, language);
             Chart {
                 title: actual.text.clone(),
                 subtitle,
@@ -415,6 +377,45 @@ pub fn pair_chart(
             }
         }
     }
+}
+
+/// The verdict as the screen says it at the last reveal step ("Social overdrivelse: I
+/// troede, at flere …"), so a chart, a report and the screen never say two things.
+fn verdict_line(
+    actual: &Question,
+    perceived: &Question,
+    pair: &PairResult,
+    language: Language,
+) -> Option<String> {
+    let view = crate::reveal::pair_view(actual, perceived, pair, 3, language, None);
+    match (view.pattern, view.sentence) {
+        (Some(pattern), Some(sentence)) if sentence.starts_with(&pattern) => Some(sentence),
+        (Some(pattern), Some(sentence)) => Some(format!("{pattern}: {sentence}")),
+        (None, sentence) => sentence,
+        (Some(pattern), None) => Some(pattern),
+    }
+}
+
+/// The chart of a pair as the screen shows it at reveal step `step` (1: the guesses, 2: and
+/// the group's real answer, 3: and the national figures and the verdict). The question
+/// is the screen's heading, so the chart has no title.
+pub fn at_step(mut chart: Chart, step: u32) -> Chart {
+    let keep = |series: Series| match series {
+        Series::Perceived => true,
+        Series::Actual => step >= 2,
+        Series::National => step >= 3,
+    };
+    for row in &mut chart.rows {
+        row.bars.retain(|bar| keep(bar.series));
+    }
+    chart.rows.retain(|row| !row.bars.is_empty());
+    chart.legend.retain(|(series, _)| keep(*series));
+    if step < 3 {
+        chart.subtitle = None;
+        chart.notes.clear();
+    }
+    chart.title.clear();
+    chart
 }
 
 fn push_references(

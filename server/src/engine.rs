@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use pejling_wire::{
     Action, Answer, Distribution, ErrorCode, Hidden, PROTOCOL_VERSION, ParticipantState, Phase,
-    QuestionKindView, QuestionStatus, QuestionSummary, QuestionTally, QuestionView, Role,
-    ServerMessage, SessionInfo, SessionState, Tally, TallyResult, ValueCount,
+    QuestionKindView, QuestionStatus, QuestionSummary, QuestionTally, QuestionView, RevealView,
+    Role, ServerMessage, SessionInfo, SessionState, Tally, TallyResult, ValueCount,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,9 +26,26 @@ use crate::charts;
 use crate::links::{self, LinkedGroup};
 use crate::questions::{Question, QuestionKind, QuestionSet};
 use crate::results::{self, PairResult, Thresholds};
+use crate::reveal;
 
 /// Identifies one connection within the server; assigned by the network edge.
 pub type ConnId = u64;
+
+/// Reveal steps of a question that perceives another: first the guesses, then the group's
+/// real answer, then the national figures and the verdict.
+pub const STEP_GUESSES: u32 = 1;
+pub const STEP_ACTUAL: u32 = 2;
+pub const STEP_COMPLETE: u32 = 3;
+
+/// How many reveal steps a question has: three for one that perceives another, one for
+/// the rest.
+pub fn reveal_steps_of(question: &Question) -> u32 {
+    if question.perceives.is_some() {
+        STEP_COMPLETE
+    } else {
+        1
+    }
+}
 
 /// SHA-256 of a participant token: what the server stores and keys answers by. The token
 /// itself is only ever known to the device.
@@ -63,6 +80,11 @@ pub struct Progress {
     pub current: Option<usize>,
     pub statuses: Vec<QuestionStatus>,
     pub ended: bool,
+    /// Per question, how many reveal steps the facilitator has shown (0 unless the
+    /// question is `Revealed`). Stored sessions from before reveal steps have none; a
+    /// revealed question among them counts as fully revealed.
+    #[serde(default)]
+    pub steps: Vec<u32>,
 }
 
 impl Progress {
@@ -71,6 +93,7 @@ impl Progress {
             current: None,
             statuses: vec![QuestionStatus::Pending; n_questions],
             ended: false,
+            steps: vec![0; n_questions],
         }
     }
 
@@ -92,6 +115,10 @@ impl Progress {
 pub enum Staff {
     Facilitator,
     Screen,
+    /// A screen opened with the host token (from the console): it watches like a screen
+    /// and may also control the session, so a facilitator can run the session from the
+    /// projector window with a presentation remote.
+    HostScreen,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -282,6 +309,18 @@ impl Engine {
         progress
             .statuses
             .resize(set.questions.len(), QuestionStatus::Pending);
+        if progress.steps.len() != progress.statuses.len() {
+            // Stored before reveal steps existed: a revealed question was shown whole.
+            progress.steps = progress
+                .statuses
+                .iter()
+                .zip(&set.questions)
+                .map(|(status, question)| match status {
+                    QuestionStatus::Revealed => reveal_steps_of(question),
+                    _ => 0,
+                })
+                .collect();
+        }
         let mut engine = Engine {
             answers: vec![HashMap::new(); set.questions.len()],
             counts: set.questions.iter().map(Counts::new).collect(),
@@ -342,26 +381,22 @@ impl Engine {
         ids
     }
 
-    /// The comparison for question `idx` if it perceives a question of this set: only
-    /// when neither question is a sensitive one still waiting to be revealed. Groups
-    /// below the anonymity minimum come back as `TooFew`.
+    /// The whole comparison for question `idx` if it perceives another question and has
+    /// been revealed to its last step. Groups below the anonymity minimum come back as
+    /// `TooFew`.
     pub fn pair_result(&self, idx: usize) -> Option<PairResult> {
-        self.pair(idx, true)
-    }
-
-    fn pair(&self, idx: usize, respect_reveal: bool) -> Option<PairResult> {
-        self.pair_with_actual(idx, respect_reveal)
-            .map(|(pair, _)| pair)
+        if self.step(idx) < STEP_COMPLETE {
+            return None;
+        }
+        self.pair_with_actual(idx).map(|(pair, _)| pair)
     }
 
     /// The pair result and the actual question it compares with (from this set, or as a
-    /// linked pupil session used it).
-    fn pair_with_actual(&self, idx: usize, respect_reveal: bool) -> Option<(PairResult, Question)> {
+    /// linked pupil session used it), whatever has been revealed: for reports and for the
+    /// reveal steps, which show only part of it.
+    fn pair_with_actual(&self, idx: usize) -> Option<(PairResult, Question)> {
         let perceived = self.set.questions.get(idx)?;
         let perceives = perceived.perceives.as_ref()?;
-        if respect_reveal && self.is_hidden(idx) {
-            return None;
-        }
         let (actual, actual_counts, groups) = match &perceives.set {
             Some(set_id) => {
                 let (question, pooled, uses) = links::pool(
@@ -374,9 +409,6 @@ impl Engine {
             }
             None => {
                 let actual_idx = self.set.question_index(&perceives.question)?;
-                if respect_reveal && self.is_hidden(actual_idx) {
-                    return None;
-                }
                 (
                     self.set.questions[actual_idx].clone(),
                     self.counts_of(actual_idx),
@@ -411,27 +443,26 @@ impl Engine {
 
     /// The actual question a pair compares with, for charts and reports.
     pub fn pair_for_report(&self, idx: usize) -> Option<(PairResult, Question)> {
-        self.pair_with_actual(idx, false)
+        self.pair_with_actual(idx)
     }
 
-    /// What the screen may draw for question `id`: the comparison of a perceiving
-    /// question, else its distribution; `None` for an unknown question or while it or
-    /// its partner is a sensitive question not yet revealed. Groups below the minimum
-    /// are drawn as "for få svar".
+    /// What the screen may draw for question `id` now (`GET /chart/…`): the comparison of
+    /// a perceiving question up to its reveal step, else its distribution; `None` for an
+    /// unknown question and while its split is hidden (see [`Engine::hidden_reason`]).
+    /// Groups below the minimum are drawn as "for få svar".
     pub fn screen_chart(&self, id: &str) -> Option<charts::Chart> {
-        let idx = self.set.question_index(id)?;
+        self.screen_chart_at(self.set.question_index(id)?)
+    }
+
+    fn screen_chart_at(&self, idx: usize) -> Option<charts::Chart> {
         let question = &self.set.questions[idx];
         if self.is_hidden(idx) {
             return None;
         }
         if question.perceives.is_some() {
-            let (pair, actual) = self.pair_with_actual(idx, true)?;
-            return Some(charts::pair_chart(
-                &actual,
-                question,
-                &pair,
-                self.set.language,
-            ));
+            let (pair, actual) = self.pair_with_actual(idx)?;
+            let chart = charts::pair_chart(&actual, question, &pair, self.set.language);
+            return Some(charts::at_step(chart, self.step(idx)));
         }
         let shown = self.shown_counts(idx);
         let result = match &shown {
@@ -441,7 +472,10 @@ impl Engine {
                 needed: *needed,
             },
         };
-        Some(charts::question_chart(question, result, self.set.language))
+        let mut chart = charts::question_chart(question, result, self.set.language);
+        // The screen shows the question above the chart; the chart need not repeat it.
+        chart.title.clear();
+        Some(chart)
     }
 
     /// The counts of question `idx` if enough answers that are not abstentions have come
@@ -457,8 +491,97 @@ impl Engine {
         results::threshold(respondents, &self.thresholds, || result)
     }
 
+    /// Why the split of question `idx` may not be shown now, if it may not. This is where
+    /// the reveal order is enforced for every page and route:
+    /// - a question that perceives another (the guesses) shows nothing but its count
+    ///   until it is revealed, so nobody's guess is anchored by the others';
+    /// - a question that another question of the set perceives (the group's real
+    ///   answer) shows nothing until that comparison's second step reveals it, so
+    ///   nobody sees the answer before guessing;
+    /// - a sensitive question shows nothing until it is revealed.
+    fn hidden_reason(&self, idx: usize) -> Option<Hidden> {
+        let question = &self.set.questions[idx];
+        let revealed = self.progress.statuses[idx] == QuestionStatus::Revealed;
+        if question.perceives.is_some() && !revealed {
+            return Some(Hidden::UntilReveal);
+        }
+        let mut perceivers = self.perceivers_of(idx).peekable();
+        if perceivers.peek().is_some() {
+            let mut perceivers = perceivers;
+            return if perceivers.any(|p| self.step(p) >= STEP_ACTUAL) {
+                None
+            } else {
+                Some(Hidden::UntilComparison)
+            };
+        }
+        (question.sensitive && !revealed).then_some(Hidden::UntilReveal)
+    }
+
     fn is_hidden(&self, idx: usize) -> bool {
-        self.set.questions[idx].sensitive && self.progress.statuses[idx] != QuestionStatus::Revealed
+        self.hidden_reason(idx).is_some()
+    }
+
+    /// The questions of this set that perceive question `idx`.
+    fn perceivers_of(&self, idx: usize) -> impl Iterator<Item = usize> + '_ {
+        let id = &self.set.questions[idx].id;
+        self.set
+            .questions
+            .iter()
+            .enumerate()
+            .filter(move |(_, q)| {
+                q.perceives
+                    .as_ref()
+                    .is_some_and(|p| p.set.is_none() && &p.question == id)
+            })
+            .map(|(i, _)| i)
+    }
+
+    /// The reveal step question `idx` has reached (0: nothing revealed).
+    pub fn step(&self, idx: usize) -> u32 {
+        if self.progress.statuses[idx] == QuestionStatus::Revealed {
+            self.progress.steps[idx].max(1)
+        } else {
+            0
+        }
+    }
+
+    /// The natural next step for the facilitator: open, close, the next reveal step, the
+    /// next question, or the end.
+    pub fn next_action(&self) -> Option<Action> {
+        if self.progress.ended {
+            return None;
+        }
+        let Some(idx) = self.progress.current else {
+            return Some(Action::Open);
+        };
+        match self.progress.statuses[idx] {
+            QuestionStatus::Pending => Some(Action::Open),
+            QuestionStatus::Open => Some(Action::Close),
+            QuestionStatus::Closed | QuestionStatus::Revealed => {
+                // The group's real answer to an own question is revealed by the
+                // comparison, after the guesses, not on its own.
+                let own_of_a_pair = self.perceivers_of(idx).next().is_some();
+                if !own_of_a_pair && self.step(idx) < reveal_steps_of(&self.set.questions[idx]) {
+                    Some(Action::Reveal)
+                } else if idx + 1 < self.progress.statuses.len() {
+                    Some(Action::Next)
+                } else {
+                    Some(Action::End)
+                }
+            }
+        }
+    }
+
+    /// The step back: take back the last reveal step, else go to the previous question.
+    pub fn back_action(&self) -> Option<Action> {
+        let idx = self.progress.current.filter(|_| !self.progress.ended)?;
+        if self.step(idx) > 0 {
+            Some(Action::Conceal)
+        } else if idx > 0 {
+            Some(Action::Previous)
+        } else {
+            None
+        }
     }
 
     pub fn meta(&self) -> &SessionMeta {
@@ -582,6 +705,7 @@ impl Engine {
                 role: Role::Participant,
                 session: Some(session),
                 token: Some(token),
+                controls: false,
             },
         }
     }
@@ -615,7 +739,7 @@ impl Engine {
     fn watch(&mut self, conn: ConnId, staff: Staff) -> Vec<Effect> {
         self.conns.insert(conn, ConnRole::Staff(staff));
         let mut effects = Vec::new();
-        if staff == Staff::Screen {
+        if staff != Staff::Facilitator {
             effects.push(Effect::Send {
                 conn,
                 message: ServerMessage::Welcome {
@@ -623,6 +747,7 @@ impl Engine {
                     role: Role::Screen,
                     session: Some(self.session_info()),
                     token: None,
+                    controls: staff == Staff::HostScreen,
                 },
             });
         }
@@ -833,7 +958,10 @@ impl Engine {
     }
 
     fn control(&mut self, conn: ConnId, action: Action) -> Vec<Effect> {
-        if self.conns.get(&conn) != Some(&ConnRole::Staff(Staff::Facilitator)) {
+        if !matches!(
+            self.conns.get(&conn),
+            Some(ConnRole::Staff(Staff::Facilitator | Staff::HostScreen))
+        ) {
             return error(
                 conn,
                 ErrorCode::WrongRole,
@@ -848,6 +976,7 @@ impl Engine {
 
     /// Applies `action` to the progress, or says why it is not possible now.
     fn transition(&mut self, action: Action) -> Result<(), String> {
+        let set = &self.set;
         let progress = &mut self.progress;
         if progress.ended {
             return Err("the session has ended".to_string());
@@ -869,24 +998,43 @@ impl Engine {
                 if progress.statuses[idx] == QuestionStatus::Open {
                     return Err("the question is already open".to_string());
                 }
+                // Reopened, its results are hidden again until the next reveal.
                 progress.statuses[idx] = QuestionStatus::Open;
+                progress.steps[idx] = 0;
             }
             (Action::Close, Some(idx)) if progress.statuses[idx] == QuestionStatus::Open => {
                 progress.statuses[idx] = QuestionStatus::Closed;
             }
             (Action::Close, _) => return Err("no question is open".to_string()),
-            (Action::Reveal, Some(idx))
-                if matches!(
-                    progress.statuses[idx],
-                    QuestionStatus::Open | QuestionStatus::Closed
-                ) =>
-            {
+            (Action::Reveal | Action::RevealAll, Some(idx)) => {
+                let steps = reveal_steps_of(&set.questions[idx]);
+                let step = match progress.statuses[idx] {
+                    QuestionStatus::Revealed => progress.steps[idx].max(1),
+                    _ => 0,
+                };
+                if step >= steps {
+                    return Err("everything of this question is already shown".to_string());
+                }
                 progress.statuses[idx] = QuestionStatus::Revealed;
+                progress.steps[idx] = if action == Action::RevealAll {
+                    steps
+                } else {
+                    step + 1
+                };
             }
-            (Action::Reveal, Some(_)) => {
-                return Err("the question is already revealed".to_string());
+            (Action::Reveal | Action::RevealAll, None) => {
+                return Err("no question is shown yet".to_string());
             }
-            (Action::Reveal, None) => return Err("no question is shown yet".to_string()),
+            (Action::Conceal, Some(idx)) if progress.statuses[idx] == QuestionStatus::Revealed => {
+                let step = progress.steps[idx].max(1) - 1;
+                progress.steps[idx] = step;
+                if step == 0 {
+                    progress.statuses[idx] = QuestionStatus::Closed;
+                }
+            }
+            (Action::Conceal, _) => {
+                return Err("nothing of this question is revealed".to_string());
+            }
             (Action::Next, Some(idx)) => {
                 if idx + 1 >= n_questions {
                     return Err("this is the last question; end the session instead".to_string());
@@ -967,6 +1115,13 @@ impl Engine {
                     status: *status,
                 })
                 .collect(),
+            reveal_step: self.progress.current.map_or(0, |idx| self.step(idx)),
+            reveal_steps: self
+                .progress
+                .current
+                .map_or(0, |idx| reveal_steps_of(&self.set.questions[idx])),
+            next_action: self.next_action(),
+            back_action: self.back_action(),
         }
     }
 
@@ -1015,34 +1170,49 @@ impl Engine {
 
     pub fn question_tally(&self, idx: usize) -> QuestionTally {
         let question = &self.set.questions[idx];
-        let (result, hidden) = if self.is_hidden(idx) {
-            (None, Some(Hidden::UntilReveal))
-        } else {
-            match self.shown_counts(idx) {
+        let (result, hidden) = match self.hidden_reason(idx) {
+            Some(reason) => (None, Some(reason)),
+            None => match self.shown_counts(idx) {
                 results::Shown::Yes(result) => (Some(result), None),
                 results::Shown::TooFew { needed, .. } => (None, Some(Hidden::TooFew { needed })),
-            }
+            },
         };
-        let comparison = !self.is_hidden(idx)
-            && question
-                .perceives
-                .as_ref()
-                .is_some_and(|perceives| match &perceives.set {
-                    Some(set_id) => self
-                        .linked
-                        .iter()
-                        .any(|g| &g.set_id == set_id && g.question.id == perceives.question),
-                    None => self
-                        .set
-                        .question_index(&perceives.question)
-                        .is_some_and(|actual| !self.is_hidden(actual)),
-                });
         QuestionTally {
             question_id: question.id.clone(),
             answered: self.answers[idx].len() as u32,
             result,
             hidden,
-            comparison,
+            reveal: self.reveal_view(idx),
+        }
+    }
+
+    /// What is revealed of question `idx` beyond its split, at its current step: the
+    /// comparison of a question that perceives another, or the national figures of any
+    /// other revealed question that cites some. `None` while nothing is revealed.
+    pub fn reveal_view(&self, idx: usize) -> Option<RevealView> {
+        let step = self.step(idx);
+        if step == 0 {
+            return None;
+        }
+        let question = &self.set.questions[idx];
+        let chart = self
+            .screen_chart_at(idx)
+            .map(|chart| reveal::chart_key(&chart));
+        match self.pair_with_actual(idx) {
+            Some((pair, actual)) => Some(reveal::pair_view(
+                &actual,
+                question,
+                &pair,
+                step,
+                self.set.language,
+                chart,
+            )),
+            None if question.references.is_empty() => None,
+            None => Some(reveal::references_view(
+                &question.references,
+                self.set.language,
+                chart,
+            )),
         }
     }
 

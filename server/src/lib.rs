@@ -12,6 +12,7 @@ pub mod links;
 pub mod questions;
 pub mod report;
 pub mod results;
+pub mod reveal;
 pub mod server;
 pub mod simulate;
 pub mod store;

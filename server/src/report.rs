@@ -160,13 +160,13 @@ impl SessionReport {
                             ))
                             (self.thresholds.min_answers)
                             (t(
-                                " har svaret (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med). Andele har et 95 %-interval (Wilson). Mønstret kaldes social overensstemmelse, når gættet ligger højst ",
-                                " have answered (\"won't say\" and \"don't know\" do not count). Shares have a 95 % interval (Wilson). The pattern is called agreement when the guess is at most ",
+                                " har svaret (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med). Gruppens egen andel er en optælling af hele gruppen; det usikre er gættene. Mønstret kaldes social overensstemmelse, når gennemsnittet af gættene ligger højst ",
+                                " have answered (\"won't say\" and \"don't know\" do not count). The group's own share is a count of the whole group; what is uncertain is the guesses. The pattern is called agreement when the mean guess is at most ",
                             ))
                             (charts::number(self.thresholds.agreement_pp, self.language()))
                             (t(
-                                " procentpoint fra det faktiske tal eller inden for intervallet.",
-                                " percentage points from the actual figure or inside the interval.",
+                                " procentpoint fra det faktiske tal; ellers nævnes et mønster kun, når klart flere gættede på den ene side end på den anden (fortegnstest, p < 0,05), og ellers står der \"ingen tydelig forskel\".",
+                                " percentage points from the actual figure; otherwise a pattern is named only when clearly more guessed on one side than on the other (sign test, p < 0.05), else it says \"no clear difference\".",
                             ))
                         }
                     }
@@ -234,7 +234,7 @@ impl SessionReport {
                         Comparison::Percent(c) => {
                             tr { th { (t("Faktisk andel", "Actual share")) } td {
                                 @match &c.actual {
-                                    Shown::Yes(s) => { (pct(s.percent)) " (" (s.chose) "/" (s.respondents) "; 95 %: " (pct(s.low)) "–" (pct(s.high)) ")" }
+                                    Shown::Yes(s) => { (pct(s.percent)) " (" (s.chose) "/" (s.respondents) ")" }
                                     Shown::TooFew { answers, needed } => { (too_few(*answers, *needed)) }
                                 }
                             } }
@@ -246,7 +246,7 @@ impl SessionReport {
                             } }
                             @if let Some(f) = &c.finding {
                                 tr { th { (t("Forskel", "Gap")) } td { (num(f.gap_pp)) " " (t("procentpoint", "percentage points")) } }
-                                tr { th { (t("Gættede over det faktiske tal", "Guessed above the actual figure")) } td { (pct(f.above_percent)) " (" (f.above) ")" } }
+                                tr { th { (t("Gættede over / under det faktiske tal", "Guessed above / below the actual figure")) } td { (f.above) " / " (f.below) " (" (pct(f.above_percent)) " " (t("over", "above")) ")" } }
                                 tr { th { (t("Mønster", "Pattern")) } td { strong { (if da { f.pattern.danish() } else { f.pattern.english() }) } } }
                             }
                             tr { th { (t("Ikke med i tallene", "Not counted")) } td { (c.actual_abstained) " + " (c.perceived_abstained) } }

@@ -27,9 +27,9 @@ pub struct Thresholds {
     pub agreement_pp: f64,
     /// For attitude scales: a gap of at most this many scale points is *overensstemmelse*.
     pub agreement_points: f64,
-    /// Also *overensstemmelse* when the perceived mean lies inside the actual share's
-    /// 95 % interval, so a small class's noise is not named a misperception.
-    pub within_interval_agrees: bool,
+    /// A pattern beyond the agreement margin is named only when the guesses' sign test
+    /// (how many guessed above vs below the actual value) has a two-sided p below this.
+    pub significance: f64,
 }
 
 impl Default for Thresholds {
@@ -38,7 +38,7 @@ impl Default for Thresholds {
             min_answers: DEFAULT_MIN_ANSWERS,
             agreement_pp: 10.0,
             agreement_points: 0.5,
-            within_interval_agrees: true,
+            significance: 0.05,
         }
     }
 }
@@ -76,6 +76,10 @@ pub enum Pattern {
     Overensstemmelse,
     /// People believe a majority does it, but it is a minority.
     Flertalsmisforstaaelse,
+    /// The mean guess is off by more than the agreement margin, but the guesses do not
+    /// show a direction: about as many guessed too high as too low, or too few guessed
+    /// to tell. Noise is not named a misperception.
+    Uklar,
 }
 
 impl Pattern {
@@ -85,6 +89,7 @@ impl Pattern {
             Pattern::Underdrivelse => "Social underdrivelse",
             Pattern::Overensstemmelse => "Social overensstemmelse",
             Pattern::Flertalsmisforstaaelse => "Flertalsmisforståelse",
+            Pattern::Uklar => "Ingen tydelig forskel",
         }
     }
 
@@ -94,6 +99,7 @@ impl Pattern {
             Pattern::Underdrivelse => "Underestimation",
             Pattern::Overensstemmelse => "Agreement",
             Pattern::Flertalsmisforstaaelse => "False majority",
+            Pattern::Uklar => "No clear difference",
         }
     }
 }
@@ -276,6 +282,12 @@ pub struct PercentFinding {
     pub above: u32,
     /// The same in percent of the respondents to the estimate.
     pub above_percent: f64,
+    /// Respondents whose estimate is below the actual share.
+    pub below: u32,
+    /// Respondents whose estimate is above 50 % (they believe a majority does it).
+    pub majority: u32,
+    /// Two-sided p of the sign test of `above` against `below`.
+    pub sign_p: f64,
     pub pattern: Pattern,
 }
 
@@ -318,20 +330,65 @@ pub struct PairResult {
     pub groups: Vec<crate::links::GroupUse>,
 }
 
-/// Names the pattern of a percent pair. With `p` the perceived mean and `a` the actual
-/// share: *overensstemmelse* if |p − a| ≤ `agreement_pp` or (if enabled) `p` lies in the
-/// actual share's 95 % interval; else *flertalsmisforståelse* if p > 50 and a < 50; else
-/// *overdrivelse* if p > a, *underdrivelse* if p < a.
-pub fn percent_pattern(actual: &Share, perceived_mean: f64, thresholds: &Thresholds) -> Pattern {
-    let gap = perceived_mean - actual.percent;
-    let within = thresholds.within_interval_agrees
-        && perceived_mean >= actual.low
-        && perceived_mean <= actual.high;
-    if gap.abs() <= thresholds.agreement_pp || within {
-        Pattern::Overensstemmelse
-    } else if perceived_mean > 50.0 && actual.percent < 50.0 {
+/// Two-sided p-value of the exact sign test: the chance, if every guess were as likely
+/// to fall above the actual value as below it, of a split at least as lopsided as
+/// `above` against `below` (guesses equal to the actual value are left out).
+pub fn sign_test_p(above: u32, below: u32) -> f64 {
+    let n = above + below;
+    if n == 0 {
+        return 1.0;
+    }
+    let k = above.min(below);
+    // P(X <= k) for X ~ Binomial(n, 1/2), term by term in log space so that large halls
+    // neither overflow nor underflow to nonsense.
+    let ln_half_n = f64::from(n) * 0.5f64.ln();
+    let mut ln_choose = 0.0;
+    let mut tail = 0.0;
+    for i in 0..=k {
+        if i > 0 {
+            ln_choose += f64::from(n - i + 1).ln() - f64::from(i).ln();
+        }
+        tail += (ln_choose + ln_half_n).exp();
+    }
+    (2.0 * tail).min(1.0)
+}
+
+/// How a group's guesses scatter around the actual value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scatter {
+    /// Mean guess minus the actual value (percentage points, or scale points).
+    pub gap: f64,
+    /// Guesses strictly above and strictly below the actual value.
+    pub above: u32,
+    pub below: u32,
+    /// More than half of the guesses say a majority does it (above 50 %, or in the upper
+    /// half of a scale).
+    pub believe_majority: bool,
+    /// The actual value is a minority (below 50 %, or less than half in the upper half).
+    pub actual_minority: bool,
+}
+
+/// Names the pattern of a pair from how the guesses scatter around the actual value
+/// (`docs/results.md`). The group's actual share is a count of the whole group, not an
+/// estimate; what is uncertain is the guesses. So:
+///
+/// 1. *overensstemmelse* if the mean guess is within `margin` of the actual value;
+/// 2. else a direction is named only if the sign test of guesses above against guesses
+///    below has p < `significance` and the majority of guesses lies on the same side as
+///    the mean: upward it is *flertalsmisforståelse* when most guesses say a majority
+///    does it and it is a minority, else *overdrivelse*; downward *underdrivelse*;
+/// 3. else *uklar* ("ingen tydelig forskel").
+pub fn verdict(scatter: &Scatter, margin: f64, significance: f64) -> Pattern {
+    if scatter.gap.abs() <= margin {
+        return Pattern::Overensstemmelse;
+    }
+    let up = scatter.gap > 0.0 && scatter.above > scatter.below;
+    let down = scatter.gap < 0.0 && scatter.below > scatter.above;
+    if !(up || down) || sign_test_p(scatter.above, scatter.below) >= significance {
+        Pattern::Uklar
+    } else if up && scatter.believe_majority && scatter.actual_minority {
         Pattern::Flertalsmisforstaaelse
-    } else if gap > 0.0 {
+    } else if up {
         Pattern::Overdrivelse
     } else {
         Pattern::Underdrivelse
@@ -357,17 +414,36 @@ pub fn compare(
             });
             let finding = match (&actual_share, &estimates) {
                 (Shown::Yes(share), Shown::Yes(estimates)) => {
-                    let above: u32 = pairs
-                        .iter()
-                        .filter(|&&(value, _)| value as f64 > share.percent)
-                        .map(|&(_, c)| c)
-                        .sum();
-                    Some(PercentFinding {
-                        gap_pp: estimates.summary.mean - share.percent,
+                    let count = |keep: &dyn Fn(f64) -> bool| -> u32 {
+                        pairs
+                            .iter()
+                            .filter(|&&(value, _)| keep(value as f64))
+                            .map(|&(_, c)| c)
+                            .sum()
+                    };
+                    let above = count(&|value| value > share.percent);
+                    let below = count(&|value| value < share.percent);
+                    let majority = count(&|value| value > 50.0);
+                    let respondents = estimates.summary.respondents;
+                    let scatter = Scatter {
+                        gap: estimates.summary.mean - share.percent,
                         above,
-                        above_percent: f64::from(above) * 100.0
-                            / f64::from(estimates.summary.respondents),
-                        pattern: percent_pattern(share, estimates.summary.mean, thresholds),
+                        below,
+                        believe_majority: majority * 2 > respondents,
+                        actual_minority: share.percent < 50.0,
+                    };
+                    Some(PercentFinding {
+                        gap_pp: scatter.gap,
+                        above,
+                        above_percent: f64::from(above) * 100.0 / f64::from(respondents),
+                        below,
+                        majority,
+                        sign_p: sign_test_p(above, below),
+                        pattern: verdict(
+                            &scatter,
+                            thresholds.agreement_pp,
+                            thresholds.significance,
+                        ),
                     })
                 }
                 _ => None,
@@ -437,22 +513,34 @@ pub fn compare(
                 (None, None)
             };
             let gap_points = actual_mean.zip(perceived_mean).map(|(a, p)| p - a);
-            let pattern = match (gap_points, a.value(), p.value()) {
-                (Some(gap), Some(a), Some(p)) => {
+            let pattern = match (gap_points, actual_mean, a.value(), p.value()) {
+                (Some(gap), Some(actual_mean), Some(a), Some(p)) => {
                     // "Upper half": the points above the middle of the scale.
                     let upper = |shares: &[f64]| -> f64 {
                         let n = shares.len();
                         shares[n / 2 + n % 2..].iter().sum()
                     };
-                    Some(if gap.abs() <= thresholds.agreement_points {
-                        Pattern::Overensstemmelse
-                    } else if upper(p) > 50.0 && upper(a) < 50.0 {
-                        Pattern::Flertalsmisforstaaelse
-                    } else if gap > 0.0 {
-                        Pattern::Overdrivelse
-                    } else {
-                        Pattern::Underdrivelse
-                    })
+                    let points = perceived.slot_counts();
+                    let count = |keep: &dyn Fn(f64) -> bool| -> u32 {
+                        points
+                            .iter()
+                            .enumerate()
+                            .filter(|&(i, _)| keep(i as f64 + 1.0))
+                            .map(|(_, &c)| c)
+                            .sum()
+                    };
+                    let scatter = Scatter {
+                        gap,
+                        above: count(&|point| point > actual_mean),
+                        below: count(&|point| point < actual_mean),
+                        believe_majority: upper(p) > 50.0,
+                        actual_minority: upper(a) < 50.0,
+                    };
+                    Some(verdict(
+                        &scatter,
+                        thresholds.agreement_points,
+                        thresholds.significance,
+                    ))
                 }
                 _ => None,
             };

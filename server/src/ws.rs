@@ -75,7 +75,8 @@ enum ConnRole {
     Fresh,
     Participant(SessionHandle),
     Facilitator(Option<SessionHandle>),
-    Screen(SessionHandle),
+    /// A projector screen; `true` when it watched with the host token and may control.
+    Screen(SessionHandle, bool),
 }
 
 struct Connection {
@@ -241,7 +242,7 @@ impl Connection {
 
     fn leave(&self) {
         let session = match &self.role {
-            ConnRole::Participant(session) | ConnRole::Screen(session) => Some(session),
+            ConnRole::Participant(session) | ConnRole::Screen(session, _) => Some(session),
             ConnRole::Facilitator(session) => session.as_ref(),
             ConnRole::Fresh => None,
         };
@@ -362,6 +363,7 @@ impl Connection {
                     role: Role::Facilitator,
                     session: None,
                     token: None,
+                    controls: false,
                 }))
                 .await;
             }
@@ -374,7 +376,8 @@ impl Connection {
                         )
                         .await;
                 };
-                if token != session.screen_token.as_ref() && !self.app.is_host_token(&token) {
+                let host = self.app.is_host_token(&token);
+                if token != session.screen_token.as_ref() && !host {
                     return self
                         .error(
                             ErrorCode::BadToken,
@@ -385,9 +388,13 @@ impl Connection {
                 session.connect(self.conn, self.outbox.clone());
                 session.event(Event::Watch {
                     conn: self.conn,
-                    staff: Staff::Screen,
+                    staff: if host {
+                        Staff::HostScreen
+                    } else {
+                        Staff::Screen
+                    },
                 });
-                self.role = ConnRole::Screen(session);
+                self.role = ConnRole::Screen(session, host);
             }
             (ConnRole::Fresh, _) => {
                 self.error(
@@ -469,11 +476,13 @@ impl Connection {
                     }
                 }
             }
-            (ConnRole::Facilitator(Some(session)), ClientMessage::Control { action }) => session
-                .event(Event::Control {
-                    conn: self.conn,
-                    action,
-                }),
+            (
+                ConnRole::Facilitator(Some(session)) | ConnRole::Screen(session, true),
+                ClientMessage::Control { action },
+            ) => session.event(Event::Control {
+                conn: self.conn,
+                action,
+            }),
             (ConnRole::Facilitator(None), ClientMessage::Control { .. }) => {
                 self.error(
                     ErrorCode::NoSession,
@@ -485,7 +494,7 @@ impl Connection {
                 let role = match role {
                     ConnRole::Participant(_) => "a participant",
                     ConnRole::Facilitator(_) => "the facilitator",
-                    ConnRole::Screen(_) => "a screen",
+                    ConnRole::Screen(_, _) => "a screen",
                     ConnRole::Fresh => unreachable!("handled above"),
                 };
                 let kind = serde_json::to_value(&message)

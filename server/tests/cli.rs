@@ -239,8 +239,20 @@ async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
         },
     )
     .await;
+    // The estimates show once revealed (the first step of the comparison).
+    send(
+        &mut facilitator,
+        &ClientMessage::Control {
+            action: Action::Reveal,
+        },
+    )
+    .await;
     let tally = recv_until(&mut facilitator, |m| match m {
-        ServerMessage::Tally(tally) => Some(tally),
+        ServerMessage::Tally(tally)
+            if tally.question.as_ref().is_some_and(|q| q.result.is_some()) =>
+        {
+            Some(tally.clone())
+        }
         _ => None,
     })
     .await;

@@ -51,6 +51,13 @@ pub async fn spawn_app_with_min_answers(min_answers: u32) -> TestServer {
     spawn(None, min_answers).await
 }
 
+pub async fn spawn_app_with_questions_and_min_answers(
+    questions: Option<PathBuf>,
+    min_answers: u32,
+) -> TestServer {
+    spawn(questions, min_answers).await
+}
+
 /// A server with extra clicker bridges (beside the loopback TCP bridge port every test
 /// server has), e.g. a serial port.
 pub async fn spawn_app_with_clickers(

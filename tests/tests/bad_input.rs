@@ -3,12 +3,12 @@
 
 use pejling_tests::wire::{
     Action, Answer, CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, ClientMessage, ErrorCode,
-    MAX_MESSAGE_BYTES, ServerMessage,
+    MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMessage,
 };
 use pejling_tests::{Client, Closed, Facilitator, Participant, http_request};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::spawn_with_test_set;
+use crate::spawn_with_unpaired_test_set;
 
 /// A running session with one answered question, and a check that it still works.
 struct Fixture {
@@ -22,7 +22,7 @@ struct Fixture {
 
 impl Fixture {
     async fn new() -> Fixture {
-        let (server, questions) = spawn_with_test_set().await;
+        let (server, questions) = spawn_with_unpaired_test_set().await;
         let mut host = Facilitator::connect(server.addr).await;
         let state = host.create("test-all-kinds", "bad input").await;
         host.control(Action::Open).await;
@@ -100,12 +100,12 @@ async fn malformed_messages_get_specific_errors() {
             "join, host or watch",
         ),
         (
-            r#"{"type": "join", "version": 1, "code": "ZZZZZZ"}"#,
+            r#"{"type": "join", "version": 2, "code": "ZZZZZZ"}"#,
             ErrorCode::UnknownSession,
             "ZZZZZZ",
         ),
         (
-            r#"{"type": "host", "version": 1, "host_token": "wrong-token"}"#,
+            r#"{"type": "host", "version": 2, "host_token": "wrong-token"}"#,
             ErrorCode::BadToken,
             "host token",
         ),
@@ -122,7 +122,7 @@ async fn malformed_messages_get_specific_errors() {
     // A screen with a wrong token.
     client
         .send(&ClientMessage::Watch {
-            version: 1,
+            version: PROTOCOL_VERSION,
             code: fixture.code.clone(),
             token: "nope".into(),
         })
@@ -148,7 +148,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
     device
         .client
         .send(&ClientMessage::Join {
-            version: 1,
+            version: PROTOCOL_VERSION,
             code: fixture.code.clone(),
             token: None,
         })

@@ -11,7 +11,7 @@ use pejling_tests::wire::{Action, Answer, Distribution, Tally, TallyResult};
 use pejling_tests::{Facilitator, Participant, TIMEOUT};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-use crate::spawn_with_test_set;
+use crate::spawn_with_unpaired_test_set;
 
 /// The tally result the simulator's truth must produce, for a question of the
 /// `ALL_KINDS` set (`own`: choice of 2 with 1 abstain label; `guess`: percent with 1;
@@ -72,7 +72,7 @@ fn without_means(mut result: TallyResult) -> TallyResult {
 
 #[tokio::test]
 async fn three_hundred_lossy_clickers_end_with_the_exact_tally() {
-    let (server, _questions) = spawn_with_test_set().await;
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
     let mut facilitator = Facilitator::connect(server.addr).await;
     let session = facilitator.create("test-all-kinds", "hall").await.session;
     let options = pejling::simulate::Options {
@@ -167,7 +167,7 @@ impl RawBridge {
 
 #[tokio::test]
 async fn malformed_and_hostile_lines_get_replies_and_change_nothing() {
-    let (server, _questions) = spawn_with_test_set().await;
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
     let mut facilitator = Facilitator::connect(server.addr).await;
     let session = facilitator.create("test-all-kinds", "7.b").await.session;
     let mut bridge = RawBridge::connect(server.bridge_addr()).await;
@@ -249,7 +249,7 @@ async fn malformed_and_hostile_lines_get_replies_and_change_nothing() {
 
 #[tokio::test]
 async fn phones_and_clickers_answer_the_same_session() {
-    let (server, _questions) = spawn_with_test_set().await;
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
     let mut facilitator = Facilitator::connect(server.addr).await;
     let session = facilitator.create("test-all-kinds", "7.c").await.session;
     facilitator.control(Action::Open).await;
@@ -306,7 +306,11 @@ async fn a_receiver_on_a_serial_port_is_answered_over_a_real_pty() {
     let slave = nix::unistd::ttyname(&pty.slave).expect("the pty's name");
     let (questions_dir, _keep) = {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("all-kinds.toml"), crate::ALL_KINDS).unwrap();
+        std::fs::write(
+            dir.path().join("all-kinds.toml"),
+            crate::all_kinds_unpaired(),
+        )
+        .unwrap();
         (dir.path().to_path_buf(), dir)
     };
     let server = pejling_tests::spawn_app_with_clickers(

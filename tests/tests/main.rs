@@ -49,6 +49,26 @@ text = "Er det i orden?"
 points = ["Slet ikke", "Lidt", "Nogenlunde", "Helt"]
 "#;
 
+/// [`ALL_KINDS`] without its pair: "guess" perceives nothing, so every split shows as soon
+/// as the minimum is reached (or, for the sensitive "own", when revealed). For tests of
+/// the lifecycle and counts; the reveal order of pairs has tests of its own.
+pub fn all_kinds_unpaired() -> String {
+    ALL_KINDS.replace("perceives = { question = \"own\", options = [0] }\n", "")
+}
+
+/// Starts a server whose library includes [`all_kinds_unpaired`].
+pub async fn spawn_with_unpaired_test_set() -> (pejling_tests::TestServer, tempfile::TempDir) {
+    let questions = tempfile::tempdir().unwrap();
+    std::fs::write(
+        questions.path().join("all-kinds.toml"),
+        all_kinds_unpaired(),
+    )
+    .unwrap();
+    let server =
+        pejling_tests::spawn_app_with_questions(Some(questions.path().to_path_buf())).await;
+    (server, questions)
+}
+
 /// Starts a server whose library includes [`ALL_KINDS`].
 pub async fn spawn_with_test_set() -> (pejling_tests::TestServer, tempfile::TempDir) {
     let questions = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 //! is linked to them; the parents' estimates are compared with the pupils' pooled
 //! answers, leaving out the class with too few answers; the link survives a restart.
 
-use pejling_tests::wire::{Action, Answer, ErrorCode, ServerMessage};
+use pejling_tests::wire::{Action, Answer, ErrorCode, FigureRole, Hidden, ServerMessage};
 use pejling_tests::{
     Facilitator, HOST_TOKEN, Participant, http_request, spawn_app_with_min_answers,
 };
@@ -82,21 +82,85 @@ async fn parents_compare_with_the_pooled_classes() {
         let (mut parent, _) = Participant::join(addr, &parents.code, None).await;
         parent.answer(question, Answer::Percent { value }).await;
     }
+    // Issue 11: while the parents guess, nothing of the pupils' answers, the national
+    // figure or a verdict reaches the screen: not in the tally, not at /chart.
     let tally = facilitator.tally_answered(question, 5).await;
-    assert!(
-        tally.question.unwrap().comparison,
-        "the pupils' side is there"
-    );
-
+    let open = tally.question.unwrap();
+    assert_eq!(open.result, None, "the guesses' split is hidden while open");
+    assert_eq!(open.hidden, Some(Hidden::UntilReveal));
+    assert_eq!(open.reveal, None);
     let screen_token = parents.screen_token.clone().unwrap();
     let chart = format!("/chart/{}/{question}.svg?token={screen_token}", parents.id);
+    let (status, body) = http_request(addr, &get(&chart)).await;
+    assert!(status.contains("404"), "{status}");
+    assert!(!body.contains('%'), "{body}");
+
+    // Step 1: the guesses only.
+    facilitator.control(Action::Reveal).await;
+    let step = facilitator
+        .tally_until(|t| t.question.as_ref().is_some_and(|q| q.reveal.is_some()))
+        .await;
+    let reveal = step.question.unwrap().reveal.unwrap();
+    assert_eq!((reveal.step, reveal.steps), (1, 3));
+    let roles: Vec<FigureRole> = reveal.figures.iter().map(|f| f.role).collect();
+    assert_eq!(roles, vec![FigureRole::Guesses]);
+    assert_eq!(reveal.figures[0].value, "60 %");
+    assert_eq!((reveal.sentence, reveal.pattern), (None, None));
     let (status, svg) = http_request(addr, &get(&chart)).await;
     assert!(status.contains("200"), "{status}");
+    assert!(svg.contains("60 % (median 60 %)"), "{svg}");
+    assert!(!svg.contains("27,3"), "no pupils' share at step 1: {svg}");
+    assert!(!svg.contains("Landstal"), "{svg}");
+
+    // Step 2: and the pupils' pooled answer.
+    facilitator.control(Action::Reveal).await;
+    let step = facilitator
+        .tally_until(|t| {
+            t.question
+                .as_ref()
+                .and_then(|q| q.reveal.as_ref())
+                .is_some_and(|r| r.step == 2)
+        })
+        .await;
+    let reveal = step.question.unwrap().reveal.unwrap();
+    let roles: Vec<FigureRole> = reveal.figures.iter().map(|f| f.role).collect();
+    assert_eq!(roles, vec![FigureRole::Guesses, FigureRole::Actual]);
+    assert_eq!(reveal.figures[1].value, "27 %");
+    assert_eq!(reveal.figures[1].label, "Eleverne");
+    assert_eq!(reveal.sentence, None);
+    let (_, svg) = http_request(addr, &get(&chart)).await;
     // 7.a (2 of 6) and 7.b (1 of 5) pooled: 3 of 11 = 27.3 %; 7.c (2 answers) left out.
     assert!(svg.contains("Elevernes egne svar (7.a, 7.b): Ja"), "{svg}");
     assert!(svg.contains("27,3 % (3 / 11)"), "{svg}");
+    assert!(!svg.contains("Landstal"), "{svg}");
+
+    // Step 3: and the national figure and the verdict.
+    facilitator.control(Action::Reveal).await;
+    let step = facilitator
+        .tally_until(|t| {
+            t.question
+                .as_ref()
+                .and_then(|q| q.reveal.as_ref())
+                .is_some_and(|r| r.step == 3)
+        })
+        .await;
+    let reveal = step.question.unwrap().reveal.unwrap();
+    assert_eq!(reveal.figures.len(), 3);
+    assert_eq!(reveal.figures[2].role, FigureRole::National);
+    assert!(
+        reveal.figures[2].label.starts_with("Landstal ("),
+        "{:?}",
+        reveal.figures[2]
+    );
+    assert!(reveal.figures[2].source.is_some());
+    // All five guesses (40–80 %) are above 27 %: p = 1/16 is still too few to show a
+    // direction, so no pattern is claimed beyond "no clear difference".
+    assert_eq!(reveal.pattern.as_deref(), Some("Ingen tydelig forskel"));
+    assert!(reveal.sentence.is_some());
+    let (status, svg) = http_request(addr, &get(&chart)).await;
+    assert!(status.contains("200"), "{status}");
     assert!(svg.contains("Ikke med, for få svar: 7.c"), "{svg}");
-    assert!(svg.contains("60 % (median 60 %)"), "{svg}");
+    assert!(svg.contains("Landstal"), "{svg}");
 
     // The link is stored: after a restart the comparison is the same, and the report
     // has it too.

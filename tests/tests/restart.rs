@@ -6,11 +6,11 @@ use futures_util::future::join_all;
 use pejling_tests::wire::{Action, Answer, Distribution, Phase, TallyResult};
 use pejling_tests::{Facilitator, Participant};
 
-use crate::spawn_with_test_set;
+use crate::spawn_with_unpaired_test_set;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_keeps_every_acknowledged_answer_and_continues() {
-    let (mut server, _questions) = spawn_with_test_set().await;
+    let (mut server, _questions) = spawn_with_unpaired_test_set().await;
     let mut host = Facilitator::connect(server.addr).await;
     let state = host.create("test-all-kinds", "restart").await;
     let (session_id, code) = (state.session.id.clone(), state.session.code.clone());

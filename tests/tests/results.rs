@@ -7,15 +7,27 @@ use pejling_tests::{Facilitator, Participant, http_request, spawn_app_with_min_a
 
 #[tokio::test]
 async fn no_split_is_sent_before_five_answers() {
-    let server = spawn_app_with_min_answers(5).await;
+    // A percent question that is not half of a pair shows its split live, once enough
+    // have answered (a pair's guesses wait for the reveal whatever their number).
+    let questions = tempfile::tempdir().unwrap();
+    std::fs::write(
+        questions.path().join("all-kinds.toml"),
+        crate::all_kinds_unpaired(),
+    )
+    .unwrap();
+    let server = pejling_tests::spawn_app_with_questions_and_min_answers(
+        Some(questions.path().to_path_buf()),
+        5,
+    )
+    .await;
     let mut facilitator = Facilitator::connect(server.addr).await;
     let session = facilitator
-        .create("7-klasse-alkohol", "7.b, Nordskolen")
+        .create("test-all-kinds", "7.b, Nordskolen")
         .await
         .session;
     facilitator.control(Action::Open).await;
     facilitator.control(Action::Next).await; // the (not sensitive) percent estimate
-    let question = "drunk-alcohol-perceived";
+    let question = "guess";
 
     let mut phones = Vec::new();
     for _ in 0..6 {
@@ -91,19 +103,25 @@ async fn screen_chart_and_report_downloads() {
     let (status, _) = http_request(server.addr, &get(&chart_path(guess, "wrong"))).await;
     assert!(status.contains("403"), "{status}");
 
-    facilitator.control(Action::Previous).await;
-    facilitator.control(Action::Reveal).await;
+    // Nor the real answer on its own: it is shown by the comparison, after the guesses.
+    let (status, _) = http_request(server.addr, &get(&chart_path(own, &screen_token))).await;
+    assert!(status.contains("404"), "{status}");
+
+    facilitator.control(Action::RevealAll).await;
     let (status, svg) = http_request(server.addr, &get(&chart_path(guess, &screen_token))).await;
     assert!(status.contains("200"), "{status}");
     assert!(svg.starts_with("<svg"), "{svg}");
-    // 2 of 6 = 33.3 % (95 %: 9.7–70.0 %); guesses average 60 %, inside that interval:
-    // in a group of six this is not named a misperception.
+    // 2 of 6 = 33.3 %; all six guessed higher (p = 1/32) and four of them over 50 %.
     assert!(svg.contains("33,3 % (2 / 6)"), "{svg}");
     assert!(svg.contains("60 % (median 60 %)"), "{svg}");
     assert!(
-        svg.contains("Social overensstemmelse: +26,7 procentpoint"),
+        svg.contains(
+            "Flertalsmisforståelse: 4 af 6 troede, at flertallet svarede «Ja» – men det gjorde kun 33 %."
+        ),
         "{svg}"
     );
+    let (status, _) = http_request(server.addr, &get(&chart_path(own, &screen_token))).await;
+    assert!(status.contains("200"), "{status}");
     assert!(svg.contains("Skolebørnsundersøgelsen (HBSC) 2018"), "{svg}");
 
     // Reports: host token only; the label is escaped.

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 use pejling_tests::wire::{
-    Action, Answer, ClientMessage, Distribution, Phase, QuestionKindView, ServerMessage, Tally,
-    TallyResult, ValueCount,
+    Action, Answer, ClientMessage, Distribution, PROTOCOL_VERSION, Phase, QuestionKindView,
+    ServerMessage, Tally, TallyResult, ValueCount,
 };
 use pejling_tests::{Facilitator, Participant};
 
-use crate::spawn_with_test_set;
+use crate::spawn_with_unpaired_test_set;
 
 const N: usize = 30;
 
@@ -78,7 +78,7 @@ fn result_of(tally: &Tally, question_id: &str) -> Option<TallyResult> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_devices_answer_every_kind_with_exact_tallies() {
-    let (server, _questions) = spawn_with_test_set().await;
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
     let addr = server.addr;
     let mut host = Facilitator::connect(addr).await;
 
@@ -149,7 +149,7 @@ async fn thirty_devices_answer_every_kind_with_exact_tallies() {
     let mut screen = pejling_tests::Client::connect(addr).await;
     screen
         .send(&ClientMessage::Watch {
-            version: 1,
+            version: PROTOCOL_VERSION,
             code: code.clone(),
             token: state
                 .session

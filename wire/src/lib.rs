@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 /// The protocol version a client states in its first message. The server answers a
 /// different version with [`ErrorCode::UnsupportedVersion`]; the connection stays open
 /// and may introduce itself again.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Largest text frame the server accepts; larger frames close the connection with
 /// WebSocket close code 1009 (message too big).
@@ -114,8 +114,16 @@ pub enum Action {
     Open,
     /// Stop taking answers for the current question.
     Close,
-    /// Show the current question's results (closes it if it is open).
+    /// Show the next step of the current question's results (closes it if it is open).
+    /// A question that perceives another reveals in three steps: the guesses, then the
+    /// group's real answer, then the national figures and the verdict; any other
+    /// question in one.
     Reveal,
+    /// Show every remaining step of the current question's results at once.
+    RevealAll,
+    /// Take back the last reveal step (the first one: the results are hidden again and
+    /// the question is closed).
+    Conceal,
     /// Go to the next question; a question never opened before is opened.
     Next,
     /// Go back to the previous question, keeping its status.
@@ -171,6 +179,10 @@ pub enum ServerMessage {
         session: Option<SessionInfo>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
+        /// A screen that watched with the host token: it may send `control` for this
+        /// session (a facilitator running the session from the projector window).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        controls: bool,
     },
     /// To a participant: the current question and whether this device has answered it.
     State(ParticipantState),
@@ -279,6 +291,21 @@ pub struct SessionState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current: Option<QuestionView>,
     pub questions: Vec<QuestionSummary>,
+    /// The current question's reveal step: 0 while nothing of its results has been
+    /// revealed, up to `reveal_steps`.
+    #[serde(default)]
+    pub reveal_step: u32,
+    /// How many reveal steps the current question has (3 for a question that perceives
+    /// another, 1 for the rest, 0 without a current question).
+    #[serde(default)]
+    pub reveal_steps: u32,
+    /// The natural next step for the facilitator (the console's main button, → and
+    /// PageDown on a screen that may control); absent when the session has ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_action: Option<Action>,
+    /// The step that undoes or goes back (← and PageUp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_action: Option<Action>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -329,18 +356,79 @@ pub struct QuestionTally {
     /// Why `result` is absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Hidden>,
-    /// This question perceives another and the comparison may be shown now: the chart
-    /// is at `GET /chart/{session_id}/{question_id}.svg?token=…` (docs/protocol.md).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub comparison: bool,
+    /// What the facilitator has revealed of this question beyond its split: for a
+    /// question that perceives another, the comparison up to the current reveal step;
+    /// for any revealed question that cites national figures, those figures. Absent
+    /// while nothing of it is revealed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reveal: Option<RevealView>,
+}
+
+/// The revealed comparison (or national figures) of one question, as the projector shows
+/// it: the key figures in reading order, the verdict in words, and the chart to draw
+/// below them. Texts are in the session's language, made by the server, so a page shows
+/// exactly what the engine allows and never computes a figure itself.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct RevealView {
+    /// The reveal step shown, 1..=`steps`.
+    pub step: u32,
+    pub steps: u32,
+    /// The key figures shown so far: the guesses, the group's real answer, the national
+    /// figures (in that order, each only from its step on).
+    pub figures: Vec<KeyFigure>,
+    /// One plain sentence naming the pattern (last step only; absent when no verdict
+    /// can be given, e.g. too few answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentence: Option<String>,
+    /// The pattern's name, e.g. "Social overdrivelse" (last step only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Changes whenever the chart's content changes; the chart is at
+    /// `GET /chart/{session_id}/{question_id}.svg?token=…&v={chart}`. Absent when there
+    /// is no chart to draw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chart: Option<String>,
+}
+
+/// One of the big figures of a comparison.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct KeyFigure {
+    pub role: FigureRole,
+    /// The figure as shown, e.g. "33 %" or "13,5 år"; "for få svar" when withheld.
+    pub value: String,
+    /// A short label, e.g. "Jer", "Jeres gæt", "Landstal (13-årige, 2018)".
+    pub label: String,
+    /// A line under the label, e.g. "7 af 21 svarede ja" or what a national figure
+    /// measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Where a national figure comes from (survey, reported by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FigureRole {
+    /// The guesses (the perceiving question's answers).
+    Guesses,
+    /// The group's real answer (the perceived question's answers, pooled for parents).
+    Actual,
+    /// A national reference figure.
+    National,
 }
 
 /// Why a question's split is not sent.
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Hidden {
-    /// A sensitive question that the facilitator has not revealed yet.
+    /// A sensitive question, or a question that perceives another (the guesses), that
+    /// the facilitator has not revealed yet.
     UntilReveal,
+    /// A question that another question of the set perceives: its split is the group's
+    /// real answer, shown only when that comparison reveals it (so nobody sees it
+    /// before guessing).
+    UntilComparison,
     /// Fewer than `needed` answers that are not abstentions ("for få svar").
     TooFew { needed: u32 },
 }

@@ -106,7 +106,7 @@ fn percent_pair_chart() {
     let chart = pair_chart(&own, &guess, &pair, Language::Da);
     assert_eq!(
         chart.subtitle.as_deref(),
-        Some("Social overensstemmelse: +15 procentpoint; 60 % gættede over det faktiske tal")
+        Some("Ingen tydelig forskel: 6 gættede for højt og 2 for lavt.")
     );
     assert_eq!(chart.rows.len(), 3);
     assert_eq!(chart.rows[0].bars[0].value_text, "30 % (6 / 20)");
@@ -200,7 +200,9 @@ fn attitude_and_distribution_charts() {
     let chart = pair_chart(&own, &others, &pair, Language::Da);
     assert_eq!(
         chart.subtitle.as_deref(),
-        Some("Flertalsmisforståelse (gennemsnit 2 → 3)")
+        Some(
+            "Flertalsmisforståelse: De fleste troede, at flertallet svarer «Nogenlunde» eller «Helt» – men det gør kun 30 %."
+        )
     );
     insta::assert_snapshot!("attitude_pair", svg(&chart));
     look_at(&chart, "attitude_pair");

@@ -577,8 +577,16 @@ fn sensitive_question_shows_only_the_count_until_revealed() {
     let hidden = with_answers(0, &answers, false).question_tally(0);
     assert_eq!(hidden.answered, 4);
     assert_eq!(hidden.result, None);
+    // "own" is perceived by "guess": its split is the class's real answer and waits for
+    // that comparison, even when "own" itself is revealed.
+    assert_eq!(hidden.hidden, Some(Hidden::UntilComparison));
+    let revealed_alone = with_answers(0, &answers, true).question_tally(0);
+    assert_eq!(revealed_alone.hidden, Some(Hidden::UntilComparison));
+    // A sensitive question nobody perceives shows its split once revealed.
+    let alone = SET.replace("perceives = { question = \"own\", options = [0] }\n", "");
+    let hidden = with_answers_in(engine_from(&alone), 0, &answers, false).question_tally(0);
     assert_eq!(hidden.hidden, Some(Hidden::UntilReveal));
-    let shown = with_answers(0, &answers, true).question_tally(0);
+    let shown = with_answers_in(engine_from(&alone), 0, &answers, true).question_tally(0);
     assert_eq!(
         shown.result,
         Some(TallyResult {
@@ -598,9 +606,9 @@ fn percent_tally_has_exact_counts_mean_and_median() {
         Answer::Percent { value: 20 },
         Answer::Abstain { option: 0 },
     ];
-    let tally = with_answers(1, &answers, false).question_tally(1);
+    let tally = with_answers(1, &answers, true).question_tally(1);
     assert_eq!(tally.answered, 5);
-    let result = tally.result.expect("not sensitive");
+    let result = tally.result.expect("revealed");
     assert_eq!(result.abstained, vec![1]);
     let Distribution::Percent {
         counts,
@@ -666,7 +674,7 @@ fn number_and_scale_tallies_are_exact() {
 
 #[test]
 fn an_empty_question_has_no_mean_and_no_result() {
-    let engine = with_answers(1, &[Answer::Abstain { option: 0 }], false);
+    let engine = with_answers(1, &[Answer::Abstain { option: 0 }], true);
     let Distribution::Percent { mean, median, .. } = engine.counts_of(1).distribution else {
         panic!("percent expected");
     };
@@ -706,7 +714,7 @@ fn results_wait_for_the_minimum_number_of_answers() {
         }
         let mut given: Vec<Answer> = FIVE[..answers].to_vec();
         given.extend((0..abstentions).map(|_| Answer::Abstain { option: 0 }));
-        let engine = with_answers_in(engine, 1, &given, false);
+        let engine = with_answers_in(engine, 1, &given, true);
         let tally = engine.question_tally(1);
         assert_eq!(tally.answered as usize, answers + abstentions);
         assert_eq!(
@@ -728,39 +736,211 @@ fn results_wait_for_the_minimum_number_of_answers() {
     assert_eq!(engine.thresholds().min_answers, 1);
 }
 
-#[test]
-fn the_pair_result_waits_for_the_reveal_of_a_sensitive_partner() {
-    let mut engine = with_answers(
-        1,
-        &[Answer::Percent { value: 60 }, Answer::Percent { value: 80 }],
-        false,
-    );
-    // "own" is sensitive and not revealed: no comparison, not even for the estimate.
-    assert_eq!(engine.pair_result(1), None);
-    assert_eq!(engine.pair_result(0), None, "own perceives nothing");
-    engine.handle(Event::Control {
-        conn: 1000,
-        action: Action::Previous,
-    });
-    engine.handle(Event::Control {
-        conn: 1000,
-        action: Action::Reveal,
-    });
-    let pair = engine.pair_result(1).expect("revealed");
-    assert_eq!(pair.actual_question, "own");
-    let results::Comparison::Percent(c) = pair.comparison else {
-        panic!("a percent pair")
+/// What a screen is told about the pair "own" (sensitive) / "guess", as a short string:
+/// the split shown or why not, then the revealed figures and the sentence.
+fn screen_view(engine: &Engine, idx: usize) -> String {
+    let tally = engine.question_tally(idx);
+    let split = match (&tally.result, tally.hidden) {
+        (Some(_), _) => "split".to_string(),
+        (None, Some(Hidden::UntilReveal)) => "hidden until reveal".to_string(),
+        (None, Some(Hidden::UntilComparison)) => "hidden until comparison".to_string(),
+        (None, Some(Hidden::TooFew { needed })) => format!("too few (need {needed})"),
+        (None, None) => "nothing".to_string(),
     };
-    // Nobody answered "own": too few, even with a minimum of one.
-    assert_eq!(
-        c.actual,
-        results::Shown::TooFew {
-            answers: 0,
-            needed: 1
+    let mut parts = vec![split];
+    if let Some(reveal) = &tally.reveal {
+        parts.push(format!("step {}/{}", reveal.step, reveal.steps));
+        for figure in &reveal.figures {
+            parts.push(format!("{}={}", figure.label, figure.value));
         }
+        if let Some(pattern) = &reveal.pattern {
+            parts.push(pattern.clone());
+        }
+        if reveal.chart.is_some() {
+            parts.push("chart".into());
+        }
+    }
+    parts.join("; ")
+}
+
+/// Issue 11: the class guesses blind. While "guess" is open nothing but counts reaches the
+/// screen; each reveal step adds exactly its part; the console's main action always
+/// names the next natural step; `/chart` follows the same rule.
+#[test]
+fn reveal_steps_show_only_what_each_step_adds() {
+    let mut engine = engine();
+    engine.handle(Event::Watch {
+        conn: 1000,
+        staff: Staff::Facilitator,
+    });
+    let act = |engine: &mut Engine, action: Action| {
+        let effects = engine.handle(Event::Control { conn: 1000, action });
+        assert!(
+            !effects.iter().any(|e| matches!(
+                e,
+                Effect::Send {
+                    message: ServerMessage::Error { .. },
+                    ..
+                }
+            )),
+            "{action:?}: {effects:?}"
+        );
+    };
+    let answer_all = |engine: &mut Engine, idx: usize, answers: &[Answer]| {
+        for (n, answer) in answers.iter().enumerate() {
+            let conn = n as ConnId;
+            let question_id = engine.set.questions[idx].id.clone();
+            for effect in engine.handle(Event::Submit {
+                conn,
+                question_id,
+                answer: *answer,
+            }) {
+                if let Effect::Store(write) = effect {
+                    engine.handle(Event::Stored {
+                        write,
+                        result: Ok(()),
+                    });
+                }
+            }
+        }
+    };
+    // Eight pupils join.
+    for n in 0..8u64 {
+        for effect in engine.handle(Event::Join {
+            conn: n,
+            token: None,
+            fresh_token: format!("token-{n}"),
+            clicker: false,
+        }) {
+            if let Effect::Store(write) = effect {
+                engine.handle(Event::Stored {
+                    write,
+                    result: Ok(()),
+                });
+            }
+        }
+    }
+    assert_eq!(engine.next_action(), Some(Action::Open));
+    act(&mut engine, Action::Open);
+    // 2 of 8 say yes.
+    let mut own = vec![Answer::Choice { option: 0 }; 2];
+    own.extend([Answer::Choice { option: 1 }; 6]);
+    answer_all(&mut engine, 0, &own);
+    assert_eq!(screen_view(&engine, 0), "hidden until comparison");
+    assert_eq!(engine.next_action(), Some(Action::Close));
+    act(&mut engine, Action::Close);
+    // The own question's real answer is shown by the comparison, not on its own.
+    assert_eq!(engine.next_action(), Some(Action::Next));
+    act(&mut engine, Action::Next);
+    // Everyone guesses 60 %: all eight too high.
+    answer_all(&mut engine, 1, &[Answer::Percent { value: 60 }; 8]);
+    assert_eq!(engine.screen_chart("guess"), None);
+    assert_eq!(engine.screen_chart("own"), None);
+    let table: [(Option<Action>, Option<Action>, &str); 5] = [
+        (None, Some(Action::Close), "hidden until reveal"),
+        (
+            Some(Action::Close),
+            Some(Action::Reveal),
+            "hidden until reveal",
+        ),
+        (
+            Some(Action::Reveal),
+            Some(Action::Reveal),
+            "split; step 1/3; Jeres gæt=60 %; chart",
+        ),
+        (
+            Some(Action::Reveal),
+            Some(Action::Reveal),
+            "split; step 2/3; Jeres gæt=60 %; Jer=25 %; chart",
+        ),
+        (
+            Some(Action::Reveal),
+            Some(Action::Next),
+            "split; step 3/3; Jeres gæt=60 %; Jer=25 %; \
+             Flertalsmisforståelse; chart",
+        ),
+    ];
+    for (action, next, shown) in table {
+        if let Some(action) = action {
+            act(&mut engine, action);
+        }
+        assert_eq!(screen_view(&engine, 1), shown, "after {action:?}");
+        assert_eq!(engine.next_action(), next, "after {action:?}");
+        assert_eq!(engine.session_state().next_action, next);
+        // The chart follows the same rule: none before the first step.
+        let step = engine.step(1);
+        assert_eq!(engine.screen_chart("guess").is_some(), step >= 1);
+        if let Some(chart) = engine.screen_chart("guess") {
+            let text = format!("{chart:?}");
+            assert_eq!(text.contains("25 % (2 / 8)"), step >= 2, "{text}");
+            assert_eq!(text.contains("Flertalsmisforståelse"), step >= 3, "{text}");
+        }
+        // The own question's split becomes visible with the comparison's second step.
+        let own_shown = engine.question_tally(0).result.is_some();
+        assert_eq!(own_shown, step >= 2, "after {action:?}");
+    }
+    let pair = engine.pair_result(1).expect("fully revealed");
+    assert_eq!(pair.actual_question, "own");
+
+    // Back: each step is taken back in turn, then the question is closed again.
+    assert_eq!(engine.back_action(), Some(Action::Conceal));
+    act(&mut engine, Action::Conceal);
+    assert_eq!(
+        screen_view(&engine, 1),
+        "split; step 2/3; Jeres gæt=60 %; Jer=25 %; chart"
     );
-    let estimates = c.perceived.value().expect("two estimates");
-    assert_eq!(estimates.summary.mean, 70.0);
+    act(&mut engine, Action::Conceal);
+    act(&mut engine, Action::Conceal);
+    assert_eq!(screen_view(&engine, 1), "hidden until reveal");
+    assert_eq!(engine.progress.statuses[1], QuestionStatus::Closed);
+    assert_eq!(engine.back_action(), Some(Action::Previous));
+    // All at once.
+    act(&mut engine, Action::RevealAll);
+    assert_eq!(engine.step(1), 3);
+    // A reopened question is hidden again until the next reveal.
+    act(&mut engine, Action::Open);
+    assert_eq!(screen_view(&engine, 1), "hidden until reveal");
+    assert_eq!(screen_view(&engine, 0), "hidden until comparison");
+}
+
+#[test]
+fn a_screen_opened_with_the_host_token_may_control_and_others_may_not() {
+    let mut engine = engine();
+    let welcome = engine.handle(Event::Watch {
+        conn: 1,
+        staff: Staff::HostScreen,
+    });
+    assert!(matches!(
+        &welcome[0],
+        Effect::Send {
+            message: ServerMessage::Welcome { controls: true, .. },
+            ..
+        }
+    ));
+    engine.handle(Event::Watch {
+        conn: 2,
+        staff: Staff::Screen,
+    });
+    let refused = engine.handle(Event::Control {
+        conn: 2,
+        action: Action::Open,
+    });
+    assert!(matches!(
+        &refused[..],
+        [Effect::Send {
+            message: ServerMessage::Error {
+                code: ErrorCode::WrongRole,
+                ..
+            },
+            ..
+        }]
+    ));
+    assert_eq!(engine.phase(), Phase::Lobby);
+    engine.handle(Event::Control {
+        conn: 1,
+        action: Action::Open,
+    });
+    assert_eq!(engine.phase(), Phase::Open);
 }
 
 #[test]

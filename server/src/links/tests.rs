@@ -105,6 +105,7 @@ fn pupils(
             current: Some(1),
             statuses: vec![QuestionStatus::Revealed, QuestionStatus::Closed],
             ended: true,
+            steps: vec![1, 0],
         },
         participants: (0..n.max(ages.len())).map(key).collect(),
         answers,
@@ -221,7 +222,12 @@ fn a_parents_session_compares_estimates_with_the_pooled_pupils() {
     let mut restored = Engine::restore(
         meta("p", "Forældremøde 7."),
         parents.clone(),
-        Progress::new(2),
+        Progress {
+            current: Some(0),
+            statuses: vec![QuestionStatus::Revealed, QuestionStatus::Pending],
+            ended: false,
+            steps: vec![3, 0],
+        },
         keys,
         stored,
     );
@@ -251,7 +257,11 @@ fn a_parents_session_compares_estimates_with_the_pooled_pupils() {
     );
     let estimates = c.perceived.value().expect("five parents");
     assert_eq!(estimates.summary.mean, 50.0);
-    assert!(restored.question_tally(0).comparison);
+    let reveal = restored
+        .question_tally(0)
+        .reveal
+        .expect("revealed to the last step");
+    assert_eq!(reveal.figures.len(), 2, "guesses and the pooled pupils");
 
     // With only the small class linked, the pupils' side is withheld.
     restored.set_linked(groups_for(&parents, vec![pupils("c", "7.c", 1, 2, 1, &[])]));

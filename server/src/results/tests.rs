@@ -150,7 +150,7 @@ fn mean_and_median_with_ties_odd_and_even_counts() {
 }
 
 #[test]
-fn a_class_of_twenty_inside_the_interval_is_agreement() {
+fn fifteen_points_off_but_split_six_to_two_is_no_clear_difference() {
     // 6 of 20 said yes (2 would not say); 10 estimates, 2 "don't know".
     let actual = choice_result(6, 14, 2);
     let perceived = percent_result(&[10, 20, 30, 30, 40, 50, 60, 60, 70, 80], 2);
@@ -172,40 +172,79 @@ fn a_class_of_twenty_inside_the_interval_is_agreement() {
     // Estimates above 30 %: 40, 50, 60, 60, 70, 80 (the two 30s are not above).
     assert_eq!(finding.above, 6);
     close(finding.above_percent, 60.0);
-    // 15 pp is over the 10 pp threshold, but 45 % is inside 14.5–51.9 %: noise.
-    assert_eq!(finding.pattern, Pattern::Overensstemmelse);
+    assert_eq!(finding.below, 2);
+    // 15 pp is over the 10 pp margin, but 6 guessed above and 2 below: a split that
+    // even guesses as likely to fall on either side give often (p = 0.29). No direction.
+    close(finding.sign_p, 2.0 * (1.0 + 8.0 + 28.0) / 256.0);
+    assert_eq!(finding.pattern, Pattern::Uklar);
+}
 
-    let strict = Thresholds {
-        within_interval_agrees: false,
-        ..Thresholds::default()
-    };
-    let c = percent_pair(&actual, &perceived, &strict);
-    assert_eq!(c.finding.unwrap().pattern, Pattern::Overdrivelse);
+#[test]
+fn sign_test_by_table() {
+    // (above, below, p) with p from the binomial distribution, computed by hand:
+    // 2 * sum_{i <= min} C(n, i) / 2^n.
+    let table: [(u32, u32, f64); 7] = [
+        (0, 0, 1.0),
+        (1, 0, 1.0),
+        (5, 0, 2.0 / 32.0),
+        (6, 0, 2.0 / 64.0),
+        (3, 3, 1.0),
+        (20, 2, 2.0 * (1.0 + 22.0 + 231.0) / 4_194_304.0),
+        (2, 20, 2.0 * (1.0 + 22.0 + 231.0) / 4_194_304.0),
+    ];
+    for (above, below, p) in table {
+        let got = sign_test_p(above, below);
+        assert!(
+            (got - p).abs() < 1e-12,
+            "{above} above, {below} below: expected {p}, got {got}"
+        );
+    }
+    // A hall: 10,000 guesses split evenly is no finding; 5,200 to 4,800 is (p ≈ 6e-5).
+    close(sign_test_p(5_000, 5_000), 1.0);
+    assert!(sign_test_p(5_200, 4_800) < 1e-4);
+    assert!(sign_test_p(5_200, 4_800) > 1e-5);
+}
+
+/// Issue 11: 3 of 22 pupils (13,6 %) had done it, the class guessed 32,5 % on average and
+/// 20 of 22 guessed too high. The old rule called this *overensstemmelse* (32,5 % lay
+/// inside the Wilson interval of 13,6 %) while calling a smaller sample's gap
+/// *overdrivelse*; the class is the whole population and 20 of 22 is not noise.
+#[test]
+fn issue_11_twenty_of_twenty_two_too_high_is_overdrivelse() {
+    let mut guesses = vec![5, 10];
+    guesses.extend([35; 20]);
+    let c = percent_pair(
+        &choice_result(3, 19, 0),
+        &percent_result(&guesses, 0),
+        &Thresholds::default(),
+    );
+    let share = c.actual.value().unwrap();
+    close(share.percent, 300.0 / 22.0);
+    let finding = c.finding.unwrap();
+    close(finding.gap_pp, 32.5 - 300.0 / 22.0);
+    assert_eq!((finding.above, finding.below), (20, 2));
+    assert!(finding.sign_p < 0.001);
+    assert_eq!(finding.pattern, Pattern::Overdrivelse);
 }
 
 #[test]
 fn patterns_by_table() {
-    let strict = Thresholds {
-        within_interval_agrees: false,
-        ..Thresholds::default()
-    };
-    // (yes, no, estimates, thresholds, gap, pattern)
-    let table: [(u32, u32, &[u32], &Thresholds, f64, Pattern); 6] = [
-        // 20 % do it, the class believes 60 %: a false majority.
+    let defaults = Thresholds::default();
+    // (yes, no, estimates, gap, pattern)
+    let table: [(u32, u32, &[u32], f64, Pattern); 9] = [
+        // 20 % do it, every guess says a majority: a false majority.
         (
             4,
             16,
-            &[50, 55, 60, 65, 70],
-            &strict,
+            &[50, 55, 60, 65, 70, 60],
             40.0,
             Pattern::Flertalsmisforstaaelse,
         ),
-        // 20 % do it, believed 40 %: over, but not a majority.
+        // 20 % do it, believed 40 %: over, but most do not believe a majority.
         (
             4,
             16,
-            &[30, 35, 40, 45, 50],
-            &strict,
+            &[30, 35, 40, 45, 50, 40],
             20.0,
             Pattern::Overdrivelse,
         ),
@@ -213,43 +252,53 @@ fn patterns_by_table() {
         (
             16,
             4,
-            &[30, 35, 40, 45, 50],
-            &strict,
+            &[30, 35, 40, 45, 50, 40],
             -40.0,
             Pattern::Underdrivelse,
         ),
-        // A gap of exactly the threshold (10 pp) is agreement.
+        // Five guesses all too high are still too few to show a direction (p = 1/16).
+        (4, 16, &[30, 35, 40, 45, 50], 20.0, Pattern::Uklar),
+        // A gap of exactly the margin (10 pp) is agreement.
         (
             10,
             10,
             &[60, 60, 60, 60, 60],
-            &strict,
             10.0,
             Pattern::Overensstemmelse,
         ),
-        // 60 % do it and 70 % is believed: over, and the majority belief is right.
+        // 60 % do it and 70 % is believed: within the margin.
         (
             12,
             8,
             &[70, 70, 70, 70, 70],
-            &strict,
             10.0,
             Pattern::Overensstemmelse,
         ),
+        // 60 % do it, all six believe 75 %: over, and the majority belief is right.
         (
             12,
             8,
-            &[75, 75, 75, 75, 75],
-            &strict,
+            &[75, 75, 75, 75, 75, 75],
             15.0,
             Pattern::Overdrivelse,
         ),
+        // The mean is 20 pp too high because of two wild guesses, but most guessed
+        // too low: the guesses do not agree on a direction.
+        (
+            8,
+            12,
+            &[100, 100, 100, 35, 35, 35, 35, 35],
+            19.375,
+            Pattern::Uklar,
+        ),
+        // Half too high, half too low: no direction, whatever the mean says.
+        (10, 10, &[100, 100, 100, 45, 45, 45], 22.5, Pattern::Uklar),
     ];
-    for (yes, no, estimates, thresholds, gap, pattern) in table {
+    for (yes, no, estimates, gap, pattern) in table {
         let c = percent_pair(
             &choice_result(yes, no, 0),
             &percent_result(estimates, 0),
-            thresholds,
+            &defaults,
         );
         let finding = c.finding.expect("shown");
         assert!(
@@ -469,7 +518,7 @@ fn attitude_pairs_compare_two_distributions() {
     };
     let (own, others) = (scale("ok"), scale("ok-others"));
     // (actual counts, perceived counts, actual mean, perceived mean, pattern)
-    let table: [(&[u32], &[u32], f64, f64, Pattern); 4] = [
+    let table: [(&[u32], &[u32], f64, f64, Pattern); 5] = [
         // 30 % find it OK at least "nogenlunde"; 70 % are believed to: a false majority.
         (
             &[8, 6, 4, 2],
@@ -502,6 +551,8 @@ fn attitude_pairs_compare_two_distributions() {
             3.5,
             Pattern::Overdrivelse,
         ),
+        // Off by 0.8 points on average, but 3 guessed higher and 2 lower: no direction.
+        (&[5, 10, 5, 0], &[2, 0, 0, 3], 2.0, 2.8, Pattern::Uklar),
     ];
     for (a, p, a_mean, p_mean, pattern) in table {
         let (ra, rp) = (scale_result(a), scale_result(p));

@@ -83,6 +83,7 @@ fn writes_survive_reopening_the_file() {
                 current: Some(0),
                 statuses: vec![QuestionStatus::Open],
                 ended: false,
+                steps: vec![0],
             }),
         ],
     );

@@ -1,0 +1,254 @@
+//! The projector screen as plain data: messages in, what the screen shows out. No DOM, so
+//! it is tested natively with tables of messages (`web.rs` only draws a [`ScreenView`]).
+//!
+//! The screen shows what the server allows and nothing else: the key figures, the
+//! sentence and the chart come ready-made in the tally's `reveal` (docs/protocol.md); the
+//! screen never computes a share itself. Its language is the session's (no language
+//! button on a projector). A screen opened with the host token may also run the session
+//! from the keyboard or a presentation remote: → / PageDown / Space take the natural next
+//! step, ← / PageUp go back, B or . blanks the screen.
+
+use pejling_wire::{
+    Action, ClientMessage, ErrorCode, Hidden, KeyFigure, Phase, QuestionKindView, ServerMessage,
+    SessionState, Tally,
+};
+
+use crate::bars::{Bars, bars};
+use crate::i18n::{Lang, Texts, question_of};
+
+#[derive(Default, Debug)]
+pub struct ScreenModel {
+    pub session: Option<SessionState>,
+    pub tally: Option<Tally>,
+    pub error: Option<String>,
+    /// The server said this screen may control the session (it watched with the host
+    /// token).
+    pub controls: bool,
+    /// Blanked by the facilitator (B or .): the screen shows nothing but a black page.
+    pub blank: bool,
+}
+
+/// What a key press on the screen does.
+#[derive(Debug, PartialEq)]
+pub enum KeyOutcome {
+    Send(ClientMessage),
+    /// Redraw (the screen was blanked or shown again).
+    Redraw,
+    Ignore,
+}
+
+/// The whole screen, as data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScreenView {
+    Blank(String),
+    Connecting(String),
+    Error(String),
+    Lobby {
+        title: String,
+        lead: String,
+        participants: String,
+    },
+    Ended(String),
+    Question {
+        head: Head,
+        result: ResultView,
+        /// The keyboard hint, for a screen that controls.
+        hint: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub progress: String,
+    pub text: String,
+    pub answered: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultView {
+    /// Nothing to show yet, with the reason in words.
+    Note(String),
+    /// A question's distribution as bars (choice and scale: rows; number and percent:
+    /// columns in value order, with the mean marked).
+    Bars {
+        bars: Bars,
+        columns: bool,
+        mean: Option<String>,
+        /// National figures the question cites, once revealed.
+        national: Vec<KeyFigure>,
+    },
+    /// A revealed comparison or national figures.
+    Reveal {
+        figures: Vec<KeyFigure>,
+        sentence: Option<String>,
+        /// The chart's address (without the token), when there is one.
+        chart: Option<String>,
+    },
+}
+
+impl ScreenModel {
+    /// Applies a server message; returns whether the screen should stop reconnecting.
+    pub fn on_message(&mut self, message: ServerMessage) -> bool {
+        match message {
+            ServerMessage::Welcome { controls, .. } => {
+                self.controls = controls;
+                self.error = None;
+            }
+            ServerMessage::SessionState(state) => self.session = Some(state),
+            ServerMessage::Tally(tally) => self.tally = Some(tally),
+            ServerMessage::Error { code, message } => {
+                let fatal = matches!(code, ErrorCode::BadToken | ErrorCode::UnknownSession);
+                if fatal || self.session.is_none() {
+                    self.error = Some(message);
+                }
+                return fatal;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// The session's language, which the screen always uses.
+    pub fn lang(&self) -> Lang {
+        self.session
+            .as_ref()
+            .map_or(Lang::Da, |s| Lang::from_code(&s.session.language))
+    }
+
+    /// What a key does: only a screen that controls reacts to the step keys.
+    pub fn key(&mut self, key: &str) -> KeyOutcome {
+        if !self.controls {
+            return KeyOutcome::Ignore;
+        }
+        let state = self.session.as_ref();
+        let action = match key {
+            "ArrowRight" | "PageDown" | " " | "Enter" => state.and_then(|s| s.next_action),
+            "ArrowLeft" | "PageUp" => state.and_then(|s| s.back_action),
+            "b" | "B" | "." => {
+                self.blank = !self.blank;
+                return KeyOutcome::Redraw;
+            }
+            _ => None,
+        };
+        match action {
+            Some(action) => KeyOutcome::Send(ClientMessage::Control { action }),
+            None => KeyOutcome::Ignore,
+        }
+    }
+
+    pub fn view(&self) -> ScreenView {
+        let t = self.lang().texts();
+        if self.blank {
+            return ScreenView::Blank(t.blank_word.to_string());
+        }
+        if let Some(error) = &self.error {
+            return ScreenView::Error(error.clone());
+        }
+        let Some(state) = &self.session else {
+            return ScreenView::Connecting(t.connecting.to_string());
+        };
+        let tally = self
+            .tally
+            .as_ref()
+            .filter(|tally| tally.session_id == state.session.id);
+        let participants = tally.map_or(0, |t| t.participants);
+        match (state.phase, &state.current) {
+            (Phase::Ended, _) => ScreenView::Ended(t.session_over.to_string()),
+            (Phase::Lobby, _) | (_, None) => ScreenView::Lobby {
+                title: state.session.set_title.clone(),
+                lead: t.waiting_for_start.to_string(),
+                participants: format!("{participants} {}", t.participants),
+            },
+            (_, Some(question)) => {
+                let q = tally
+                    .and_then(|t| t.question.as_ref())
+                    .filter(|q| q.question_id == question.id);
+                let answered = q.map_or(0, |q| q.answered);
+                let head = Head {
+                    progress: question_of(t, question.index, question.count),
+                    text: question.text.clone(),
+                    answered: format!("{answered} / {participants} {}", t.answered),
+                };
+                let result = match q {
+                    None => ResultView::Note(t.no_answers.to_string()),
+                    Some(q) => match (&q.reveal, &q.result, q.hidden) {
+                        (Some(reveal), _, _) if reveal.steps == 3 => ResultView::Reveal {
+                            figures: reveal.figures.clone(),
+                            sentence: reveal.sentence.clone(),
+                            chart: reveal.chart.as_ref().map(|key| {
+                                format!("/chart/{}/{}.svg?v={key}", state.session.id, question.id)
+                            }),
+                        },
+                        (_, Some(result), _) => {
+                            let bars = bars(question, result);
+                            let columns = matches!(
+                                question.kind,
+                                QuestionKindView::Number { .. } | QuestionKindView::Percent
+                            );
+                            let mean = bars.mean.map(|mean| {
+                                format!("{}: {}", t.mean, crate::bars::decimal(mean, self.lang()))
+                            });
+                            ResultView::Bars {
+                                bars,
+                                columns,
+                                mean,
+                                national: q
+                                    .reveal
+                                    .as_ref()
+                                    .map(|r| r.figures.clone())
+                                    .unwrap_or_default(),
+                            }
+                        }
+                        (_, None, Some(Hidden::TooFew { needed })) => {
+                            ResultView::Note(t.too_few.replace("{n}", &needed.to_string()))
+                        }
+                        (_, None, Some(Hidden::UntilComparison)) => {
+                            ResultView::Note(t.hidden_until_comparison.to_string())
+                        }
+                        (_, None, _) if question_perceives(state, &question.id) => {
+                            ResultView::Note(t.hidden_guesses.to_string())
+                        }
+                        (_, None, _) => ResultView::Note(t.hidden_until_reveal.to_string()),
+                    },
+                };
+                let hint = self.controls.then(|| {
+                    t.key_hint
+                        .replace("{next}", &action_label(t, state).to_lowercase())
+                        .replace("{back}", t.back_word)
+                });
+                ScreenView::Question { head, result, hint }
+            }
+        }
+    }
+}
+
+/// Whether the question is the guessing half of a pair (it has three reveal steps).
+fn question_perceives(state: &SessionState, question_id: &str) -> bool {
+    state.current.as_ref().is_some_and(|c| c.id == question_id) && state.reveal_steps == 3
+}
+
+/// The name of the natural next step, for the console's main button and the screen's
+/// hint: "Vis gættene", "Vis jeres svar", "Næste spørgsmål", …
+pub fn action_label(t: &Texts, state: &SessionState) -> String {
+    match state.next_action {
+        Some(Action::Open) if state.current.is_none() => t.main_open_first,
+        Some(Action::Open) => t.action_open,
+        Some(Action::Close) => t.main_close,
+        Some(Action::Reveal) if state.reveal_steps == 3 => match state.reveal_step {
+            0 => t.reveal_guesses,
+            1 => t.reveal_actual,
+            _ => t.reveal_complete,
+        },
+        Some(Action::Reveal) => t.action_reveal,
+        Some(Action::Next) => t.main_next,
+        Some(Action::End) => t.action_end,
+        Some(Action::Previous) => t.action_previous,
+        Some(Action::RevealAll) => t.action_reveal_all,
+        Some(Action::Conceal) => t.action_conceal,
+        None => "",
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests;
