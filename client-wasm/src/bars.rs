@@ -20,6 +20,9 @@ pub struct Bars {
     pub total: u32,
     pub mean: Option<f64>,
     pub median: Option<f64>,
+    /// Where the mean falls along the bars, from 0 (the start of the first) to 1 (the end
+    /// of the last), for questions whose bars are in value order (percent, number).
+    pub mean_position: Option<f64>,
     /// Abstain labels with their counts.
     pub abstained: Vec<(String, u32)>,
 }
@@ -125,6 +128,14 @@ pub fn bars(question: &QuestionView, result: &TallyResult) -> Bars {
             _ => (Vec::new(), None, None),
         };
     let total: u32 = rows.iter().map(|(_, count)| count).sum();
+    let mean_position = match (&question.kind, mean) {
+        (QuestionKindView::Percent, Some(mean)) => Some(mean / 100.0),
+        (QuestionKindView::Number { min, max, .. }, Some(mean)) if max >= min => {
+            Some((mean - *min as f64 + 0.5) / ((max - min + 1) as f64))
+        }
+        _ => None,
+    }
+    .map(|position| position.clamp(0.0, 1.0));
     Bars {
         bars: rows
             .into_iter()
@@ -141,6 +152,7 @@ pub fn bars(question: &QuestionView, result: &TallyResult) -> Bars {
         total,
         mean,
         median,
+        mean_position,
         abstained: question
             .abstain
             .iter()
@@ -258,6 +270,8 @@ mod tests {
             ("16 år", 3)
         );
         assert_eq!(shown.bars[15].label, "25 år");
+        // The mean, 16, is in the middle of the seventh of sixteen bars.
+        assert_eq!(shown.mean_position, Some(6.5 / 16.0));
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub enum ScreenView {
         result: ResultView,
         /// The keyboard hint, for a screen that controls.
         hint: Option<String>,
+        /// "question-id/phase/reveal step", set on the page as `data-state` so tests (and
+        /// anyone debugging a projector) can tell which state is drawn.
+        state: String,
     },
 }
 
@@ -216,7 +219,23 @@ impl ScreenModel {
                         .replace("{next}", &action_label(t, state).to_lowercase())
                         .replace("{back}", t.back_word)
                 });
-                ScreenView::Question { head, result, hint }
+                ScreenView::Question {
+                    head,
+                    result,
+                    hint,
+                    state: format!(
+                        "{}/{}/{}",
+                        question.id,
+                        match state.phase {
+                            Phase::Lobby => "lobby",
+                            Phase::Open => "open",
+                            Phase::Closed => "closed",
+                            Phase::Revealed => "revealed",
+                            Phase::Ended => "ended",
+                        },
+                        state.reveal_step
+                    ),
+                }
             }
         }
     }

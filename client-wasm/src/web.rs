@@ -1154,7 +1154,12 @@ impl App {
                 .kid(el("h1").id("screen-question").text(title))
                 .kid(el("p").cls("lead").text(lead))
                 .kid(join_block(true, Some(participants))),
-            ScreenView::Question { head, result, hint } => {
+            ScreenView::Question {
+                head,
+                result,
+                hint,
+                state,
+            } => {
                 let head_el = el("header")
                     .cls("screen-head")
                     .kid(el("p").cls("progress").text(&head.progress))
@@ -1170,7 +1175,8 @@ impl App {
                 if let Some(hint) = hint {
                     foot = foot.kid(el("p").cls("key-hint").id("key-hint").text(hint));
                 }
-                main.kid(head_el)
+                main.attr("data-state", state)
+                    .kid(head_el)
                     .kid(self.screen_result(result, &screen.token, lang))
                     .kid(foot)
             }
@@ -1279,6 +1285,7 @@ impl App {
                 let abstained: Vec<String> = bars
                     .abstained
                     .iter()
+                    .filter(|(_, count)| *count > 0)
                     .map(|(label, count)| format!("{label}: {count}"))
                     .collect();
                 if !abstained.is_empty() {
@@ -1684,6 +1691,8 @@ fn fit_screen() {
         ("#verdict", 28.0),
         (".figure-source", 14.0),
         (".figure-label", 28.0),
+        (".bar-label", 28.0),
+        (".bar-value", 28.0),
         (".figure-value", 64.0),
     ];
     for (selector, floor) in floors {

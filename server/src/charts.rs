@@ -19,6 +19,8 @@ use crate::questions::{Language, Question, QuestionKind, Reference};
 use crate::results::{Comparison, PairResult, Shown};
 
 pub const WIDTH: u32 = 1200;
+/// At most this many rows for a number question; a wider range is drawn in even bins.
+const MAX_NUMBER_ROWS: u64 = 20;
 pub const HEIGHT: u32 = 675;
 const FONT: &str = "sans-serif";
 
@@ -494,6 +496,31 @@ pub fn question_chart(
                         })
                         .collect()
                 }
+                // Every value in the range, chosen or not, so the shape does not mislead
+                // (a wide range in even bins, as on the screen).
+                (QuestionKind::Number { min, max, .. }, Distribution::Number { values, .. })
+                    if max >= min =>
+                {
+                    let width = ((max - min + 1) as u64).div_ceil(MAX_NUMBER_ROWS) as i64;
+                    let mut rows = Vec::new();
+                    let mut start = *min;
+                    while start <= *max {
+                        let end = (start + width - 1).min(*max);
+                        let count = values
+                            .iter()
+                            .filter(|v| (start..=end).contains(&v.value))
+                            .map(|v| v.count)
+                            .sum();
+                        let label = if start == end {
+                            start.to_string()
+                        } else {
+                            format!("{start}–{end}")
+                        };
+                        rows.push((label, count));
+                        start = end + 1;
+                    }
+                    rows
+                }
                 (_, Distribution::Number { values, .. }) => values
                     .iter()
                     .map(|v| (v.value.to_string(), v.count))
@@ -503,6 +530,15 @@ pub fn question_chart(
             let total: u32 = slots.iter().map(|(_, c)| c).sum();
             let abstained: u32 = result.abstained.iter().sum();
             notes.push(format!("{total} {}", w.answers));
+            if let Distribution::Percent {
+                mean: Some(mean), ..
+            }
+            | Distribution::Number {
+                mean: Some(mean), ..
+            } = &result.distribution
+            {
+                notes.push(format!("{}: {}", w.mean, number(*mean, language)));
+            }
             if abstained > 0 {
                 notes.push(format!(
                     "{}: {} {abstained}",

@@ -399,6 +399,17 @@ impl Facilitator {
         self.session_state().await
     }
 
+    /// The question sets the server knows.
+    pub async fn list_sets(&mut self) -> Vec<pejling_wire::SetSummary> {
+        self.client.send(&ClientMessage::ListSets).await;
+        self.client
+            .recv_until(|m| match m {
+                ServerMessage::Sets { sets } => Some(sets.clone()),
+                _ => None,
+            })
+            .await
+    }
+
     pub async fn attach(&mut self, session_id: &str) -> SessionState {
         self.client
             .send(&ClientMessage::AttachSession {

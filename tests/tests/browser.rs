@@ -480,12 +480,276 @@ async fn screen_layout_problems(screen: &Browser, check_fonts: bool) -> Vec<Stri
     serde_json::from_value(result).expect("a list")
 }
 
-/// Issue 11: a whole built-in pupils' set run from the projector window with the keyboard
-/// (as with a presentation remote): every screen state at 1280×720, 1920×1080 and
-/// 1024×768 keeps every element inside the viewport with readable sizes; the comparison
-/// is built up step by step; a changed answer redraws the figures.
+/// The three projectors of the reveal test: the first was opened with the host token and
+/// runs the session from the keyboard; the others only show.
+struct Projectors {
+    windows: Vec<(Browser, u32, u32)>,
+}
+
+impl Projectors {
+    async fn open(
+        driver: &Chromedriver,
+        addr: std::net::SocketAddr,
+        code: &str,
+        screen_token: &str,
+    ) -> Projectors {
+        let mut windows = Vec::new();
+        for (i, (width, height)) in [(1280u32, 720u32), (1920, 1080), (1024, 768)]
+            .into_iter()
+            .enumerate()
+        {
+            let window = browser(driver, width, height).await;
+            set_viewport(&window, width, height).await;
+            let token = if i == 0 { HOST_TOKEN } else { screen_token };
+            window
+                .goto(&format!("http://{addr}/screen/{code}#token={token}"))
+                .await
+                .unwrap();
+            wait_text(&window, "#join-code", |t| t == code).await;
+            windows.push((window, width, height));
+        }
+        Projectors { windows }
+    }
+
+    /// Waits until every window draws `state` ("question/phase/step", or "" for the
+    /// lobby), then checks each for elements outside the viewport, scrolling and (at
+    /// 1280×720) font sizes; takes screenshots when `shots` names them.
+    async fn check(&self, state: &str, label: &str, shots: bool) {
+        for (window, width, height) in &self.windows {
+            if !state.is_empty() {
+                wait_for(window, &format!("main.screen[data-state='{state}']")).await;
+            }
+            // Let the page fit its text after the redraw.
+            tokio::time::sleep(Duration::from_millis(60)).await;
+            let problems = screen_layout_problems(window, *width == 1280).await;
+            assert!(
+                problems.is_empty(),
+                "{label} at {width}×{height}: {problems:#?}"
+            );
+            if shots {
+                screenshot(window, &format!("projector-{label}-{width}x{height}")).await;
+            }
+        }
+    }
+
+    async fn press(&self, key: &str) {
+        let body = self.windows[0].0.find(Locator::Css("body")).await.unwrap();
+        body.send_keys(key).await.unwrap();
+    }
+
+    async fn close(self) {
+        for (window, _, _) in self.windows {
+            let _ = window.close().await;
+        }
+    }
+}
+
+fn state_key(state: &pejling_tests::wire::SessionState) -> String {
+    match &state.current {
+        Some(question) => format!(
+            "{}/{}/{}",
+            question.id,
+            serde_json::to_value(state.phase).unwrap().as_str().unwrap(),
+            state.reveal_step
+        ),
+        None => String::new(),
+    }
+}
+
+/// Waits until the session has moved on from `before` (the key reached the server).
+async fn moved(
+    host: &mut Facilitator,
+    session_id: &str,
+    before: &pejling_tests::wire::SessionState,
+) -> pejling_tests::wire::SessionState {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (state, _) = host.snapshot(session_id).await;
+        if state_key(&state) != state_key(before) || state.phase != before.phase {
+            return state;
+        }
+        assert!(Instant::now() < deadline, "the key did nothing: {state:?}");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+const RIGHT: &str = "\u{E014}";
+const LEFT: &str = "\u{E012}";
+
+/// Runs one built-in set from the first projector's keyboard: eight phones answer every
+/// question; every state (open, answered, closed, each reveal step) is checked in all
+/// three windows. Returns the session id (ended).
+async fn run_set_from_the_keyboard(
+    driver: &Chromedriver,
+    addr: std::net::SocketAddr,
+    host: &mut Facilitator,
+    set_id: &str,
+    linked: Vec<String>,
+    shots: bool,
+) -> String {
+    let state = host.create_linked(set_id, set_id, linked).await;
+    let session_id = state.session.id.clone();
+    let code = state.session.code.clone();
+    let projectors = Projectors::open(
+        driver,
+        addr,
+        &code,
+        state.session.screen_token.as_deref().unwrap(),
+    )
+    .await;
+    let mut phones = Vec::new();
+    for _ in 0..8 {
+        phones.push(Participant::join(addr, &code, None).await.0);
+    }
+    wait_text(&projectors.windows[0].0, "#participant-count", |t| {
+        t.starts_with("8 ")
+    })
+    .await;
+    projectors
+        .check("", &format!("{set_id}-lobby"), shots)
+        .await;
+
+    let (mut state, _) = host.snapshot(&session_id).await;
+    projectors.press(RIGHT).await;
+    state = moved(host, &session_id, &state).await;
+    let mut steps_seen = 0;
+    loop {
+        let question = state.current.clone().expect("a question");
+        let label = format!("{set_id}-q{}", question.index + 1);
+        projectors
+            .check(&state_key(&state), &format!("{label}-open"), shots)
+            .await;
+        for (i, phone) in phones.iter_mut().enumerate() {
+            let i = i as u32;
+            let answer = match &question.kind {
+                // Two of eight choose the first option.
+                QuestionKindView::Choice { .. } => Answer::Choice {
+                    option: u32::from(i >= 2),
+                },
+                QuestionKindView::Percent => Answer::Percent { value: 40 + i * 5 },
+                QuestionKindView::Number { min, max, .. } => Answer::Number {
+                    value: (min + 3 + i64::from(i % 4)).min(*max),
+                },
+                QuestionKindView::Scale { points } => Answer::Scale {
+                    point: i % points.len() as u32,
+                },
+            };
+            phone.answer(&question.id, answer).await;
+        }
+        wait_text(&projectors.windows[0].0, "#answered-count", |t| {
+            t.starts_with("8 /")
+        })
+        .await;
+        projectors
+            .check(&state_key(&state), &format!("{label}-answered"), shots)
+            .await;
+        // Close, then each reveal step, until the next step is the next question.
+        while !matches!(state.next_action, Some(Action::Next | Action::End)) {
+            projectors.press(RIGHT).await;
+            state = moved(host, &session_id, &state).await;
+            let step = state.reveal_step;
+            projectors
+                .check(&state_key(&state), &format!("{label}-step{step}"), shots)
+                .await;
+            if step > 0 && state.reveal_steps == 3 {
+                let screen = &projectors.windows[0].0;
+                let roles = screen
+                    .execute(
+                        "return [...document.querySelectorAll('.figure')].map(f => f.className);",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                let roles: Vec<String> = serde_json::from_value(roles).unwrap();
+                // Exactly what the step adds: the guesses; and the real answer; and the
+                // national figures (when the question cites some).
+                assert!(
+                    roles[0].contains("guesses") || roles.is_empty(),
+                    "{label}: {roles:?}"
+                );
+                assert_eq!(
+                    roles.iter().any(|r| r.contains("actual")),
+                    step >= 2 && !roles.is_empty(),
+                    "{label} step {step}: {roles:?}"
+                );
+                if step < 3 {
+                    assert!(
+                        !roles.iter().any(|r| r.contains("national")),
+                        "{label}: {roles:?}"
+                    );
+                    assert!(
+                        screen.find(Locator::Css("#verdict")).await.is_err(),
+                        "{label}"
+                    );
+                }
+                steps_seen += 1;
+            }
+        }
+        if state.next_action == Some(Action::End) {
+            break;
+        }
+        projectors.press(RIGHT).await;
+        state = moved(host, &session_id, &state).await;
+    }
+    assert!(steps_seen >= 3, "{set_id}: only {steps_seen} reveal steps");
+    // ← takes the last reveal step back, → shows it again.
+    if state.reveal_step > 0 {
+        let step = state.reveal_step;
+        projectors.press(LEFT).await;
+        let back = moved(host, &session_id, &state).await;
+        assert_eq!(back.reveal_step, step - 1);
+    }
+    host.control(Action::End).await;
+    projectors
+        .check("", &format!("{set_id}-ended"), false)
+        .await;
+    projectors.close().await;
+    session_id
+}
+
+/// Issue 11: every built-in set, pupils' and parents', run from the projector window with
+/// the keyboard (as with a presentation remote): every screen state at 1280×720,
+/// 1920×1080 and 1024×768 keeps every element inside the viewport, the key figures and
+/// the sentence at readable sizes, no language button; each reveal step shows exactly
+/// its part. A parents' session follows the same steps for the pupils' pooled answers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn projector_reveal_fits_and_runs_from_the_keyboard() {
+async fn every_built_in_set_fits_the_projector_and_runs_from_the_keyboard() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let server = pejling_tests::spawn_app().await;
+    let addr = server.addr;
+    let mut host = Facilitator::connect(addr).await;
+    let sets = host.list_sets().await;
+    let mut pupils_sessions: Vec<(String, String)> = Vec::new();
+    for set in sets
+        .iter()
+        .filter(|s| s.audience == pejling_tests::wire::Audience::Pupils)
+    {
+        let shots = set.id == "7-klasse-alkohol";
+        let session =
+            run_set_from_the_keyboard(&driver, addr, &mut host, &set.id, Vec::new(), shots).await;
+        pupils_sessions.push((set.id.clone(), session));
+    }
+    assert!(pupils_sessions.len() >= 4, "{pupils_sessions:?}");
+    for set in sets
+        .iter()
+        .filter(|s| s.audience == pejling_tests::wire::Audience::Parents)
+    {
+        let linked: Vec<String> = pupils_sessions
+            .iter()
+            .filter(|(set_id, _)| set.cites.contains(set_id))
+            .map(|(_, session)| session.clone())
+            .collect();
+        let shots = set.id == "foraeldre-7-klasse";
+        run_set_from_the_keyboard(&driver, addr, &mut host, &set.id, linked, shots).await;
+    }
+    server.stop().await;
+}
+
+/// Issue 11: a reopened, changed and again revealed comparison shows the latest answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_answer_redraws_the_figures() {
     let Some(driver) = chromedriver() else {
         return;
     };
@@ -493,157 +757,55 @@ async fn projector_reveal_fits_and_runs_from_the_keyboard() {
     let addr = server.addr;
     let mut host = Facilitator::connect(addr).await;
     let state = host.create("7-klasse-alkohol", "7.b").await;
-    let session_id = state.session.id.clone();
     let code = state.session.code.clone();
     let screen = browser(&driver, 1280, 720).await;
-    // Opened with the host token, as the console's link does: this screen may control.
+    set_viewport(&screen, 1280, 720).await;
     screen
         .goto(&format!("http://{addr}/screen/{code}#token={HOST_TOKEN}"))
         .await
         .unwrap();
-    wait_text(&screen, "#join-code", |t| t == code).await;
     let mut phones = Vec::new();
     for _ in 0..8 {
         phones.push(Participant::join(addr, &code, None).await.0);
     }
-    wait_text(&screen, "#participant-count", |t| t.starts_with("8 ")).await;
-
-    let sizes = [(1280u32, 720u32), (1920, 1080), (1024, 768)];
-    let mut checked = 0;
-    let look = |name: String| {
-        let screen = &screen;
-        async move {
-            for (width, height) in sizes {
-                set_viewport(screen, width, height).await;
-                let problems = screen_layout_problems(screen, width == 1280).await;
-                assert!(
-                    problems.is_empty(),
-                    "{name} at {width}×{height}: {problems:#?}"
-                );
-                if width != 1280 || name.contains("step") {
-                    screenshot(screen, &format!("projector-{name}-{width}x{height}")).await;
-                }
-            }
-            set_viewport(screen, 1280, 720).await;
-        }
-    };
-    look("lobby".into()).await;
-
-    let press = |key: &'static str| {
-        let screen = &screen;
-        async move {
-            let body = screen.find(Locator::Css("body")).await.unwrap();
-            body.send_keys(key).await.unwrap();
-        }
-    };
-    // Waits until the session has moved on from `before` (the key reached the server).
-    async fn moved(
-        host: &mut Facilitator,
-        session_id: &str,
-        before: &pejling_tests::wire::SessionState,
-    ) -> pejling_tests::wire::SessionState {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let (state, _) = host.snapshot(session_id).await;
-            if state.phase != before.phase
-                || state.reveal_step != before.reveal_step
-                || state.current.as_ref().map(|c| c.index)
-                    != before.current.as_ref().map(|c| c.index)
-            {
-                return state;
-            }
-            assert!(Instant::now() < deadline, "the key did nothing: {state:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    host.control(Action::Open).await;
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let option = u32::from(i >= 2);
+        phone
+            .answer("drunk-alcohol-own", Answer::Choice { option })
+            .await;
     }
-    const RIGHT: &str = "\u{E014}";
-    let (mut state, _) = host.snapshot(&session_id).await;
-    press(RIGHT).await;
-    state = moved(&mut host, &session_id, &state).await;
-    let mut changed_answer_checked = false;
-    loop {
-        let question = state.current.clone().expect("a question");
-        let name = format!("q{}-{}", question.index + 1, question.id);
-        look(format!("{name}-open")).await;
-        for (i, phone) in phones.iter_mut().enumerate() {
-            let i = i as i64;
-            let answer = match &question.kind {
-                QuestionKindView::Choice { .. } => Answer::Choice {
-                    option: u32::from(i >= 2),
-                },
-                QuestionKindView::Percent => Answer::Percent {
-                    value: 40 + (i as u32) * 5,
-                },
-                QuestionKindView::Number { min, max, .. } => Answer::Number {
-                    value: (min + 3 + i % 4).min(*max),
-                },
-                QuestionKindView::Scale { points } => Answer::Scale {
-                    point: (i as u32) % points.len() as u32,
-                },
-            };
-            phone.answer(&question.id, answer).await;
-        }
-        wait_text(&screen, "#answered-count", |t| t.starts_with("8 /")).await;
-        look(format!("{name}-answered")).await;
-        // The steps: close, then each reveal step, until the next step is the next
-        // question.
-        while !matches!(state.next_action, Some(Action::Next | Action::End)) {
-            press(RIGHT).await;
-            state = moved(&mut host, &session_id, &state).await;
-            let step = state.reveal_step;
-            if step > 0 {
-                // What this step shows has arrived.
-                wait_text(&screen, "#screen-result", |t| !t.is_empty()).await;
-                let figures = screen
-                    .find_all(Locator::Css(".figure"))
-                    .await
-                    .unwrap()
-                    .len();
-                if state.reveal_steps == 3 {
-                    let expected = match step {
-                        1 => 1,
-                        2 => 2,
-                        _ => 2 + usize::from(figures > 2),
-                    };
-                    assert!(
-                        figures == expected || (question.id.starts_with("ok-") && step == 3),
-                        "{name} step {step}: {figures} figures"
-                    );
-                    if step < 3 {
-                        assert!(screen.find(Locator::Css("#verdict")).await.is_err());
-                    } else {
-                        wait_for(&screen, "#verdict").await;
-                    }
-                }
-            }
-            look(format!("{name}-step{step}")).await;
-            checked += 1;
-        }
-        if question.id == "drunk-alcohol-perceived" && !changed_answer_checked {
-            // Reopened, changed and revealed again: the figures follow the latest answers.
-            let before = wait_text(&screen, ".figure.guesses .figure-value", |_| true).await;
-            host.control(Action::Open).await;
-            phones[0]
-                .answer(&question.id, Answer::Percent { value: 100 })
-                .await;
-            host.control(Action::RevealAll).await;
-            let after = wait_text(&screen, ".figure.guesses .figure-value", |t| t != before).await;
-            assert_eq!((before.as_str(), after.as_str()), ("58 %", "65 %"));
-            changed_answer_checked = true;
-            state = host.snapshot(&session_id).await.0;
-        }
-        if state.next_action == Some(Action::End) {
-            break;
-        }
-        press(RIGHT).await;
-        state = moved(&mut host, &session_id, &state).await;
+    host.control(Action::Next).await;
+    let guess = "drunk-alcohol-perceived";
+    for (i, phone) in phones.iter_mut().enumerate() {
+        let value = 40 + i as u32 * 5;
+        phone.answer(guess, Answer::Percent { value }).await;
     }
-    assert!(checked >= 20, "only {checked} steps were looked at");
-    // Back: ← takes the last reveal step back.
-    let step = state.reveal_step;
-    press("\u{E012}").await;
-    let back = moved(&mut host, &session_id, &state).await;
-    assert_eq!(back.reveal_step, step - 1);
+    host.control(Action::RevealAll).await;
+    let before = wait_text(&screen, ".figure.guesses .figure-value", |t| !t.is_empty()).await;
+    assert_eq!(before, "58 %");
+    wait_text(&screen, ".figure.actual .figure-value", |t| t == "25 %").await;
+    // Reopened: hidden again; one guess changes from 40 to 100; revealed again.
+    host.control(Action::Open).await;
+    wait_for(
+        &screen,
+        "main.screen[data-state='drunk-alcohol-perceived/open/0']",
+    )
+    .await;
+    assert!(screen.find(Locator::Css(".figure")).await.is_err());
+    phones[0]
+        .answer(guess, Answer::Percent { value: 100 })
+        .await;
+    host.control(Action::RevealAll).await;
+    wait_text(&screen, ".figure.guesses .figure-value", |t| t == "65 %").await;
+    // And the chart follows: its address carries a new content key.
+    let src = wait_for(&screen, "img.comparison-chart")
+        .await
+        .attr("src")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(src.contains("/chart/") && src.contains("v="), "{src}");
     let _ = screen.close().await;
     server.stop().await;
 }
