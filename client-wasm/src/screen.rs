@@ -38,6 +38,9 @@ pub enum KeyOutcome {
 }
 
 /// The whole screen, as data.
+// One view exists at a time (built per message, compared with the last one drawn), so the
+// size of the large variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum ScreenView {
     Blank(String),
