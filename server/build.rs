@@ -2,8 +2,10 @@
 //!
 //! 1. adds the `wasm32-unknown-unknown` target with rustup if it is missing;
 //! 2. compiles `client-wasm` for it (release, size-optimised) with a nested cargo in its
-//!    own target folder, so it never waits on the outer build's lock;
-//! 3. runs wasm-bindgen (as a library) to produce the ES module and the `.wasm`;
+//!    own target folder, so it never waits on the outer build's lock — twice: the phone
+//!    page alone (feature `phone`) and the staff pages (feature `staff`);
+//! 3. runs wasm-bindgen (as a library) to produce each ES module and `.wasm`
+//!    (`app/phone.js`, `app/phone_bg.wasm`, `app/staff.js`, `app/staff_bg.wasm`);
 //! 4. copies them with `server/assets/*` to `$OUT_DIR/web` and writes gzip and brotli
 //!    versions of each, which `http.rs` embeds with rust-embed and serves by
 //!    `Accept-Encoding`.
@@ -35,19 +37,24 @@ fn main() {
     }
 
     ensure_wasm_target();
-    let wasm = build_client(&root);
-
     let web = out_dir.join("web");
     let _ = fs::remove_dir_all(&web);
     fs::create_dir_all(web.join("app")).unwrap();
-    wasm_bindgen_cli_support::Bindgen::new()
-        .input_path(&wasm)
-        .web(true)
-        .expect("wasm-bindgen web mode")
-        .typescript(false)
-        .debug(false)
-        .generate(web.join("app"))
-        .unwrap_or_else(|e| panic!("wasm-bindgen failed: {e}"));
+    // Two modules: the phone page alone (what a class downloads over the school's Wi-Fi)
+    // and the staff pages (projector screen and console). Built one after the other in
+    // the same target folder, so the dependencies are compiled once.
+    for module in ["phone", "staff"] {
+        let wasm = build_client(&root, module);
+        wasm_bindgen_cli_support::Bindgen::new()
+            .input_path(&wasm)
+            .out_name(module)
+            .web(true)
+            .expect("wasm-bindgen web mode")
+            .typescript(false)
+            .debug(false)
+            .generate(web.join("app"))
+            .unwrap_or_else(|e| panic!("wasm-bindgen failed: {e}"));
+    }
     for entry in fs::read_dir(manifest_dir.join("assets")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -87,7 +94,9 @@ fn ensure_wasm_target() {
     }
 }
 
-fn build_client(root: &Path) -> PathBuf {
+/// Compiles the client with only `feature` and returns a copy of the `.wasm` that the
+/// next build (with another feature) will not overwrite.
+fn build_client(root: &Path, feature: &str) -> PathBuf {
     let target_dir = env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
@@ -97,6 +106,7 @@ fn build_client(root: &Path) -> PathBuf {
     command
         .current_dir(root)
         .args(["build", "-p", "pejling-client", "--lib", "--release"])
+        .args(["--no-default-features", "--features", feature])
         .args(["--target", WASM_TARGET])
         .arg("--target-dir")
         .arg(&target_dir)
@@ -123,10 +133,13 @@ fn build_client(root: &Path) -> PathBuf {
     }
     let status = command.status().expect("run cargo for the browser client");
     assert!(status.success(), "building the browser client failed");
-    target_dir
+    let built = target_dir
         .join(WASM_TARGET)
         .join("release")
-        .join("pejling_client.wasm")
+        .join("pejling_client.wasm");
+    let copy = target_dir.join(format!("pejling_client_{feature}.wasm"));
+    fs::copy(&built, &copy).expect("copy the browser module");
+    copy
 }
 
 fn compress_all(dir: &Path) {

@@ -268,7 +268,7 @@ async fn class_session_in_real_browsers() {
     for (name, transfer, body) in &entries {
         eprintln!("phone page transfer: {transfer:>7} B ({body:>7} B body) {name}");
     }
-    eprintln!("phone page transfer: {total} B in total (target: at most 150 KB)");
+    eprintln!("phone page transfer: {total} B in total (issue 11 target: at most 90 KB)");
     assert!(entries.len() >= 4, "page, css, js and wasm: {entries:?}");
     assert!(total <= 150 * 1024, "the phone page transfers {total} B");
     wait_text(&screen, "#participant-count", |t| t.starts_with("3 ")).await;

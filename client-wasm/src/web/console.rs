@@ -1,0 +1,637 @@
+//! The facilitator console: log in with the host token, start or attach to a session,
+//! run it (the main button names the engine's next step), download reports. Compiled
+//! into the staff module (feature `staff`) with the projector screen.
+
+use pejling_wire::{
+    Action, ClientMessage, ErrorCode, Hidden, Phase, QuestionStatus, QuestionView, ServerMessage,
+    SessionState, SessionSummary, SetSummary, Tally,
+};
+
+use super::{
+    App, E, Page, button, document, el, encode_component, input_value, public_url, stored_session,
+    window,
+};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+
+use crate::bars::{bars, decimal};
+use crate::i18n::{Texts, question_of};
+use crate::screen::action_label;
+
+#[derive(Default)]
+pub(super) struct ConsoleState {
+    pub(super) token: Option<String>,
+    pub(super) authenticated: bool,
+    pub(super) error: Option<String>,
+    pub(super) sets: Vec<SetSummary>,
+    pub(super) sessions: Vec<SessionSummary>,
+    pub(super) session: Option<SessionState>,
+    pub(super) tally: Option<Tally>,
+}
+
+impl App {
+    /// Applies a message; returns what to send and whether to stop reconnecting.
+    pub(super) fn console_on_message(
+        &mut self,
+        message: ServerMessage,
+    ) -> (Vec<ClientMessage>, bool) {
+        let mut to_send = Vec::new();
+        let mut stop = false;
+        let lang = self.lang;
+        let Page::Console(console) = &mut self.page else {
+            return (to_send, stop);
+        };
+        match message {
+            ServerMessage::Welcome { .. } => {
+                console.authenticated = true;
+                console.error = None;
+                if let Some(token) = &console.token
+                    && let Some(storage) = window().session_storage().ok().flatten()
+                {
+                    let _ = storage.set_item("pejling.host", token);
+                }
+                to_send.push(ClientMessage::ListSets);
+                to_send.push(ClientMessage::ListSessions);
+                // After a reconnect or a reload of the page, go back to the session
+                // that was open (kept in this tab's sessionStorage).
+                let open = console
+                    .session
+                    .as_ref()
+                    .map(|session| session.session.id.clone())
+                    .or_else(|| stored_session("pejling.session"));
+                if let Some(session_id) = open {
+                    to_send.push(ClientMessage::AttachSession { session_id });
+                }
+            }
+            ServerMessage::Sets { sets } => console.sets = sets,
+            ServerMessage::Sessions { sessions } => console.sessions = sessions,
+            ServerMessage::SessionState(state) => {
+                if let Some(storage) = window().session_storage().ok().flatten() {
+                    let _ = storage.set_item("pejling.session", &state.session.id);
+                }
+                console.session = Some(state);
+            }
+            ServerMessage::Tally(tally) => console.tally = Some(tally),
+            ServerMessage::Error { code, message } => {
+                if code == ErrorCode::BadToken {
+                    console.token = None;
+                    console.authenticated = false;
+                    stop = true;
+                    console.error = Some(lang.texts().bad_token.to_string());
+                } else if code == ErrorCode::UnknownSession && console.session.is_none() {
+                    // The session this tab had open is gone (e.g. another data
+                    // file): start from the list instead.
+                    if let Some(storage) = window().session_storage().ok().flatten() {
+                        let _ = storage.remove_item("pejling.session");
+                    }
+                } else {
+                    console.error = Some(message);
+                }
+            }
+            _ => {}
+        }
+        (to_send, stop)
+    }
+
+    /// The console's controls; returns whether `name` was one of them.
+    pub(super) fn console_on_action(&mut self, name: &str, arg: &str) -> bool {
+        match name {
+            "login" => {
+                let token = input_value("token-input");
+                if let Page::Console(console) = &mut self.page {
+                    console.token = Some(token.trim().to_string()).filter(|t| !t.is_empty());
+                    console.error = None;
+                }
+                if self.wants_connection() {
+                    self.connect();
+                }
+                self.render();
+            }
+            "create" => {
+                let set_id = select_value("set-select");
+                let label = input_value("label-input");
+                if !set_id.is_empty() {
+                    self.send(&ClientMessage::CreateSession {
+                        set_id,
+                        label: Some(label).filter(|l| !l.trim().is_empty()),
+                        linked_sessions: checked_values("input.link-session"),
+                    });
+                }
+            }
+            "attach" => self.send(&ClientMessage::AttachSession {
+                session_id: arg.to_string(),
+            }),
+            "home" => {
+                if let Page::Console(console) = &mut self.page {
+                    console.session = None;
+                    console.tally = None;
+                }
+                if let Some(storage) = window().session_storage().ok().flatten() {
+                    let _ = storage.remove_item("pejling.session");
+                }
+                self.send(&ClientMessage::ListSessions);
+                self.render();
+            }
+            "control" => {
+                let action = match arg {
+                    "open" => Action::Open,
+                    "close" => Action::Close,
+                    "reveal" => Action::Reveal,
+                    "reveal_all" => Action::RevealAll,
+                    "conceal" => Action::Conceal,
+                    "next" => Action::Next,
+                    "previous" => Action::Previous,
+                    "end" => {
+                        if !window()
+                            .confirm_with_message(self.texts().confirm_end)
+                            .unwrap_or(false)
+                        {
+                            return true;
+                        }
+                        Action::End
+                    }
+                    _ => return true,
+                };
+                self.send(&ClientMessage::Control { action });
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The current question's result: the comparison chart drawn by the server (the
+    /// same plotters code as the exports) for a question that perceives another, else
+    /// bars. `chart_token` is the screen's or the host's token.
+    fn results(&self, question: &QuestionView, tally: Option<&Tally>, chart_token: &str) -> E {
+        let t = self.texts();
+        let Some(q) = tally
+            .and_then(|t| t.question.as_ref())
+            .filter(|q| q.question_id == question.id)
+        else {
+            return el("p").text(t.no_answers);
+        };
+        if let Some(reveal) = &q.reveal
+            && let Some(key) = &reveal.chart
+            && let Some(tally) = tally
+        {
+            // The answer count in the address fetches a new chart when answers change.
+            let src = format!(
+                "/chart/{}/{}.svg?token={}&v={}",
+                tally.session_id,
+                question.id,
+                encode_component(chart_token),
+                key
+            );
+            return el("figure").cls("comparison").kid(
+                el("img")
+                    .cls("comparison-chart")
+                    .attr("src", &src)
+                    .attr("alt", &format!("{}: {}", t.comparison_alt, question.text)),
+            );
+        }
+        let Some(result) = &q.result else {
+            return match q.hidden {
+                Some(Hidden::TooFew { needed }) => el("p")
+                    .cls("hidden-note too-few")
+                    .text(&t.too_few.replace("{n}", &needed.to_string())),
+                _ => el("p").cls("hidden-note").text(t.hidden_until_reveal),
+            };
+        };
+        let chart = bars(question, result);
+        let mut figure = el("figure").cls("chart");
+        if chart.total == 0 {
+            figure = figure.kid(el("p").text(t.no_answers));
+        }
+        let rows = chart.bars.iter().map(|bar| {
+            let percent = (bar.share * 100.0).round();
+            el("div")
+                .cls("bar-row")
+                .kid(el("span").cls("bar-label").text(&bar.label))
+                .kid(
+                    el("span").cls("bar-track").attr("aria-hidden", "true").kid(
+                        el("span")
+                            .cls("bar-fill")
+                            .attr("style", &format!("width:{percent}%")),
+                    ),
+                )
+                .kid(
+                    el("span")
+                        .cls("bar-value")
+                        .text(&format!("{} ({percent} %)", bar.count)),
+                )
+        });
+        figure = figure.kids(rows);
+        let mut facts = Vec::new();
+        if let Some(mean) = chart.mean {
+            facts.push(format!("{}: {}", t.mean, decimal(mean, self.lang)));
+        }
+        if let Some(median) = chart.median {
+            facts.push(format!("{}: {}", t.median, decimal(median, self.lang)));
+        }
+        let abstained: Vec<String> = chart
+            .abstained
+            .iter()
+            .map(|(label, count)| format!("{label}: {count}"))
+            .collect();
+        if !abstained.is_empty() {
+            facts.push(format!("{} — {}", t.abstained, abstained.join(", ")));
+        }
+        if !facts.is_empty() {
+            figure = figure.kid(el("figcaption").text(&facts.join(" · ")));
+        }
+        figure
+    }
+
+    /// Links to the session's report and figures (the same files as `pejling export`).
+    fn downloads(&self, session_id: &str, token: &str) -> E {
+        let t = self.texts();
+        let link = |file: &str, text: &str, id: &str| {
+            el("a")
+                .id(id)
+                .attr(
+                    "href",
+                    &format!(
+                        "/export/{session_id}/{file}?token={}",
+                        encode_component(token)
+                    ),
+                )
+                .attr("download", "")
+                .text(text)
+        };
+        el("p")
+            .cls("downloads")
+            .text(&format!("{}: ", t.download))
+            .kid(link("report.html", t.report_html, "download-report"))
+            .text(" · ")
+            .kid(link("results.csv", t.results_csv, "download-csv"))
+    }
+
+    pub(super) fn render_console(&self, console: &ConsoleState) -> E {
+        let t = self.texts();
+        let header = el("header")
+            .cls("top")
+            .kid(el("span").cls("brand").text("pejling"))
+            .kid(self.lang_switch());
+        let mut main = el("main").cls("console");
+        if let Some(error) = &console.error {
+            main = main.kid(el("p").cls("error").attr("role", "alert").text(error));
+        }
+        if !console.authenticated {
+            if console.token.is_some() {
+                return el("div")
+                    .kid(header)
+                    .kid(main.kid(el("p").text(t.connecting)));
+            }
+            return el("div").kid(header).kid(
+                main.kid(el("h1").text("pejling"))
+                    .kid(
+                        el("label")
+                            .attr("for", "token-input")
+                            .text(t.host_token_label),
+                    )
+                    .kid(
+                        el("input")
+                            .id("token-input")
+                            .attr("type", "password")
+                            .attr("autocomplete", "off"),
+                    )
+                    .kid(button(t.log_in, "login").cls("primary")),
+            );
+        }
+        let Some(state) = &console.session else {
+            let sets = console.sets.iter().map(|set| {
+                let audience = match set.audience {
+                    pejling_wire::Audience::Pupils => "elever/pupils",
+                    pejling_wire::Audience::Parents => "forældre/parents",
+                };
+                el("option").attr("value", &set.id).text(&format!(
+                    "{} — {} ({}, {})",
+                    set.title,
+                    set.grades.join(", "),
+                    audience,
+                    set.questions
+                ))
+            });
+            let sessions = console.sessions.iter().map(|session| {
+                el("li")
+                    .kid(el("span").text(&format!(
+                        "{} · {} · {} {} · {}",
+                        session.label.as_deref().unwrap_or("—"),
+                        session.set_title,
+                        session.participants,
+                        t.participants,
+                        phase_text(t, session.phase)
+                    )))
+                    .kid(button(t.open_session, &format!("attach:{}", session.id)).cls("secondary"))
+            });
+            let mut list = el("ul").cls("sessions").kids(sessions);
+            if console.sessions.is_empty() {
+                list = list.kid(el("li").text(t.no_sessions));
+            }
+            // Parent evenings: ended sessions of the pupils' sets a parents' set asks
+            // about can be linked; the server checks that they fit the chosen set.
+            let cited: Vec<&str> = console
+                .sets
+                .iter()
+                .flat_map(|set| set.cites.iter().map(String::as_str))
+                .collect();
+            let linkable: Vec<&SessionSummary> = console
+                .sessions
+                .iter()
+                .filter(|s| s.phase == Phase::Ended && cited.contains(&s.set_id.as_str()))
+                .collect();
+            let links = (!linkable.is_empty()).then(|| {
+                el("fieldset")
+                    .cls("links")
+                    .kid(el("legend").text(t.link_sessions))
+                    .kid(el("p").cls("hint").text(t.link_hint))
+                    .kids(linkable.into_iter().map(|session| {
+                        let id = format!("link-{}", session.id);
+                        el("div")
+                            .cls("check")
+                            .kid(
+                                el("input")
+                                    .id(&id)
+                                    .cls("link-session")
+                                    .attr("type", "checkbox")
+                                    .attr("value", &session.id),
+                            )
+                            .kid(el("label").attr("for", &id).text(&format!(
+                                "{} · {} · {} {}",
+                                session.label.as_deref().unwrap_or(&session.code),
+                                session.set_title,
+                                session.participants,
+                                t.participants
+                            )))
+                    }))
+            });
+            return el("div").kid(header).kid(
+                main.kid(el("h1").text(t.start_session))
+                    .kid(el("label").attr("for", "set-select").text(t.pick_set))
+                    .kid(el("select").id("set-select").kids(sets))
+                    .kid(el("label").attr("for", "label-input").text(t.label_label))
+                    .kid(
+                        el("input")
+                            .id("label-input")
+                            .attr("type", "text")
+                            .attr("maxlength", "120")
+                            .attr("placeholder", t.label_placeholder),
+                    )
+                    .kids(links)
+                    .kid(
+                        button(t.start_session, "create")
+                            .cls("primary")
+                            .id("create-session"),
+                    )
+                    .kid(el("h2").text(t.earlier_sessions))
+                    .kid(list),
+            );
+        };
+        let info = &state.session;
+        let tally = console
+            .tally
+            .as_ref()
+            .filter(|tally| tally.session_id == info.id);
+        let (participants, connected, clickers) =
+            tally.map_or((0, 0, 0), |t| (t.participants, t.connected, t.clickers));
+        let bridges = tally.map(|t| t.bridges.as_slice()).unwrap_or_default();
+        // Opened from here, the screen holds the host's right and can run the session
+        // from the projector window (arrow keys, a presentation remote). The read-only
+        // link is for a screen on another computer.
+        let screen_href = format!(
+            "/screen/{}#token={}",
+            info.code,
+            encode_component(console.token.as_deref().unwrap_or_default())
+        );
+        let readonly_href = format!(
+            "/screen/{}#token={}",
+            info.code,
+            info.screen_token.as_deref().unwrap_or_default()
+        );
+        let phase = state.phase;
+        let current_status = state
+            .current
+            .as_ref()
+            .and_then(|c| state.questions.get(c.index as usize))
+            .map(|q| q.status);
+        let is_last = state
+            .current
+            .as_ref()
+            .is_some_and(|c| c.index + 1 >= c.count);
+        let ended = phase == Phase::Ended;
+        let control = |label: &str, action: &str, enabled: bool| {
+            button(label, &format!("control:{action}"))
+                .id(&format!("control-{action}"))
+                .attr_if(!enabled, "disabled", "")
+        };
+        // The main button always names the natural next step (from the engine); the
+        // rest are there for going off the path.
+        let main_action = state.next_action.map(|action| {
+            let name = match action {
+                Action::Open => "open",
+                Action::Close => "close",
+                Action::Reveal => "reveal",
+                Action::RevealAll => "reveal_all",
+                Action::Conceal => "conceal",
+                Action::Next => "next",
+                Action::Previous => "previous",
+                Action::End => "end",
+            };
+            button(&action_label(t, state), &format!("control:{name}"))
+                .id("control-main")
+                .cls("primary main-step")
+        });
+        let reveal_step = state.reveal_step;
+        let reveal_steps = state.reveal_steps;
+        let controls = el("div").cls("controls").kids(main_action).kids([
+            control(
+                t.action_open,
+                "open",
+                !ended && current_status != Some(QuestionStatus::Open),
+            ),
+            control(
+                t.action_close,
+                "close",
+                current_status == Some(QuestionStatus::Open),
+            ),
+            control(
+                t.action_reveal,
+                "reveal",
+                state.current.is_some() && !ended && reveal_step < reveal_steps,
+            ),
+            control(
+                t.action_reveal_all,
+                "reveal_all",
+                state.current.is_some() && !ended && reveal_step < reveal_steps,
+            ),
+            control(t.action_conceal, "conceal", !ended && reveal_step > 0),
+            control(
+                t.action_previous,
+                "previous",
+                !ended && state.current.as_ref().is_some_and(|c| c.index > 0),
+            ),
+            control(t.action_next, "next", !ended && !is_last),
+            control(t.action_end, "end", !ended).cls("danger"),
+        ]);
+        let mut body = el("section")
+            .kid(el("h1").text(&format!(
+                "{} — {}",
+                info.label.as_deref().unwrap_or(&info.set_title),
+                info.set_title
+            )))
+            .kid(
+                el("p")
+                    .cls("code-line")
+                    .text(&format!("{} ", t.code_word))
+                    .kid(el("strong").id("session-code").text(&info.code))
+                    .text(&format!(" · {}/j/{}", public_url(), info.code)),
+            )
+            .kid(
+                el("p")
+                    .id("console-counts")
+                    .attr("aria-live", "polite")
+                    .text(&format!(
+                        "{participants} {} · {connected} {}",
+                        t.participants, t.connected
+                    ))
+                    .text(&if clickers > 0 {
+                        format!(
+                            " · {} {} / {clickers} {}",
+                            participants - clickers,
+                            t.with_phones,
+                            t.with_clickers
+                        )
+                    } else {
+                        String::new()
+                    }),
+            )
+            .kids(bridges.iter().map(|bridge| {
+                el("p").cls("bridge").text(&format!(
+                    "{}: {} · {} {} · {} {}",
+                    t.clicker_receiver,
+                    bridge.name,
+                    bridge.devices,
+                    t.devices,
+                    bridge.bad_lines,
+                    t.bad_lines
+                ))
+            }))
+            .kid(
+                el("p")
+                    .cls("screen-links")
+                    .kid(
+                        el("a")
+                            .attr("href", &screen_href)
+                            .attr("target", "_blank")
+                            .attr("rel", "noopener")
+                            .id("open-screen")
+                            .text(t.open_screen),
+                    )
+                    .text(" · ")
+                    .kid(
+                        el("a")
+                            .attr("href", &readonly_href)
+                            .attr("target", "_blank")
+                            .attr("rel", "noopener")
+                            .id("open-screen-readonly")
+                            .text(t.open_screen_readonly),
+                    ),
+            )
+            .kid(self.downloads(&info.id, console.token.as_deref().unwrap_or_default()))
+            .kid(controls);
+        if let Some(note) = &info.facilitator_note {
+            body = body.kid(
+                el("details")
+                    .cls("facilitator-note")
+                    .kid(el("summary").text(t.facilitator_note))
+                    .kids(
+                        note.split("\n\n")
+                            .map(|paragraph| el("p").text(&paragraph.replace('\n', " "))),
+                    ),
+            );
+        }
+        body = match &state.current {
+            Some(question) if !ended || phase == Phase::Ended => {
+                let answered = tally
+                    .and_then(|t| t.question.as_ref())
+                    .filter(|q| q.question_id == question.id)
+                    .map_or(0, |q| q.answered);
+                body.kid(el("p").cls("progress").text(&format!(
+                    "{} · {}",
+                    question_of(t, question.index, question.count),
+                    current_status.map_or("", |s| status_text(t, s))
+                )))
+                .kid(el("h2").id("current-question").text(&question.text))
+                .kid(
+                    el("p")
+                        .id("current-answered")
+                        .text(&format!("{answered} {}", t.answered)),
+                )
+                .kid(self.results(
+                    question,
+                    tally,
+                    console.token.as_deref().unwrap_or_default(),
+                ))
+            }
+            _ => body.kid(el("p").text(phase_text(t, phase))),
+        };
+        let questions = state.questions.iter().enumerate().map(|(i, q)| {
+            let current = state
+                .current
+                .as_ref()
+                .is_some_and(|c| c.index as usize == i);
+            el("li")
+                .attr_if(current, "aria-current", "step")
+                .text(&format!(
+                    "{}. {} — {}",
+                    i + 1,
+                    q.text,
+                    status_text(t, q.status)
+                ))
+        });
+        body = body
+            .kid(el("h2").text(t.questions_heading))
+            .kid(el("ol").cls("question-list").kids(questions))
+            .kid(button(t.back_to_sets, "home").cls("secondary"));
+        el("div").kid(header).kid(main.kid(body))
+    }
+}
+
+fn status_text(t: &Texts, status: QuestionStatus) -> &'static str {
+    match status {
+        QuestionStatus::Pending => t.status_pending,
+        QuestionStatus::Open => t.status_open,
+        QuestionStatus::Closed => t.status_closed,
+        QuestionStatus::Revealed => t.status_revealed,
+    }
+}
+
+fn phase_text(t: &Texts, phase: Phase) -> &'static str {
+    match phase {
+        Phase::Lobby => t.phase_lobby,
+        Phase::Open => t.status_open,
+        Phase::Closed => t.status_closed,
+        Phase::Revealed => t.status_revealed,
+        Phase::Ended => t.phase_ended,
+    }
+}
+
+/// The values of the checked checkboxes that match `css`.
+fn checked_values(css: &str) -> Vec<String> {
+    let Ok(nodes) = document().query_selector_all(css) else {
+        return Vec::new();
+    };
+    (0..nodes.length())
+        .filter_map(|i| nodes.item(i)?.dyn_into::<HtmlInputElement>().ok())
+        .filter(|input| input.checked())
+        .map(|input| input.value())
+        .collect()
+}
+
+fn select_value(id: &str) -> String {
+    document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        .map(|e| e.value())
+        .unwrap_or_default()
+}
