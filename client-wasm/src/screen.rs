@@ -26,6 +26,9 @@ pub struct ScreenModel {
     pub controls: bool,
     /// Blanked by the facilitator (B or .): the screen shows nothing but a black page.
     pub blank: bool,
+    /// The next step would end the session: one press asks, the second ends it (the
+    /// console asks too), so a remote's extra click does not end a lesson.
+    pub confirm_end: bool,
 }
 
 /// What a key press on the screen does.
@@ -127,6 +130,17 @@ impl ScreenModel {
             return KeyOutcome::Ignore;
         }
         let state = self.session.as_ref();
+        let forward = matches!(key, "ArrowRight" | "PageDown" | " " | "Enter");
+        if forward && state.and_then(|s| s.next_action) == Some(Action::End) && !self.confirm_end {
+            self.confirm_end = true;
+            return KeyOutcome::Redraw;
+        }
+        if self.confirm_end {
+            self.confirm_end = false;
+            if !forward {
+                return KeyOutcome::Redraw;
+            }
+        }
         let action = match key {
             "ArrowRight" | "PageDown" | " " | "Enter" => state.and_then(|s| s.next_action),
             "ArrowLeft" | "PageUp" => state.and_then(|s| s.back_action),
@@ -218,9 +232,13 @@ impl ScreenModel {
                     },
                 };
                 let hint = self.controls.then(|| {
-                    t.key_hint
-                        .replace("{next}", &action_label(t, state).to_lowercase())
-                        .replace("{back}", t.back_word)
+                    if self.confirm_end {
+                        t.confirm_end_key.to_string()
+                    } else {
+                        t.key_hint
+                            .replace("{next}", &action_label(t, state).to_lowercase())
+                            .replace("{back}", t.back_word)
+                    }
                 });
                 ScreenView::Question {
                     head,
@@ -258,6 +276,7 @@ pub fn action_label(t: &Texts, state: &SessionState) -> String {
         Some(Action::Close) => t.main_close,
         Some(Action::Reveal) if state.reveal_steps == 3 => match state.reveal_step {
             0 => t.reveal_guesses,
+            1 if state.compares_linked => t.reveal_pupils,
             1 => t.reveal_actual,
             _ => t.reveal_complete,
         },

@@ -557,6 +557,8 @@ impl Engine {
         match self.progress.statuses[idx] {
             QuestionStatus::Pending => Some(Action::Open),
             QuestionStatus::Open => Some(Action::Close),
+            // Closed before anyone answered (e.g. an accidental step back): open it again.
+            QuestionStatus::Closed if self.answers[idx].is_empty() => Some(Action::Open),
             QuestionStatus::Closed | QuestionStatus::Revealed => {
                 // The group's real answer to an own question is revealed by the
                 // comparison, after the guesses, not on its own.
@@ -572,10 +574,14 @@ impl Engine {
         }
     }
 
-    /// The step back: take back the last reveal step, else go to the previous question.
+    /// The step back: take back the last reveal step, else go to the previous question;
+    /// nothing while the question takes answers, so a stray press on a presentation remote
+    /// does not close it under the class.
     pub fn back_action(&self) -> Option<Action> {
         let idx = self.progress.current.filter(|_| !self.progress.ended)?;
-        if self.step(idx) > 0 {
+        if self.progress.statuses[idx] == QuestionStatus::Open {
+            None
+        } else if self.step(idx) > 0 {
             Some(Action::Conceal)
         } else if idx > 0 {
             Some(Action::Previous)
@@ -1122,6 +1128,12 @@ impl Engine {
                 .map_or(0, |idx| reveal_steps_of(&self.set.questions[idx])),
             next_action: self.next_action(),
             back_action: self.back_action(),
+            compares_linked: self.progress.current.is_some_and(|idx| {
+                self.set.questions[idx]
+                    .perceives
+                    .as_ref()
+                    .is_some_and(|p| p.set.is_some())
+            }),
         }
     }
 
@@ -1198,6 +1210,17 @@ impl Engine {
         let chart = self
             .screen_chart_at(idx)
             .map(|chart| reveal::chart_key(&chart));
+        if question.perceives.is_some() && self.pair_with_actual(idx).is_none() {
+            // A parents' question whose pupils' session is not linked: the same steps,
+            // with the pupils' side said to be missing.
+            return Some(reveal::unlinked_view(
+                question,
+                &self.counts_of(idx),
+                step,
+                self.thresholds.min_answers,
+                self.set.language,
+            ));
+        }
         match self.pair_with_actual(idx) {
             Some((pair, actual)) => Some(reveal::pair_view(
                 &actual,

@@ -78,7 +78,7 @@ pub enum Pattern {
     Flertalsmisforstaaelse,
     /// The mean guess is off by more than the agreement margin, but the guesses do not
     /// show a direction: about as many guessed too high as too low, or too few guessed
-    /// to tell. Noise is not named a misperception.
+    /// to tell. Noise is not named a misperception ("intet tydeligt mønster").
     Uklar,
 }
 
@@ -89,7 +89,7 @@ impl Pattern {
             Pattern::Underdrivelse => "Social underdrivelse",
             Pattern::Overensstemmelse => "Social overensstemmelse",
             Pattern::Flertalsmisforstaaelse => "Flertalsmisforståelse",
-            Pattern::Uklar => "Ingen tydelig forskel",
+            Pattern::Uklar => "Intet tydeligt mønster",
         }
     }
 
@@ -99,7 +99,7 @@ impl Pattern {
             Pattern::Underdrivelse => "Underestimation",
             Pattern::Overensstemmelse => "Agreement",
             Pattern::Flertalsmisforstaaelse => "False majority",
-            Pattern::Uklar => "No clear difference",
+            Pattern::Uklar => "No clear pattern",
         }
     }
 }
@@ -377,7 +377,7 @@ pub struct Scatter {
 ///    below has p < `significance` and the majority of guesses lies on the same side as
 ///    the mean: upward it is *flertalsmisforståelse* when most guesses say a majority
 ///    does it and it is a minority, else *overdrivelse*; downward *underdrivelse*;
-/// 3. else *uklar* ("ingen tydelig forskel").
+/// 3. else *uklar* ("intet tydeligt mønster").
 pub fn verdict(scatter: &Scatter, margin: f64, significance: f64) -> Pattern {
     if scatter.gap.abs() <= margin {
         return Pattern::Overensstemmelse;

@@ -36,7 +36,7 @@ struct Words {
 
 const DA: Words = Words {
     guesses: "Jeres gæt",
-    you: "Jer",
+    you: "Jeres egne svar",
     pupils: "Eleverne",
     national: "Landstal",
     too_few: "for få svar",
@@ -49,7 +49,7 @@ const DA: Words = Words {
 
 const EN: Words = Words {
     guesses: "Your guesses",
-    you: "You",
+    you: "Your own answers",
     pupils: "The pupils",
     national: "National figure",
     too_few: "too few answers",
@@ -100,7 +100,7 @@ pub fn national_figures(references: &[Reference], language: Language) -> Vec<Key
                 )
             },
             label: format!(
-                "{} ({}, {})",
+                "{}: {}, {}",
                 w.national, reference.population, reference.year
             ),
             detail: Some(reference.measures.clone()),
@@ -126,6 +126,85 @@ pub fn references_view(
         sentence: None,
         pattern: None,
         chart,
+    }
+}
+
+/// A question that perceives a pupils' question, in a parents' session that no pupils'
+/// session is linked to: the same steps, with the guesses (mean of the estimates, once
+/// enough have answered), the pupils' side said to be missing, and the national figures.
+pub fn unlinked_view(
+    perceived: &Question,
+    counts: &pejling_wire::TallyResult,
+    step: u32,
+    min_answers: u32,
+    language: Language,
+) -> RevealView {
+    let w = words(language);
+    let da = language == Language::Da;
+    let mean = match &counts.distribution {
+        pejling_wire::Distribution::Percent {
+            counts: c, mean, ..
+        } => (c.iter().sum::<u32>() >= min_answers.max(1))
+            .then_some(*mean)
+            .flatten()
+            .map(|m| (percent(m, language), c.iter().sum::<u32>())),
+        pejling_wire::Distribution::Number { values, mean, .. } => {
+            let n: u32 = values.iter().map(|v| v.count).sum();
+            let unit = match &perceived.kind {
+                QuestionKind::Number {
+                    unit: Some(unit), ..
+                } => format!(" {unit}"),
+                _ => String::new(),
+            };
+            (n >= min_answers.max(1))
+                .then_some(*mean)
+                .flatten()
+                .map(|m| (format!("{}{unit}", charts::number(m, language)), n))
+        }
+        _ => None,
+    };
+    let mut figures = vec![match mean {
+        Some((value, n)) => KeyFigure {
+            role: FigureRole::Guesses,
+            value,
+            label: w.guesses.to_string(),
+            detail: Some(w.mean_of_guesses.replace("{n}", &n.to_string())),
+            source: None,
+        },
+        None => KeyFigure {
+            role: FigureRole::Guesses,
+            value: w.too_few.to_string(),
+            label: w.guesses.to_string(),
+            detail: None,
+            source: None,
+        },
+    }];
+    if step >= 2 {
+        figures.push(KeyFigure {
+            role: FigureRole::Actual,
+            value: "–".to_string(),
+            label: w.pupils.to_string(),
+            detail: Some(
+                if da {
+                    "ingen klasser er koblet til mødet"
+                } else {
+                    "no class sessions are linked to this meeting"
+                }
+                .to_string(),
+            ),
+            source: None,
+        });
+    }
+    if step >= 3 {
+        figures.extend(national_figures(&perceived.references, language));
+    }
+    RevealView {
+        step,
+        steps: 3,
+        figures,
+        sentence: None,
+        pattern: None,
+        chart: None,
     }
 }
 
@@ -243,22 +322,24 @@ pub fn pair_view(
                         "Your guesses were close: {} percentage points off on average.",
                         charts::number(f.gap_pp.abs().round(), language)
                     ),
-                    // Six guesses on one side is the fewest a sign test can tell from
-                    // chance (p = 1/32); with fewer, say so rather than "no difference".
-                    (Pattern::Uklar, true) if f.above + f.below < 6 => format!(
-                        "For få gæt til at se en tydelig forskel: {} gættede for højt og {} for lavt.",
-                        f.above, f.below
+                    // A direction the guesses lean to but do not show clearly: say
+                    // what leaned, and that it is not enough to call it a pattern.
+                    (Pattern::Uklar, true) if leaning(f) => format!(
+                        "{} af {n} gættede for {}, men det er ikke nok til at sige det sikkert.",
+                        f.above.max(f.below),
+                        if f.above > f.below { "højt" } else { "lavt" }
                     ),
-                    (Pattern::Uklar, false) if f.above + f.below < 6 => format!(
-                        "Too few guesses to show a clear difference: {} guessed too high and {} too low.",
-                        f.above, f.below
+                    (Pattern::Uklar, false) if leaning(f) => format!(
+                        "{} of {n} guessed too {}, but that is not enough to say for sure.",
+                        f.above.max(f.below),
+                        if f.above > f.below { "high" } else { "low" }
                     ),
                     (Pattern::Uklar, true) => format!(
-                        "Ingen tydelig forskel: {} gættede for højt og {} for lavt.",
+                        "Gættene spreder sig: {} gættede for højt og {} for lavt.",
                         f.above, f.below
                     ),
                     (Pattern::Uklar, false) => format!(
-                        "No clear difference: {} guessed too high and {} too low.",
+                        "The guesses scatter: {} guessed too high and {} too low.",
                         f.above, f.below
                     ),
                 });
@@ -343,6 +424,12 @@ pub fn pair_view(
         pattern,
         chart,
     }
+}
+
+/// Whether most guesses lie on the same side as the mean gap (a direction the guesses
+/// lean to, even if not clearly enough to name a pattern).
+fn leaning(f: &crate::results::PercentFinding) -> bool {
+    (f.gap_pp > 0.0 && f.above > f.below) || (f.gap_pp < 0.0 && f.below > f.above)
 }
 
 /// The upper half of a scale: the points above its middle.
@@ -452,10 +539,10 @@ fn attitude_sentence(
             format!("Your guesses were close to what {others} answered.")
         }
         (Pattern::Uklar, true) => {
-            "Ingen tydelig forskel: nogle gættede højere, andre lavere.".to_string()
+            "Gættene spreder sig: nogle gættede højere, andre lavere.".to_string()
         }
         (Pattern::Uklar, false) => {
-            "No clear difference: some guessed higher, others lower.".to_string()
+            "The guesses scatter: some guessed higher, others lower.".to_string()
         }
     }
 }

@@ -744,6 +744,17 @@ async fn every_built_in_set_fits_the_projector_and_runs_from_the_keyboard() {
         let shots = set.id == "foraeldre-7-klasse";
         run_set_from_the_keyboard(&driver, addr, &mut host, &set.id, linked, shots).await;
     }
+    // A parent evening started without ticking a class: the same steps, the national
+    // figure only at the last (the outside tester saw it at the first).
+    run_set_from_the_keyboard(
+        &driver,
+        addr,
+        &mut host,
+        "foraeldre-7-klasse",
+        Vec::new(),
+        false,
+    )
+    .await;
     server.stop().await;
 }
 

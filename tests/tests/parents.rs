@@ -148,15 +148,18 @@ async fn parents_compare_with_the_pooled_classes() {
     assert_eq!(reveal.figures.len(), 3);
     assert_eq!(reveal.figures[2].role, FigureRole::National);
     assert!(
-        reveal.figures[2].label.starts_with("Landstal ("),
+        reveal.figures[2].label.starts_with("Landstal: "),
         "{:?}",
         reveal.figures[2]
     );
     assert!(reveal.figures[2].source.is_some());
     // All five guesses (40–80 %) are above 27 %: p = 1/16 is still too few to show a
-    // direction, so no pattern is claimed beyond "no clear difference".
-    assert_eq!(reveal.pattern.as_deref(), Some("Ingen tydelig forskel"));
-    assert!(reveal.sentence.is_some());
+    // direction, so no pattern is claimed, and the sentence says why.
+    assert_eq!(reveal.pattern.as_deref(), Some("Intet tydeligt mønster"));
+    assert_eq!(
+        reveal.sentence.as_deref(),
+        Some("5 af 5 gættede for højt, men det er ikke nok til at sige det sikkert.")
+    );
     let (status, svg) = http_request(addr, &get(&chart)).await;
     assert!(status.contains("200"), "{status}");
     assert!(svg.contains("Ikke med, for få svar: 7.c"), "{svg}");

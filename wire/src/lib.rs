@@ -303,9 +303,14 @@ pub struct SessionState {
     /// PageDown on a screen that may control); absent when the session has ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_action: Option<Action>,
-    /// The step that undoes or goes back (← and PageUp).
+    /// The step that undoes or goes back (← and PageUp); absent while the question takes
+    /// answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub back_action: Option<Action>,
+    /// The current question compares with the pupils of linked sessions (a parents'
+    /// question): its second reveal step shows the pupils' answers, not the group's own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub compares_linked: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]

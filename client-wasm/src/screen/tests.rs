@@ -41,6 +41,7 @@ fn state(phase: Phase, step: u32, next: Option<Action>) -> SessionState {
         reveal_steps: 3,
         next_action: next,
         back_action: None,
+        compares_linked: false,
     }
 }
 
@@ -196,4 +197,32 @@ fn keys_take_the_engines_next_step_only_on_a_screen_that_controls() {
         panic!()
     };
     assert!(hint.unwrap().contains("vis jeres svar"));
+}
+
+/// Tester's finding on issue 11: one extra click on a remote ended the lesson. The last
+/// step asks first; ← (or any other key) cancels.
+#[test]
+fn ending_from_the_keyboard_asks_first() {
+    let mut model = ScreenModel {
+        controls: true,
+        ..ScreenModel::default()
+    };
+    model.on_message(ServerMessage::SessionState(state(
+        Phase::Revealed,
+        3,
+        Some(Action::End),
+    )));
+    assert_eq!(model.key("ArrowRight"), KeyOutcome::Redraw);
+    let ScreenView::Question { hint, .. } = model.view() else {
+        panic!()
+    };
+    assert!(hint.unwrap().starts_with("Tryk → igen"));
+    assert_eq!(model.key("ArrowLeft"), KeyOutcome::Redraw, "cancelled");
+    assert_eq!(model.key("PageDown"), KeyOutcome::Redraw, "asks again");
+    assert_eq!(
+        model.key("PageDown"),
+        KeyOutcome::Send(ClientMessage::Control {
+            action: Action::End
+        })
+    );
 }

@@ -301,8 +301,8 @@ impl App {
         let Some(state) = &console.session else {
             let sets = console.sets.iter().map(|set| {
                 let audience = match set.audience {
-                    pejling_wire::Audience::Pupils => "elever/pupils",
-                    pejling_wire::Audience::Parents => "forældre/parents",
+                    pejling_wire::Audience::Pupils => t.audience_pupils,
+                    pejling_wire::Audience::Parents => t.audience_parents,
                 };
                 el("option").attr("value", &set.id).text(&format!(
                     "{} — {} ({}, {})",
@@ -473,12 +473,23 @@ impl App {
             control(t.action_next, "next", !ended && !is_last),
             control(t.action_end, "end", !ended).cls("danger"),
         ]);
-        let mut body = el("section")
-            .kid(el("h1").text(&format!(
-                "{} — {}",
-                info.label.as_deref().unwrap_or(&info.set_title),
-                info.set_title
-            )))
+        let mut body = el("section").kid(el("h1").text(&format!(
+            "{} — {}",
+            info.label.as_deref().unwrap_or(&info.set_title),
+            info.set_title
+        )));
+        if phase == Phase::Ended {
+            // Said at the top, with the way on, rather than greyed-out buttons only.
+            body = body.kid(
+                el("div")
+                    .cls("notice")
+                    .id("session-ended")
+                    .attr("role", "status")
+                    .kid(el("p").text(t.session_ended_notice))
+                    .kid(button(t.back_to_sets, "home").cls("secondary")),
+            );
+        }
+        body = body
             .kid(
                 el("p")
                     .cls("code-line")
@@ -582,12 +593,7 @@ impl App {
                 .is_some_and(|c| c.index as usize == i);
             el("li")
                 .attr_if(current, "aria-current", "step")
-                .text(&format!(
-                    "{}. {} — {}",
-                    i + 1,
-                    q.text,
-                    status_text(t, q.status)
-                ))
+                .text(&format!("{} — {}", q.text, status_text(t, q.status)))
         });
         body = body
             .kid(el("h2").text(t.questions_heading))

@@ -131,9 +131,21 @@ impl App {
                     (Some(value), Some((min, max))) if (min..=max).contains(&value) => {
                         self.submit(Answer::Number { value })
                     }
-                    _ => {
+                    (_, range) => {
                         if let Some(input) = document().get_element_by_id("number-input") {
                             let _ = input.set_attribute("aria-invalid", "true");
+                            let _ = input.set_attribute("aria-describedby", "number-error");
+                        }
+                        // Say what fits, where the pupil is looking.
+                        if let Some((min, max)) = range {
+                            set_text(
+                                "number-error",
+                                &self
+                                    .texts()
+                                    .number_out_of_range
+                                    .replace("{min}", &min.to_string())
+                                    .replace("{max}", &max.to_string()),
+                            );
                         }
                     }
                 }
@@ -348,6 +360,12 @@ impl App {
                             ),
                             disabled(button("+", "number-step:1").attr("aria-label", t.more)),
                         ]),
+                    )
+                    .kid(
+                        el("p")
+                            .cls("error")
+                            .id("number-error")
+                            .attr("role", "alert"),
                     )
                     .kid(disabled(
                         button(if sending { t.sending } else { t.send }, "answer-number")

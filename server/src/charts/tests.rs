@@ -106,7 +106,9 @@ fn percent_pair_chart() {
     let chart = pair_chart(&own, &guess, &pair, Language::Da);
     assert_eq!(
         chart.subtitle.as_deref(),
-        Some("Ingen tydelig forskel: 6 gættede for højt og 2 for lavt.")
+        Some(
+            "Intet tydeligt mønster: 6 af 10 gættede for højt, men det er ikke nok til at sige det sikkert."
+        )
     );
     assert_eq!(chart.rows.len(), 3);
     assert_eq!(chart.rows[0].bars[0].value_text, "30 % (6 / 20)");

@@ -851,12 +851,12 @@ fn reveal_steps_show_only_what_each_step_adds() {
         (
             Some(Action::Reveal),
             Some(Action::Reveal),
-            "split; step 2/3; Jeres gæt=60 %; Jer=25 %; chart",
+            "split; step 2/3; Jeres gæt=60 %; Jeres egne svar=25 %; chart",
         ),
         (
             Some(Action::Reveal),
             Some(Action::Next),
-            "split; step 3/3; Jeres gæt=60 %; Jer=25 %; \
+            "split; step 3/3; Jeres gæt=60 %; Jeres egne svar=25 %; \
              Flertalsmisforståelse; chart",
         ),
     ];
@@ -887,7 +887,7 @@ fn reveal_steps_show_only_what_each_step_adds() {
     act(&mut engine, Action::Conceal);
     assert_eq!(
         screen_view(&engine, 1),
-        "split; step 2/3; Jeres gæt=60 %; Jer=25 %; chart"
+        "split; step 2/3; Jeres gæt=60 %; Jeres egne svar=25 %; chart"
     );
     act(&mut engine, Action::Conceal);
     act(&mut engine, Action::Conceal);
@@ -901,6 +901,33 @@ fn reveal_steps_show_only_what_each_step_adds() {
     act(&mut engine, Action::Open);
     assert_eq!(screen_view(&engine, 1), "hidden until reveal");
     assert_eq!(screen_view(&engine, 0), "hidden until comparison");
+}
+
+/// Tester's finding on issue 11: a stray ← on a presentation remote closed the open
+/// question under the class, and → then skipped it. While a question takes answers ←
+/// does nothing; a question closed before anyone answered is opened again by →.
+#[test]
+fn a_stray_step_back_does_not_close_an_open_question() {
+    let mut engine = engine();
+    engine.handle(Event::Watch {
+        conn: 1000,
+        staff: Staff::Facilitator,
+    });
+    for action in [Action::Open, Action::Close, Action::Next] {
+        engine.handle(Event::Control { conn: 1000, action });
+    }
+    assert_eq!(engine.phase(), Phase::Open);
+    assert_eq!(engine.back_action(), None, "open: ← does nothing");
+    engine.handle(Event::Control {
+        conn: 1000,
+        action: Action::Close,
+    });
+    assert_eq!(
+        engine.next_action(),
+        Some(Action::Open),
+        "closed with no answers"
+    );
+    assert_eq!(engine.back_action(), Some(Action::Previous));
 }
 
 #[test]

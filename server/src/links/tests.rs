@@ -278,3 +278,47 @@ fn a_parents_session_compares_estimates_with_the_pooled_pupils() {
     );
     assert_eq!(c.finding, None);
 }
+
+/// Tester's finding on issue 11: a parents' session started without a linked class
+/// showed the national figure at the first step. Unlinked, the steps are the same: the
+/// guesses, then the pupils' side said to be missing, then the national figures.
+#[test]
+fn an_unlinked_parents_question_reveals_in_the_same_steps() {
+    let parents = Arc::new(set(PARENTS));
+    let stored: Vec<(String, ParticipantKey, Answer)> = [40, 50, 60, 50, 50]
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| {
+            (
+                "drunk-guess".to_string(),
+                ParticipantKey::of_token(&format!("parent-{i}")),
+                Answer::Percent { value },
+            )
+        })
+        .collect();
+    let keys: Vec<ParticipantKey> = stored.iter().map(|(_, k, _)| *k).collect();
+    let at_step = |step: u32| {
+        let engine = Engine::restore(
+            meta("p", "Forældremøde"),
+            parents.clone(),
+            Progress {
+                current: Some(0),
+                statuses: vec![QuestionStatus::Revealed, QuestionStatus::Pending],
+                ended: false,
+                steps: vec![step, 0],
+            },
+            keys.clone(),
+            stored.clone(),
+        );
+        let reveal = engine.question_tally(0).reveal.expect("revealed");
+        reveal
+            .figures
+            .iter()
+            .map(|f| format!("{}={}", f.label, f.value))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(at_step(1), vec!["Jeres gæt=50 %"]);
+    assert_eq!(at_step(2), vec!["Jeres gæt=50 %", "Eleverne=–"]);
+    // This test set cites no national figure; nothing is added from elsewhere.
+    assert_eq!(at_step(3), vec!["Jeres gæt=50 %", "Eleverne=–"]);
+}

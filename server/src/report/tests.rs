@@ -128,7 +128,7 @@ fn html_and_csv_of_a_class() {
         "the actual share as a count"
     );
     // Issue 11: the pattern follows the guesses' scatter, in the same words as the screen.
-    assert!(html.contains("Ingen tydelig forskel"));
+    assert!(html.contains("Intet tydeligt mønster"));
     assert!(html.contains("Skolebørnsundersøgelsen (HBSC) 2018"));
     assert!(html.contains("for få svar (3 svar, min. 5)"));
     insta::assert_snapshot!("class_html", html);
