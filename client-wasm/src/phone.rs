@@ -114,7 +114,7 @@ impl Phone {
 
     /// A code typed on the start page; a new code starts afresh.
     pub fn set_code(&mut self, code: &str, token: Option<String>) {
-        *self = Phone::new(Some(code.trim().to_uppercase()), token);
+        *self = Phone::new(Some(code.trim().to_ascii_uppercase()), token);
     }
 
     /// The socket opened: introduce ourselves.

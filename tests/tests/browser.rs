@@ -268,9 +268,27 @@ async fn class_session_in_real_browsers() {
     for (name, transfer, body) in &entries {
         eprintln!("phone page transfer: {transfer:>7} B ({body:>7} B body) {name}");
     }
-    eprintln!("phone page transfer: {total} B in total (issue 11 target: at most 90 KB)");
+    eprintln!("phone page transfer: {total} B in total, as this Chromium fetched it");
     assert!(entries.len() >= 4, "page, css, js and wasm: {entries:?}");
-    assert!(total <= 150 * 1024, "the phone page transfers {total} B");
+    // Chromium offers brotli on a local address; phones on the school's Wi-Fi (plain
+    // http to a LAN address) get gzip. Measured here as they would get it. Issue 11:
+    // at most 90 KB.
+    let mut gzip_total = 0;
+    for (name, _, _) in &entries {
+        let path = name
+            .splitn(4, '/')
+            .nth(3)
+            .map(|p| format!("/{p}"))
+            .unwrap_or_default();
+        let size = gzip_size(server.addr, &path).await;
+        eprintln!("phone page with gzip: {size:>7} B {path}");
+        gzip_total += size;
+    }
+    eprintln!("phone page with gzip: {gzip_total} B in total (issue 11 target: at most 90 KB)");
+    assert!(
+        gzip_total <= 90 * 1024,
+        "the phone page is {gzip_total} B with gzip"
+    );
     wait_text(&screen, "#participant-count", |t| t.starts_with("3 ")).await;
     screenshot(&screen, "screen-lobby").await;
 
@@ -401,6 +419,26 @@ async fn class_session_in_real_browsers() {
         let _ = browser.close().await;
     }
     server.stop().await;
+}
+
+/// The size of `path`'s body when only gzip is accepted (as a phone on plain http gets it).
+async fn gzip_size(addr: std::net::SocketAddr, path: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: test\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let head_end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head")
+        + 4;
+    let head = String::from_utf8_lossy(&response[..head_end]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+    (response.len() - head_end) as u64
 }
 
 /// Sizes the window so that the page's viewport (not the window with its frame) is

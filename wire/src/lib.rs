@@ -210,6 +210,161 @@ pub enum ServerMessage {
     },
 }
 
+/// The messages a participant (phone) can receive, read without the code for the rest:
+/// the same JSON as [`ServerMessage`], with every staff message read as `Other`. It is
+/// read through flat structs (no internally tagged or flattened enums, whose generic
+/// decoding code was half of the phone's WebAssembly module), so the phone's download
+/// stays small (issue 11). `into_server_message` gives the shared type back; a
+/// welcome's `session` is not read (the phone does not use it).
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+#[serde(try_from = "RawParticipantMessage")]
+pub enum ParticipantMessage {
+    Welcome {
+        version: u32,
+        role: Role,
+        token: Option<String>,
+    },
+    State(ParticipantState),
+    AnswerAccepted {
+        question_id: String,
+    },
+    Pong {
+        nonce: u64,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    /// A message for staff; a participant never gets one.
+    Other,
+}
+
+/// Every field a participant's message may have, flat; `type` says which are used.
+#[derive(Deserialize)]
+struct RawParticipantMessage {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    version: u32,
+    role: Option<Role>,
+    token: Option<String>,
+    phase: Option<Phase>,
+    question: Option<RawQuestionView>,
+    #[serde(default)]
+    answered: bool,
+    question_id: Option<String>,
+    #[serde(default)]
+    nonce: u64,
+    code: Option<ErrorCode>,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct RawQuestionView {
+    id: String,
+    index: u32,
+    count: u32,
+    text: String,
+    kind: String,
+    #[serde(default)]
+    options: Vec<String>,
+    #[serde(default)]
+    points: Vec<String>,
+    #[serde(default)]
+    min: i64,
+    #[serde(default)]
+    max: i64,
+    unit: Option<String>,
+    #[serde(default)]
+    abstain: Vec<String>,
+    #[serde(default)]
+    sensitive: bool,
+}
+
+impl TryFrom<RawQuestionView> for QuestionView {
+    type Error = String;
+
+    fn try_from(raw: RawQuestionView) -> Result<Self, String> {
+        let kind = match raw.kind.as_str() {
+            "choice" => QuestionKindView::Choice {
+                options: raw.options,
+            },
+            "percent" => QuestionKindView::Percent,
+            "number" => QuestionKindView::Number {
+                min: raw.min,
+                max: raw.max,
+                unit: raw.unit,
+            },
+            "scale" => QuestionKindView::Scale { points: raw.points },
+            other => return Err(format!("unknown question kind {other}")),
+        };
+        Ok(QuestionView {
+            id: raw.id,
+            index: raw.index,
+            count: raw.count,
+            text: raw.text,
+            kind,
+            abstain: raw.abstain,
+            sensitive: raw.sensitive,
+        })
+    }
+}
+
+impl TryFrom<RawParticipantMessage> for ParticipantMessage {
+    type Error = String;
+
+    fn try_from(raw: RawParticipantMessage) -> Result<Self, String> {
+        let missing = |field: &str| format!("{} without {field}", raw.kind);
+        Ok(match raw.kind.as_str() {
+            "welcome" => ParticipantMessage::Welcome {
+                version: raw.version,
+                role: raw.role.ok_or_else(|| missing("role"))?,
+                token: raw.token,
+            },
+            "state" => ParticipantMessage::State(ParticipantState {
+                phase: raw.phase.ok_or_else(|| missing("phase"))?,
+                question: raw.question.map(QuestionView::try_from).transpose()?,
+                answered: raw.answered,
+            }),
+            "answer_accepted" => ParticipantMessage::AnswerAccepted {
+                question_id: raw.question_id.ok_or_else(|| missing("question_id"))?,
+            },
+            "pong" => ParticipantMessage::Pong { nonce: raw.nonce },
+            "error" => ParticipantMessage::Error {
+                code: raw.code.ok_or_else(|| missing("code"))?,
+                message: raw.message,
+            },
+            _ => ParticipantMessage::Other,
+        })
+    }
+}
+
+impl ParticipantMessage {
+    pub fn into_server_message(self) -> Option<ServerMessage> {
+        Some(match self {
+            ParticipantMessage::Welcome {
+                version,
+                role,
+                token,
+            } => ServerMessage::Welcome {
+                version,
+                role,
+                session: None,
+                token,
+                controls: false,
+            },
+            ParticipantMessage::State(state) => ServerMessage::State(state),
+            ParticipantMessage::AnswerAccepted { question_id } => {
+                ServerMessage::AnswerAccepted { question_id }
+            }
+            ParticipantMessage::Pong { nonce } => ServerMessage::Pong { nonce },
+            ParticipantMessage::Error { code, message } => ServerMessage::Error { code, message },
+            ParticipantMessage::Other => return None,
+        })
+    }
+}
+
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct ParticipantState {
     pub phase: Phase,
@@ -584,6 +739,87 @@ mod tests {
                 .unwrap_or_default();
             assert!(!error.contains("unknown variant"), "{name}: {error}");
         }
+    }
+
+    #[test]
+    fn participant_messages_read_what_the_server_sends() {
+        let sent = [
+            ServerMessage::Welcome {
+                version: PROTOCOL_VERSION,
+                role: Role::Participant,
+                session: None,
+                token: Some("t".into()),
+                controls: false,
+            },
+            ServerMessage::State(ParticipantState {
+                phase: Phase::Open,
+                question: Some(QuestionView {
+                    id: "q".into(),
+                    index: 0,
+                    count: 1,
+                    text: "?".into(),
+                    kind: QuestionKindView::Number {
+                        min: 10,
+                        max: 25,
+                        unit: Some("år".into()),
+                    },
+                    abstain: vec!["Ved ikke".into()],
+                    sensitive: true,
+                }),
+                answered: false,
+            }),
+            ServerMessage::State(ParticipantState {
+                phase: Phase::Open,
+                question: Some(QuestionView {
+                    id: "c".into(),
+                    index: 1,
+                    count: 3,
+                    text: "Har du?".into(),
+                    kind: QuestionKindView::Choice {
+                        options: vec!["Ja".into(), "Nej".into()],
+                    },
+                    abstain: Vec::new(),
+                    sensitive: false,
+                }),
+                answered: true,
+            }),
+            ServerMessage::State(ParticipantState {
+                phase: Phase::Closed,
+                question: Some(QuestionView {
+                    id: "s".into(),
+                    index: 2,
+                    count: 3,
+                    text: "OK?".into(),
+                    kind: QuestionKindView::Scale {
+                        points: vec!["Nej".into(), "Ja".into()],
+                    },
+                    abstain: Vec::new(),
+                    sensitive: false,
+                }),
+                answered: false,
+            }),
+            ServerMessage::State(ParticipantState {
+                phase: Phase::Lobby,
+                question: None,
+                answered: false,
+            }),
+            ServerMessage::AnswerAccepted {
+                question_id: "q".into(),
+            },
+            ServerMessage::Pong { nonce: 7 },
+            ServerMessage::Error {
+                code: ErrorCode::QuestionNotOpen,
+                message: "no".into(),
+            },
+        ];
+        for message in sent {
+            let json = serde_json::to_string(&message).unwrap();
+            let read: ParticipantMessage = serde_json::from_str(&json).unwrap();
+            assert_eq!(read.into_server_message(), Some(message), "{json}");
+        }
+        let staff = serde_json::to_string(&ServerMessage::Sets { sets: Vec::new() }).unwrap();
+        let read: ParticipantMessage = serde_json::from_str(&staff).unwrap();
+        assert_eq!(read, ParticipantMessage::Other);
     }
 
     #[test]

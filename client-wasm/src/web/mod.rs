@@ -86,7 +86,7 @@ fn path_code() -> Option<String> {
     let path = window().location().pathname().ok()?;
     let mut parts = path.trim_matches('/').split('/');
     match (parts.next(), parts.next()) {
-        (Some("j" | "screen"), Some(code)) if !code.is_empty() => Some(code.to_uppercase()),
+        (Some("j" | "screen"), Some(code)) if !code.is_empty() => Some(code.to_ascii_uppercase()),
         _ => None,
     }
 }
@@ -105,7 +105,9 @@ fn public_url() -> String {
 struct E(Element);
 
 fn el(tag: &str) -> E {
-    E(document().create_element(tag).expect("create element"))
+    // `ok()` first: `Result::expect` would format the JavaScript error with `Debug`, whose
+    // code (Unicode tables) is a noticeable part of the phone's download.
+    E(document().create_element(tag).ok().expect("create element"))
 }
 
 impl E {
@@ -151,6 +153,20 @@ fn button(label: &str, action: &str) -> E {
         .attr("type", "button")
         .action(action)
         .text(label)
+}
+
+/// Reads a server message. The phone's module decodes only the messages a participant can
+/// receive (`ParticipantMessage`), so it carries no decoding code for staff messages.
+#[cfg(not(feature = "staff"))]
+fn decode(text: &str) -> Option<ServerMessage> {
+    serde_json::from_str::<pejling_wire::ParticipantMessage>(text)
+        .ok()?
+        .into_server_message()
+}
+
+#[cfg(feature = "staff")]
+fn decode(text: &str) -> Option<ServerMessage> {
+    serde_json::from_str(text).ok()
 }
 
 // ---- the app ----
@@ -370,7 +386,7 @@ impl App {
             let text = event
                 .dyn_ref::<web_sys::MessageEvent>()
                 .and_then(|m| m.data().as_string());
-            if let Some(message) = text.and_then(|t| serde_json::from_str(&t).ok()) {
+            if let Some(message) = text.and_then(|t| decode(&t)) {
                 with_app(|app| app.on_message(message));
             }
         });
