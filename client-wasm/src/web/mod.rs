@@ -105,9 +105,7 @@ fn public_url() -> String {
 struct E(Element);
 
 fn el(tag: &str) -> E {
-    // `ok()` first: `Result::expect` would format the JavaScript error with `Debug`, whose
-    // code (Unicode tables) is a noticeable part of the phone's download.
-    E(document().create_element(tag).ok().expect("create element"))
+    E(document().create_element(tag).expect("create element"))
 }
 
 impl E {
