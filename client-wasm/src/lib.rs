@@ -1,13 +1,15 @@
-//! pejling's browser client, compiled to WebAssembly and embedded in the server binary:
-//! the phone page, the projector screen and the facilitator console in one module; the
-//! page's `data-page` attribute says which one runs.
+//! pejling's browser client, compiled to WebAssembly and embedded in the server binary
+//! as two modules: the phone page (feature `phone`) and the projector screen with the
+//! facilitator console (feature `staff`); the page's `data-page` attribute says which
+//! page runs.
 //!
-//! The logic (`phone`, `bars`, `i18n`) is plain Rust with no browser dependency and is
-//! tested natively; `web` holds the DOM and WebSocket glue and is compiled for wasm32
-//! only. Messages are the shared wire types (`pejling-wire`), so client and server cannot
+//! The logic (`phone`, `screen`, `console`, `bars`, `i18n`) is plain Rust with no browser
+//! dependency and is tested natively with tables of messages; `web` holds the DOM and
+//! WebSocket glue, one file per page, and is compiled for wasm32 only. Messages are the shared wire types (`pejling-wire`), so client and server cannot
 //! disagree.
 
 pub mod bars;
+pub mod console;
 pub mod i18n;
 pub mod phone;
 pub mod screen;

@@ -858,3 +858,83 @@ async fn a_changed_answer_redraws_the_figures() {
     let _ = screen.close().await;
     server.stop().await;
 }
+
+/// Issue 11: the console redraws only its live parts on a tally, and keeps an open note
+/// and the keyboard focus through a full redraw, so a facilitator reading the note or
+/// tabbing to a button is not interrupted while the class answers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_keeps_an_open_note_and_focus_through_updates() {
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let server = pejling_tests::spawn_app().await;
+    let addr = server.addr;
+    let console = browser(&driver, 1366, 768).await;
+    console
+        .goto(&format!("http://{addr}/host#token={HOST_TOKEN}"))
+        .await
+        .unwrap();
+    wait_for(&console, "#set-select option[value='7-klasse-alkohol']").await;
+    wait_for(&console, "#set-select")
+        .await
+        .select_by_value("7-klasse-alkohol")
+        .await
+        .unwrap();
+    click(&console, "#create-session").await;
+    let code = wait_text(&console, "#session-code", |t| t.len() == 6).await;
+    click(&console, "#facilitator-note summary").await;
+    let state = |console: &Browser| {
+        let console = console.clone();
+        async move {
+            let value = console
+                .execute(
+                    "return [!!document.querySelector('details#facilitator-note[open]'),
+                             document.activeElement ? document.activeElement.id : ''];",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            let state: (bool, String) = serde_json::from_value(value).unwrap();
+            state
+        }
+    };
+    console
+        .execute("document.getElementById('open-screen').focus();", vec![])
+        .await
+        .unwrap();
+    assert_eq!(state(&console).await, (true, "open-screen".to_string()));
+    // Tallies: three phones join.
+    let mut phones = Vec::new();
+    for _ in 0..3 {
+        phones.push(Participant::join(addr, &code, None).await.0);
+    }
+    wait_text(&console, "#console-live-counts", |t| t.starts_with("3 ")).await;
+    assert_eq!(
+        state(&console).await,
+        (true, "open-screen".to_string()),
+        "after tallies"
+    );
+    // A full redraw: the session state changes (another facilitator connection opens
+    // the first question).
+    let mut host = Facilitator::connect(addr).await;
+    let session_id = wait_for(&console, "#download-report")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .split('/')
+        .nth(2)
+        .unwrap_or_default()
+        .to_string();
+    host.attach(&session_id).await;
+    host.control(Action::Open).await;
+    wait_text(&console, "#control-main", |t| t == "Luk for svar").await;
+    assert_eq!(
+        state(&console).await,
+        (true, "open-screen".to_string()),
+        "after a new session state"
+    );
+    let _ = console.close().await;
+    server.stop().await;
+}

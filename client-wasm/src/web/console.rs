@@ -3,8 +3,8 @@
 //! into the staff module (feature `staff`) with the projector screen.
 
 use pejling_wire::{
-    Action, ClientMessage, ErrorCode, Hidden, Phase, QuestionStatus, QuestionView, ServerMessage,
-    SessionState, SessionSummary, SetSummary, Tally,
+    Action, ClientMessage, Hidden, Phase, QuestionStatus, QuestionView, ServerMessage,
+    SessionState, SessionSummary, Tally,
 };
 
 use super::{
@@ -15,82 +15,34 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use crate::bars::{bars, decimal};
+use crate::console::{ConsoleModel, Redraw, SESSION_KEY};
 use crate::i18n::{Texts, question_of};
 use crate::screen::action_label;
 
-#[derive(Default)]
-pub(super) struct ConsoleState {
-    pub(super) token: Option<String>,
-    pub(super) authenticated: bool,
-    pub(super) error: Option<String>,
-    pub(super) sets: Vec<SetSummary>,
-    pub(super) sessions: Vec<SessionSummary>,
-    pub(super) session: Option<SessionState>,
-    pub(super) tally: Option<Tally>,
-}
-
 impl App {
-    /// Applies a message; returns what to send and whether to stop reconnecting.
+    /// Applies a message (the DOM-free `ConsoleModel` decides), keeps what it says in the
+    /// tab's storage and redraws as much as it says. Returns what to send and whether to
+    /// stop reconnecting.
     pub(super) fn console_on_message(
         &mut self,
         message: ServerMessage,
     ) -> (Vec<ClientMessage>, bool) {
-        let mut to_send = Vec::new();
-        let mut stop = false;
         let lang = self.lang;
         let Page::Console(console) = &mut self.page else {
-            return (to_send, stop);
+            return (Vec::new(), false);
         };
-        match message {
-            ServerMessage::Welcome { .. } => {
-                console.authenticated = true;
-                console.error = None;
-                if let Some(token) = &console.token
-                    && let Some(storage) = window().session_storage().ok().flatten()
-                {
-                    let _ = storage.set_item("pejling.host", token);
-                }
-                to_send.push(ClientMessage::ListSets);
-                to_send.push(ClientMessage::ListSessions);
-                // After a reconnect or a reload of the page, go back to the session
-                // that was open (kept in this tab's sessionStorage).
-                let open = console
-                    .session
-                    .as_ref()
-                    .map(|session| session.session.id.clone())
-                    .or_else(|| stored_session("pejling.session"));
-                if let Some(session_id) = open {
-                    to_send.push(ClientMessage::AttachSession { session_id });
+        let update = console.on_message(message, stored_session(SESSION_KEY), lang);
+        apply_storage(&update.store);
+        match update.redraw {
+            Some(Redraw::All) => self.render(),
+            Some(Redraw::Live) => {
+                if !self.console_redraw_live() {
+                    self.render();
                 }
             }
-            ServerMessage::Sets { sets } => console.sets = sets,
-            ServerMessage::Sessions { sessions } => console.sessions = sessions,
-            ServerMessage::SessionState(state) => {
-                if let Some(storage) = window().session_storage().ok().flatten() {
-                    let _ = storage.set_item("pejling.session", &state.session.id);
-                }
-                console.session = Some(state);
-            }
-            ServerMessage::Tally(tally) => console.tally = Some(tally),
-            ServerMessage::Error { code, message } => {
-                if code == ErrorCode::BadToken {
-                    console.token = None;
-                    console.authenticated = false;
-                    stop = true;
-                    console.error = Some(lang.texts().bad_token.to_string());
-                } else if code == ErrorCode::UnknownSession && console.session.is_none() {
-                    // The session this tab had open is gone (e.g. another data
-                    // file): start from the list instead.
-                    if let Some(storage) = window().session_storage().ok().flatten() {
-                        let _ = storage.remove_item("pejling.session");
-                    }
-                } else {
-                    console.error = Some(message);
-                }
-            }
-            _ => {}
+            Some(Redraw::Nothing) | None => {}
         }
-        (to_send, stop)
+        (update.send, update.stop)
     }
 
     /// The console's controls; returns whether `name` was one of them.
@@ -123,13 +75,12 @@ impl App {
             }),
             "home" => {
                 if let Page::Console(console) = &mut self.page {
-                    console.session = None;
-                    console.tally = None;
+                    let update = console.home();
+                    apply_storage(&update.store);
+                    for message in &update.send {
+                        self.send(message);
+                    }
                 }
-                if let Some(storage) = window().session_storage().ok().flatten() {
-                    let _ = storage.remove_item("pejling.session");
-                }
-                self.send(&ClientMessage::ListSessions);
                 self.render();
             }
             "control" => {
@@ -242,6 +193,113 @@ impl App {
         figure
     }
 
+    /// The live counts (participants, connected, clicker receivers): redrawn alone on a
+    /// tally.
+    fn console_counts(&self, console: &ConsoleModel, session_id: &str) -> E {
+        let t = self.texts();
+        let tally = console
+            .tally
+            .as_ref()
+            .filter(|tally| tally.session_id == session_id);
+        let (participants, connected, clickers) =
+            tally.map_or((0, 0, 0), |t| (t.participants, t.connected, t.clickers));
+        let bridges = tally.map(|t| t.bridges.as_slice()).unwrap_or_default();
+        el("div")
+            .id("console-live-counts")
+            .kid(
+                el("p")
+                    .id("console-counts")
+                    .attr("aria-live", "polite")
+                    .text(&format!(
+                        "{participants} {} · {connected} {}",
+                        t.participants, t.connected
+                    ))
+                    .text(&if clickers > 0 {
+                        format!(
+                            " · {} {} / {clickers} {}",
+                            participants - clickers,
+                            t.with_phones,
+                            t.with_clickers
+                        )
+                    } else {
+                        String::new()
+                    }),
+            )
+            .kids(bridges.iter().map(|bridge| {
+                el("p").cls("bridge").text(&format!(
+                    "{}: {} · {} {} · {} {}",
+                    t.clicker_receiver,
+                    bridge.name,
+                    bridge.devices,
+                    t.devices,
+                    bridge.bad_lines,
+                    t.bad_lines
+                ))
+            }))
+    }
+
+    /// The current question with its result: redrawn alone on a tally.
+    fn console_current(&self, console: &ConsoleModel, state: &SessionState) -> E {
+        let t = self.texts();
+        let tally = console
+            .tally
+            .as_ref()
+            .filter(|tally| tally.session_id == state.session.id);
+        let phase = state.phase;
+        let ended = phase == Phase::Ended;
+        let current_status = state
+            .current
+            .as_ref()
+            .and_then(|c| state.questions.get(c.index as usize))
+            .map(|q| q.status);
+        let body = el("div").id("console-live-current");
+        match &state.current {
+            Some(question) if !ended || phase == Phase::Ended => {
+                let answered = tally
+                    .and_then(|t| t.question.as_ref())
+                    .filter(|q| q.question_id == question.id)
+                    .map_or(0, |q| q.answered);
+                body.kid(el("p").cls("progress").text(&format!(
+                    "{} · {}",
+                    question_of(t, question.index, question.count),
+                    current_status.map_or("", |s| status_text(t, s))
+                )))
+                .kid(el("h2").id("current-question").text(&question.text))
+                .kid(
+                    el("p")
+                        .id("current-answered")
+                        .text(&format!("{answered} {}", t.answered)),
+                )
+                .kid(self.results(
+                    question,
+                    tally,
+                    console.token.as_deref().unwrap_or_default(),
+                ))
+            }
+            _ => body.kid(el("p").text(phase_text(t, phase))),
+        }
+    }
+
+    /// Redraws only the live parts of a session's page (after a tally), leaving the
+    /// rest — an open note, the keyboard focus, the controls — as it is.
+    pub(super) fn console_redraw_live(&self) -> bool {
+        let Page::Console(console) = &self.page else {
+            return false;
+        };
+        let Some(state) = &console.session else {
+            return false;
+        };
+        let (Some(counts), Some(current)) = (
+            document().get_element_by_id("console-live-counts"),
+            document().get_element_by_id("console-live-current"),
+        ) else {
+            return false;
+        };
+        let _ = counts.replace_with_with_node_1(&self.console_counts(console, &state.session.id).0);
+        let _ = current.replace_with_with_node_1(&self.console_current(console, state).0);
+        true
+    }
+
     /// Links to the session's report and figures (the same files as `pejling export`).
     fn downloads(&self, session_id: &str, token: &str) -> E {
         let t = self.texts();
@@ -266,7 +324,7 @@ impl App {
             .kid(link("results.csv", t.results_csv, "download-csv"))
     }
 
-    pub(super) fn render_console(&self, console: &ConsoleState) -> E {
+    pub(super) fn render_console(&self, console: &ConsoleModel) -> E {
         let t = self.texts();
         let header = el("header")
             .cls("top")
@@ -388,13 +446,6 @@ impl App {
             );
         };
         let info = &state.session;
-        let tally = console
-            .tally
-            .as_ref()
-            .filter(|tally| tally.session_id == info.id);
-        let (participants, connected, clickers) =
-            tally.map_or((0, 0, 0), |t| (t.participants, t.connected, t.clickers));
-        let bridges = tally.map(|t| t.bridges.as_slice()).unwrap_or_default();
         // Opened from here, the screen holds the host's right and can run the session
         // from the projector window (arrow keys, a presentation remote). The read-only
         // link is for a screen on another computer.
@@ -497,36 +548,7 @@ impl App {
                     .kid(el("strong").id("session-code").text(&info.code))
                     .text(&format!(" · {}/j/{}", public_url(), info.code)),
             )
-            .kid(
-                el("p")
-                    .id("console-counts")
-                    .attr("aria-live", "polite")
-                    .text(&format!(
-                        "{participants} {} · {connected} {}",
-                        t.participants, t.connected
-                    ))
-                    .text(&if clickers > 0 {
-                        format!(
-                            " · {} {} / {clickers} {}",
-                            participants - clickers,
-                            t.with_phones,
-                            t.with_clickers
-                        )
-                    } else {
-                        String::new()
-                    }),
-            )
-            .kids(bridges.iter().map(|bridge| {
-                el("p").cls("bridge").text(&format!(
-                    "{}: {} · {} {} · {} {}",
-                    t.clicker_receiver,
-                    bridge.name,
-                    bridge.devices,
-                    t.devices,
-                    bridge.bad_lines,
-                    t.bad_lines
-                ))
-            }))
+            .kid(self.console_counts(console, &info.id))
             .kid(
                 el("p")
                     .cls("screen-links")
@@ -554,6 +576,7 @@ impl App {
             body = body.kid(
                 el("details")
                     .cls("facilitator-note")
+                    .id("facilitator-note")
                     .kid(el("summary").text(t.facilitator_note))
                     .kids(
                         note.split("\n\n")
@@ -561,31 +584,7 @@ impl App {
                     ),
             );
         }
-        body = match &state.current {
-            Some(question) if !ended || phase == Phase::Ended => {
-                let answered = tally
-                    .and_then(|t| t.question.as_ref())
-                    .filter(|q| q.question_id == question.id)
-                    .map_or(0, |q| q.answered);
-                body.kid(el("p").cls("progress").text(&format!(
-                    "{} · {}",
-                    question_of(t, question.index, question.count),
-                    current_status.map_or("", |s| status_text(t, s))
-                )))
-                .kid(el("h2").id("current-question").text(&question.text))
-                .kid(
-                    el("p")
-                        .id("current-answered")
-                        .text(&format!("{answered} {}", t.answered)),
-                )
-                .kid(self.results(
-                    question,
-                    tally,
-                    console.token.as_deref().unwrap_or_default(),
-                ))
-            }
-            _ => body.kid(el("p").text(phase_text(t, phase))),
-        };
+        body = body.kid(self.console_current(console, state));
         let questions = state.questions.iter().enumerate().map(|(i, q)| {
             let current = state
                 .current
@@ -640,4 +639,17 @@ fn select_value(id: &str) -> String {
         .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
         .map(|e| e.value())
         .unwrap_or_default()
+}
+
+/// Keeps or forgets keys in the tab's sessionStorage, as the model says.
+fn apply_storage(store: &[(&'static str, Option<String>)]) {
+    let Some(storage) = window().session_storage().ok().flatten() else {
+        return;
+    };
+    for (key, value) in store {
+        let _ = match value {
+            Some(value) => storage.set_item(key, value),
+            None => storage.remove_item(key),
+        };
+    }
 }

@@ -175,7 +175,7 @@ enum Page {
     #[cfg(feature = "staff")]
     Screen(screen::ScreenState),
     #[cfg(feature = "staff")]
-    Console(console::ConsoleState),
+    Console(crate::console::ConsoleModel),
     /// A page this module was not built for (e.g. the console's page served with the
     /// phone's module): says so instead of failing silently.
     Other,
@@ -209,8 +209,8 @@ pub fn start() {
             ..Default::default()
         }),
         #[cfg(feature = "staff")]
-        Some("host") => Page::Console(console::ConsoleState {
-            token: hash_param("token").or_else(|| stored_session("pejling.host")),
+        Some("host") => Page::Console(crate::console::ConsoleModel {
+            token: hash_param("token").or_else(|| stored_session(crate::console::HOST_KEY)),
             ..Default::default()
         }),
         #[cfg(feature = "phone")]
@@ -482,14 +482,21 @@ impl App {
     }
 
     fn on_message(&mut self, message: ServerMessage) {
-        let (to_send, stop) = match &mut self.page {
+        // The console redraws itself, as much as the message changed.
+        let (to_send, stop, redraw) = match &mut self.page {
             #[cfg(feature = "phone")]
-            Page::Phone(_) => self.phone_on_message(message),
+            Page::Phone(_) => {
+                let (send, stop) = self.phone_on_message(message);
+                (send, stop, true)
+            }
             #[cfg(feature = "staff")]
-            Page::Screen(screen) => (Vec::new(), screen.model.on_message(message)),
+            Page::Screen(screen) => (Vec::new(), screen.model.on_message(message), true),
             #[cfg(feature = "staff")]
-            Page::Console(_) => self.console_on_message(message),
-            Page::Other => (Vec::new(), true),
+            Page::Console(_) => {
+                let (send, stop) = self.console_on_message(message);
+                (send, stop, false)
+            }
+            Page::Other => (Vec::new(), true, true),
         };
         for message in &to_send {
             self.send(message);
@@ -497,7 +504,9 @@ impl App {
         if stop {
             self.close_socket();
         }
-        self.render();
+        if redraw {
+            self.render();
+        }
     }
 
     fn on_action(&mut self, action: &str) {
@@ -541,7 +550,28 @@ impl App {
                 return;
             }
             #[cfg(feature = "staff")]
-            Page::Console(console) => (self.render_console(console), String::new()),
+            Page::Console(console) => {
+                // A full redraw (a new session state) keeps what the facilitator had open
+                // and where the keyboard was.
+                let focused = document().active_element().map(|e| e.id());
+                let note_open = document()
+                    .query_selector("details#facilitator-note[open]")
+                    .ok()
+                    .flatten()
+                    .is_some();
+                root.replace_children_with_node_1(&self.render_console(console).0);
+                if note_open && let Some(note) = document().get_element_by_id("facilitator-note") {
+                    let _ = note.set_attribute("open", "");
+                }
+                if let Some(element) = focused
+                    .filter(|id| !id.is_empty())
+                    .and_then(|id| document().get_element_by_id(&id))
+                    .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+                {
+                    let _ = element.focus();
+                }
+                return;
+            }
             Page::Other => (
                 el("main").kid(el("p").text("pejling: this page is not part of this module.")),
                 String::new(),

@@ -1,0 +1,186 @@
+//! Table tests of the console model: messages in, what is sent, stored and redrawn.
+
+#![allow(clippy::type_complexity)] // tables of tuples read best inline
+
+use pejling_wire::{Audience, Phase, SessionInfo};
+
+use super::*;
+
+fn state(id: &str) -> SessionState {
+    SessionState {
+        session: SessionInfo {
+            id: id.into(),
+            code: "ABCDEF".into(),
+            label: None,
+            set_id: "set".into(),
+            set_title: "Sæt".into(),
+            audience: Audience::Pupils,
+            language: "da".into(),
+            created_at: 0,
+            join_url: String::new(),
+            screen_token: None,
+            facilitator_note: None,
+        },
+        phase: Phase::Open,
+        current: None,
+        questions: Vec::new(),
+        reveal_step: 0,
+        reveal_steps: 0,
+        next_action: None,
+        back_action: None,
+        compares_linked: false,
+    }
+}
+
+fn tally(session_id: &str, participants: u32) -> Tally {
+    Tally {
+        session_id: session_id.into(),
+        participants,
+        connected: participants,
+        clickers: 0,
+        question: None,
+        bridges: Vec::new(),
+    }
+}
+
+fn welcome() -> ServerMessage {
+    ServerMessage::Welcome {
+        version: pejling_wire::PROTOCOL_VERSION,
+        role: pejling_wire::Role::Facilitator,
+        session: None,
+        token: None,
+        controls: false,
+    }
+}
+
+#[test]
+fn messages_to_what_is_sent_stored_and_redrawn() {
+    let mut model = ConsoleModel {
+        token: Some("host-token".into()),
+        ..ConsoleModel::default()
+    };
+    // (message, session stored in the tab, sent, stored, redraw)
+    let table: Vec<(
+        ServerMessage,
+        Option<&str>,
+        Vec<ClientMessage>,
+        Vec<(&str, Option<&str>)>,
+        Redraw,
+    )> = vec![
+        // Logged in after a reload: lists, and back to the session the tab had open.
+        (
+            welcome(),
+            Some("s1"),
+            vec![
+                ClientMessage::ListSets,
+                ClientMessage::ListSessions,
+                ClientMessage::AttachSession {
+                    session_id: "s1".into(),
+                },
+            ],
+            vec![(HOST_KEY, Some("host-token"))],
+            Redraw::All,
+        ),
+        // A tally before the session's page is drawn changes nothing visible.
+        (
+            ServerMessage::Tally(tally("s1", 3)),
+            None,
+            vec![],
+            vec![],
+            Redraw::Nothing,
+        ),
+        (
+            ServerMessage::SessionState(state("s1")),
+            None,
+            vec![],
+            vec![(SESSION_KEY, Some("s1"))],
+            Redraw::All,
+        ),
+        // While a class answers, tallies redraw only the live parts, so an open note and
+        // the keyboard focus survive; the same tally again redraws nothing.
+        (
+            ServerMessage::Tally(tally("s1", 4)),
+            None,
+            vec![],
+            vec![],
+            Redraw::Live,
+        ),
+        (
+            ServerMessage::Tally(tally("s1", 4)),
+            None,
+            vec![],
+            vec![],
+            Redraw::Nothing,
+        ),
+        (
+            ServerMessage::Tally(tally("another", 9)),
+            None,
+            vec![],
+            vec![],
+            Redraw::Nothing,
+        ),
+        (
+            ServerMessage::Pong { nonce: 1 },
+            None,
+            vec![],
+            vec![],
+            Redraw::Nothing,
+        ),
+        // A reconnect goes back to the open session, not the stored one.
+        (
+            welcome(),
+            Some("old"),
+            vec![
+                ClientMessage::ListSets,
+                ClientMessage::ListSessions,
+                ClientMessage::AttachSession {
+                    session_id: "s1".into(),
+                },
+            ],
+            vec![(HOST_KEY, Some("host-token"))],
+            Redraw::All,
+        ),
+    ];
+    for (n, (message, stored, sent, kept, redraw)) in table.into_iter().enumerate() {
+        let update = model.on_message(message, stored.map(String::from), Lang::Da);
+        assert_eq!(update.send, sent, "row {n}");
+        let kept: Vec<(&str, Option<String>)> = kept
+            .into_iter()
+            .map(|(k, v)| (k, v.map(String::from)))
+            .collect();
+        assert_eq!(update.store, kept, "row {n}");
+        assert_eq!(update.redraw, Some(redraw), "row {n}");
+        assert!(!update.stop, "row {n}");
+    }
+}
+
+#[test]
+fn a_wrong_token_stops_and_says_so() {
+    let mut model = ConsoleModel {
+        token: Some("wrong".into()),
+        ..ConsoleModel::default()
+    };
+    let update = model.on_message(
+        ServerMessage::Error {
+            code: ErrorCode::BadToken,
+            message: "the host token is not right".into(),
+        },
+        None,
+        Lang::Da,
+    );
+    assert!(update.stop);
+    assert_eq!(update.store, vec![(HOST_KEY, None)]);
+    assert_eq!(model.token, None);
+    assert_eq!(model.error.as_deref(), Some(Lang::Da.texts().bad_token));
+    // A session that is gone sends the tab back to the list.
+    let update = model.on_message(
+        ServerMessage::Error {
+            code: ErrorCode::UnknownSession,
+            message: "no session".into(),
+        },
+        None,
+        Lang::Da,
+    );
+    assert_eq!(update.store, vec![(SESSION_KEY, None)]);
+    assert!(!update.stop);
+}
