@@ -81,7 +81,42 @@ pub struct Chart {
     pub legend: Vec<(Series, String)>,
     /// Lines at the bottom (e.g. how many answered, what was left out).
     pub notes: Vec<String>,
+    /// Instead of rows: how the guesses of a percent pair scatter, with the figures they
+    /// are compared with as marked lines (the projector's chart; `guess_strip`).
+    pub strip: Option<Strip>,
 }
+
+/// The guesses of a percent pair in bands of ten, and marked values along the same axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Strip {
+    /// Guesses per band: 0–9, 10–19, …, 80–89, 90–100 (ten bands).
+    pub bands: Vec<u32>,
+    pub markers: Vec<Marker>,
+}
+
+/// A value marked on a strip: the mean guess, the group's share, a national figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub series: Series,
+    /// Percent, 0–100.
+    pub value: f64,
+    pub label: String,
+}
+
+/// Height of a strip chart: room for one label line per marker above the bars.
+fn strip_height(strip: &Strip) -> u32 {
+    STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE + STRIP_PLOT + STRIP_AXIS
+}
+
+/// The least height a strip can be drawn in: its labels, the axis and a short plot.
+fn strip_height_min(strip: &Strip) -> u32 {
+    STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE + 60 + STRIP_AXIS
+}
+
+const STRIP_TOP: u32 = 16;
+const STRIP_LINE: u32 = 50;
+const STRIP_PLOT: u32 = 190;
+const STRIP_AXIS: u32 = 64;
 
 /// Texts of a chart in the set's language.
 struct Words {
@@ -278,6 +313,7 @@ pub fn pair_chart(
                 rows,
                 legend: Vec::new(),
                 notes,
+                strip: None,
             }
         }
         Comparison::Number(c) => {
@@ -327,6 +363,7 @@ pub fn pair_chart(
                 rows,
                 legend: Vec::new(),
                 notes: left_out_note.into_iter().collect(),
+                strip: None,
             }
         }
         Comparison::Attitude(c) => {
@@ -376,6 +413,7 @@ pub fn pair_chart(
                     (Series::Perceived, w.others.to_string()),
                 ],
                 notes: left_out_note.into_iter().collect(),
+                strip: None,
             }
         }
     }
@@ -418,6 +456,72 @@ pub fn at_step(mut chart: Chart, step: u32) -> Chart {
     }
     chart.title.clear();
     chart
+}
+
+/// The projector's chart of a percent pair at reveal step `step`: how the guesses scatter
+/// (bands of ten), with the mean guess marked, then (step 2) the group's real share, then
+/// (step 3) the national figures given in percent. `None` for other pairs and while the
+/// guesses are too few to show.
+pub fn guess_strip(pair: &PairResult, step: u32, language: Language) -> Option<Chart> {
+    let w = words(language);
+    let Comparison::Percent(c) = &pair.comparison else {
+        return None;
+    };
+    let estimates = c.perceived.value()?;
+    let mut bands = estimates.bands.clone();
+    // 90–99 and 100 share the last band, so the axis has ten equal bands.
+    let hundred = bands.pop().unwrap_or(0);
+    if let Some(last) = bands.last_mut() {
+        *last += hundred;
+    }
+    let mut markers = vec![Marker {
+        series: Series::Perceived,
+        value: estimates.summary.mean,
+        label: format!(
+            "{}: {}",
+            w.perceived,
+            percent(estimates.summary.mean.round(), language)
+        ),
+    }];
+    if step >= 2
+        && let Shown::Yes(share) = &c.actual
+    {
+        let label = if pair.groups.is_empty() {
+            w.actual
+        } else {
+            w.pupils
+        };
+        markers.push(Marker {
+            series: Series::Actual,
+            value: share.percent,
+            label: format!("{label}: {}", percent(share.percent.round(), language)),
+        });
+    }
+    if step >= 3 {
+        for reference in pair.references.iter().filter(|r| r.unit == "%") {
+            markers.push(Marker {
+                series: Series::National,
+                value: reference.value,
+                label: format!(
+                    "{} ({}, {}): {}",
+                    w.national,
+                    reference.population,
+                    reference.year,
+                    percent(reference.value, language)
+                ),
+            });
+        }
+    }
+    Some(Chart {
+        title: String::new(),
+        subtitle: None,
+        min: 0.0,
+        max: 100.0,
+        rows: Vec::new(),
+        legend: Vec::new(),
+        notes: Vec::new(),
+        strip: Some(Strip { bands, markers }),
+    })
 }
 
 fn push_references(
@@ -576,6 +680,7 @@ pub fn question_chart(
         rows,
         legend: Vec::new(),
         notes,
+        strip: None,
     }
 }
 
@@ -596,8 +701,30 @@ pub fn svg(chart: &Chart) -> String {
     register_fonts();
     let mut out = String::new();
     {
-        let area = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+        let area =
+            SVGBackend::with_string(&mut out, (WIDTH, chart_height(chart))).into_drawing_area();
         draw(&area, chart).expect("drawing into a string cannot fail");
+        area.present().expect("SVG into a string");
+    }
+    out
+}
+
+/// The chart as an SVG document of about `width` × `height` pixels (clamped to sensible
+/// bounds): a strip is drawn at that size, so the projector shows its text at the size it
+/// was drawn; other charts keep their own size.
+pub fn svg_sized(chart: &Chart, width: u32, height: u32) -> String {
+    let Some(strip) = &chart.strip else {
+        return svg(chart);
+    };
+    register_fonts();
+    let width = width.clamp(400, 3000);
+    let height = height.clamp(strip_height_min(strip), 1500);
+    let mut out = String::new();
+    {
+        let area = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
+        area.fill(&WHITE)
+            .expect("drawing into a string cannot fail");
+        draw_strip(&area, strip).expect("drawing into a string cannot fail");
         area.present().expect("SVG into a string");
     }
     out
@@ -606,9 +733,14 @@ pub fn svg(chart: &Chart) -> String {
 /// The chart as a PNG file.
 pub fn png(chart: &Chart, path: &Path) -> Result<(), String> {
     register_fonts();
-    let area = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    let area = BitMapBackend::new(path, (WIDTH, chart_height(chart))).into_drawing_area();
     draw(&area, chart).map_err(|e| e.to_string())?;
     area.present().map_err(|e| e.to_string())
+}
+
+/// A strip is as high as its markers need; every other chart is 16:9.
+fn chart_height(chart: &Chart) -> u32 {
+    chart.strip.as_ref().map_or(HEIGHT, strip_height)
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -657,6 +789,9 @@ fn wrap<DB: DrawingBackend>(
 
 fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
     area.fill(&WHITE)?;
+    if let Some(strip) = &chart.strip {
+        return draw_strip(area, strip);
+    }
     let margin = 40i32;
     let width = WIDTH as i32 - 2 * margin;
     let mut y = margin;
@@ -784,6 +919,106 @@ fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
     for note in &chart.notes {
         area.draw_text(note, &note_style, (margin, note_y))?;
         note_y += 26;
+    }
+    Ok(())
+}
+
+/// Draws a strip: marker labels on top (one line each, in the marker's colour), the
+/// guesses as columns per band of ten, the markers as lines through them, and the axis.
+/// The text is drawn at the size the projector shows it (36 px labels, 32 px axis): the
+/// screen asks for the chart at the size of its box (`svg_sized`).
+fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) -> DrawResult<DB> {
+    let (width, height) = area.dim_in_pixel();
+    let margin = 40i32;
+    let left = margin;
+    let right = width as i32 - margin;
+    let x_of = |value: f64| {
+        left + ((value.clamp(0.0, 100.0) / 100.0) * f64::from(right - left)).round() as i32
+    };
+    let label_style = TextStyle::from((FONT, 36).into_font().style(FontStyle::Bold));
+    let plot_top = (STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE) as i32;
+    let plot_bottom = (height - STRIP_AXIS) as i32;
+    let plot_height = (plot_bottom - plot_top).max(40);
+    // The guesses: a column per band.
+    let most = strip.bands.iter().copied().max().unwrap_or(0).max(1);
+    let band_width = f64::from(right - left) / strip.bands.len().max(1) as f64;
+    let band_x = |i: usize| {
+        (
+            left + (i as f64 * band_width).round() as i32 + 4,
+            left + ((i + 1) as f64 * band_width).round() as i32 - 4,
+        )
+    };
+    let column_top = |count: u32| {
+        plot_bottom
+            - ((f64::from(count) / f64::from(most)) * f64::from(plot_height - 44)).round() as i32
+    };
+    for (i, &count) in strip.bands.iter().enumerate() {
+        let (x0, x1) = band_x(i);
+        area.draw(&Rectangle::new(
+            [(x0, plot_top + 4), (x1, plot_bottom)],
+            TRACK.filled(),
+        ))?;
+        if count > 0 {
+            area.draw(&Rectangle::new(
+                [(x0, column_top(count)), (x1, plot_bottom)],
+                PERCEIVED.mix(0.55).filled(),
+            ))?;
+        }
+    }
+    // The markers, as thick lines from their label's line down through the columns.
+    for (i, marker) in strip.markers.iter().enumerate() {
+        let x = x_of(marker.value);
+        let top = STRIP_TOP as i32 + i as i32 * STRIP_LINE as i32 + 40;
+        area.draw(&Rectangle::new(
+            [(x - 3, top), (x + 3, plot_bottom)],
+            marker.series.colour().filled(),
+        ))?;
+    }
+    // Counts above the columns and the labels on top, each on white so a line that
+    // passes behind does not cross the text.
+    let count_style = TextStyle::from((FONT, 30).into_font()).color(&INK);
+    for (i, &count) in strip.bands.iter().enumerate().filter(|(_, c)| **c > 0) {
+        let (x0, x1) = band_x(i);
+        let text = count.to_string();
+        let (text_width, _) = area
+            .estimate_text_size(&text, &count_style)
+            .unwrap_or((20, 30));
+        let x = (x0 + x1) / 2 - text_width as i32 / 2;
+        let y = column_top(count) - 36;
+        area.draw(&Rectangle::new(
+            [(x - 4, y - 2), (x + text_width as i32 + 4, y + 32)],
+            WHITE.filled(),
+        ))?;
+        area.draw_text(&text, &count_style, (x, y))?;
+    }
+    for (i, marker) in strip.markers.iter().enumerate() {
+        let colour = marker.series.colour();
+        let style = label_style.clone().color(&colour);
+        let (text_width, _) = area
+            .estimate_text_size(&marker.label, &style)
+            .unwrap_or((300, 36));
+        let x = (x_of(marker.value) - text_width as i32 / 2).clamp(left, right - text_width as i32);
+        let y = STRIP_TOP as i32 + i as i32 * STRIP_LINE as i32;
+        area.draw(&Rectangle::new(
+            [(x - 8, y - 2), (x + text_width as i32 + 8, y + 40)],
+            WHITE.filled(),
+        ))?;
+        area.draw_text(&marker.label, &style, (x, y))?;
+    }
+    // The axis: 0, 20, …, 100 %.
+    area.draw(&Rectangle::new(
+        [(left, plot_bottom), (right, plot_bottom + 3)],
+        INK.filled(),
+    ))?;
+    let axis_style = TextStyle::from((FONT, 32).into_font()).color(&INK);
+    for value in (0..=100).step_by(20) {
+        let text = format!("{value} %");
+        let (text_width, _) = area
+            .estimate_text_size(&text, &axis_style)
+            .unwrap_or((60, 32));
+        let x = (x_of(f64::from(value)) - text_width as i32 / 2)
+            .clamp(left - 20, right + 20 - text_width as i32);
+        area.draw_text(&text, &axis_style, (x, plot_bottom + 14))?;
     }
     Ok(())
 }

@@ -172,6 +172,16 @@ struct TokenQuery {
     token: Option<String>,
 }
 
+/// `/chart/…` query: the token, and optionally the size the page will show the chart at
+/// (a strip chart is drawn at that size so its text is as large on the projector as it is
+/// in the drawing; other charts keep their 16:9 size).
+#[derive(serde::Deserialize)]
+struct ChartQuery {
+    token: Option<String>,
+    w: Option<u32>,
+    h: Option<u32>,
+}
+
 fn plain(status: StatusCode, text: &str) -> Response {
     (
         status,
@@ -186,7 +196,7 @@ fn plain(status: StatusCode, text: &str) -> Response {
 async fn chart(
     State(app): State<Arc<App>>,
     Path((session_id, file)): Path<(String, String)>,
-    Query(query): Query<TokenQuery>,
+    Query(query): Query<ChartQuery>,
 ) -> Response {
     let Some(question_id) = file.strip_suffix(".svg") else {
         return plain(
@@ -212,7 +222,13 @@ async fn chart(
             "no chart: unknown question, or a sensitive question not revealed yet",
         );
     };
-    let svg = match tokio::task::spawn_blocking(move || crate::charts::svg(&chart)).await {
+    let size = query.w.zip(query.h);
+    let svg = match tokio::task::spawn_blocking(move || match size {
+        Some((width, height)) => crate::charts::svg_sized(&chart, width, height),
+        None => crate::charts::svg(&chart),
+    })
+    .await
+    {
         Ok(svg) => svg,
         Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "drawing failed"),
     };

@@ -833,6 +833,12 @@ async fn a_changed_answer_redraws_the_figures() {
     host.control(Action::RevealAll).await;
     let before = wait_text(&screen, ".figure.guesses .figure-value", |t| !t.is_empty()).await;
     assert_eq!(before, "58 %");
+    let chart_before = wait_for(&screen, "img.comparison-chart")
+        .await
+        .attr("data-src")
+        .await
+        .unwrap()
+        .unwrap_or_default();
     wait_text(&screen, ".figure.actual .figure-value", |t| t == "25 %").await;
     // Reopened: hidden again; one guess changes from 40 to 100; revealed again.
     host.control(Action::Open).await;
@@ -848,13 +854,20 @@ async fn a_changed_answer_redraws_the_figures() {
     host.control(Action::RevealAll).await;
     wait_text(&screen, ".figure.guesses .figure-value", |t| t == "65 %").await;
     // And the chart follows: its address carries a new content key.
-    let src = wait_for(&screen, "img.comparison-chart")
+    let chart_after = wait_for(&screen, "img.comparison-chart")
         .await
-        .attr("src")
+        .attr("data-src")
         .await
         .unwrap()
         .unwrap_or_default();
-    assert!(src.contains("/chart/") && src.contains("v="), "{src}");
+    assert!(
+        chart_after.contains("/chart/") && chart_after.contains("v="),
+        "{chart_after}"
+    );
+    assert_ne!(
+        chart_before, chart_after,
+        "a changed answer changes the chart"
+    );
     let _ = screen.close().await;
     server.stop().await;
 }

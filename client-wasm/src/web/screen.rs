@@ -163,9 +163,11 @@ impl App {
                     let src = format!("{chart}&token={}", encode_component(token));
                     section = section.kid(
                         el("div").cls("chart-box").kid(
+                            // The address gets the box's size once the page is laid out
+                            // (`fit_screen`), so the chart is drawn at the size shown.
                             el("img")
                                 .cls("comparison-chart")
-                                .attr("src", &src)
+                                .attr("data-src", &src)
                                 .attr("alt", t.comparison_alt),
                         ),
                     );
@@ -256,8 +258,9 @@ impl App {
 /// Shrinks the screen's texts until the page fits the viewport: a long question or a long
 /// national-figure description must not push the result off a projector that cannot
 /// scroll. Each text has a floor (the sizes readable at the back of the room, smaller for
-/// the lines meant for reading up close); the chart takes what room is left, and is left
-/// out when that is too little to read.
+/// the lines meant for reading up close). The chart of the guesses asks for a quarter of the
+/// height; it is left out when the texts at their floors leave it no room, before the key
+/// figures shrink.
 fn fit_screen() {
     let find = |css: &str| {
         document()
@@ -284,7 +287,43 @@ fn fit_screen() {
             .and_then(|style| style.get_property_value("font-size").ok())
             .and_then(|v| v.trim_end_matches("px").parse::<f64>().ok())
     };
-    let floors = [
+    let shrink = |floors: &[(&str, f64)]| {
+        for &(selector, floor) in floors {
+            let Ok(elements) = document().query_selector_all(selector) else {
+                continue;
+            };
+            for _ in 0..40 {
+                if !overflowing() {
+                    return;
+                }
+                let mut shrunk = false;
+                for i in 0..elements.length() {
+                    let Some(element) = elements
+                        .item(i)
+                        .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+                    else {
+                        continue;
+                    };
+                    if let Some(size) = font_size(&element)
+                        && size > floor
+                    {
+                        let smaller = (size * 0.92).max(floor);
+                        let _ = element
+                            .style()
+                            .set_property("font-size", &format!("{smaller}px"));
+                        shrunk = true;
+                    }
+                }
+                if !shrunk {
+                    break;
+                }
+            }
+        }
+    };
+    // First the texts around the figures, so the chart of the guesses (it asks for a quarter
+    // of the height) fits beside the big figures; if it still does not, it is left out
+    // before the big figures shrink.
+    shrink(&[
         ("#screen-question", 28.0),
         (".figure-detail", 16.0),
         ("#verdict", 28.0),
@@ -292,42 +331,25 @@ fn fit_screen() {
         (".figure-label", 28.0),
         (".bar-label", 28.0),
         (".bar-value", 28.0),
-        (".figure-value", 64.0),
-    ];
-    for (selector, floor) in floors {
-        let Ok(elements) = document().query_selector_all(selector) else {
-            continue;
-        };
-        for _ in 0..40 {
-            if !overflowing() {
-                break;
-            }
-            let mut shrunk = false;
-            for i in 0..elements.length() {
-                let Some(element) = elements
-                    .item(i)
-                    .and_then(|n| n.dyn_into::<HtmlElement>().ok())
-                else {
-                    continue;
-                };
-                if let Some(size) = font_size(&element)
-                    && size > floor
-                {
-                    let smaller = (size * 0.92).max(floor);
-                    let _ = element
-                        .style()
-                        .set_property("font-size", &format!("{smaller}px"));
-                    shrunk = true;
-                }
-            }
-            if !shrunk {
-                break;
-            }
-        }
-    }
-    if let Some(chart) = find(".chart-box")
-        && chart.client_height() < 120
+    ]);
+    if overflowing()
+        && let Some(chart) = find(".chart-box")
     {
         let _ = chart.style().set_property("display", "none");
+    }
+    shrink(&[(".figure-value", 64.0)]);
+    if let (Some(chart_box), Some(image)) = (find(".chart-box"), find(".chart-box img"))
+        && let Some(base) = image.get_attribute("data-src")
+        && chart_box.client_width() > 0
+        && chart_box.client_height() > 0
+    {
+        let _ = image.set_attribute(
+            "src",
+            &format!(
+                "{base}&w={}&h={}",
+                chart_box.client_width(),
+                chart_box.client_height()
+            ),
+        );
     }
 }

@@ -270,3 +270,40 @@ fn numbers_are_written_the_danish_way() {
     assert_eq!(number(45.0, Language::Da), "45");
     assert_eq!(number(-1.84, Language::Da), "-1,8");
 }
+
+/// Issue 11: the projector's chart of a percent pair shows how the guesses scatter, and
+/// marks only what the reveal step allows: the mean guess, then the class's share, then
+/// the national figure.
+#[test]
+fn guess_strip_marks_only_what_each_step_reveals() {
+    let (_, _, pair) = percent_pair("Har du?", "Hvor mange?", 6, 14);
+    let labels = |step: u32| {
+        let chart = guess_strip(&pair, step, Language::Da).expect("a percent pair");
+        let strip = chart.strip.expect("a strip");
+        // 10, 20, 30, 30, 40, 50, 60, 60, 70, 80 in bands of ten.
+        assert_eq!(strip.bands, vec![0, 1, 1, 2, 1, 1, 2, 1, 1, 0]);
+        strip
+            .markers
+            .into_iter()
+            .map(|m| m.label)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(labels(1), vec!["Jeres gæt (gennemsnit): 45 %"]);
+    assert_eq!(
+        labels(2),
+        vec!["Jeres gæt (gennemsnit): 45 %", "Jeres egne svar: 30 %"]
+    );
+    assert_eq!(
+        labels(3),
+        vec![
+            "Jeres gæt (gennemsnit): 45 %",
+            "Jeres egne svar: 30 %",
+            "Landstal (13-årige, 2018): 33 %"
+        ]
+    );
+    let chart = guess_strip(&pair, 3, Language::Da).unwrap();
+    let svg = svg(&chart);
+    assert!(svg.contains("Landstal (13-årige, 2018): 33 %"));
+    assert!(svg.contains(r#"height="420""#), "one label line per marker");
+    look_at(&chart, "guess_strip");
+}
