@@ -323,7 +323,7 @@ fn fit_screen() {
     // First the texts around the figures, so the chart of the guesses (it asks for a quarter
     // of the height) fits beside the big figures; if it still does not, it is left out
     // before the big figures shrink.
-    shrink(&[
+    let texts = [
         ("#screen-question", 28.0),
         (".figure-detail", 16.0),
         ("#verdict", 28.0),
@@ -331,11 +331,26 @@ fn fit_screen() {
         (".figure-label", 28.0),
         (".bar-label", 28.0),
         (".bar-value", 28.0),
-    ]);
+    ];
+    shrink(&texts);
     if overflowing()
         && let Some(chart) = find(".chart-box")
     {
+        // Without the chart there is room again: the texts start from their own size.
         let _ = chart.style().set_property("display", "none");
+        for (selector, _) in texts {
+            if let Ok(elements) = document().query_selector_all(selector) {
+                for i in 0..elements.length() {
+                    if let Some(element) = elements
+                        .item(i)
+                        .and_then(|n| n.dyn_into::<HtmlElement>().ok())
+                    {
+                        let _ = element.style().remove_property("font-size");
+                    }
+                }
+            }
+        }
+        shrink(&texts);
     }
     shrink(&[(".figure-value", 64.0)]);
     if let (Some(chart_box), Some(image)) = (find(".chart-box"), find(".chart-box img"))
