@@ -86,22 +86,29 @@ pub struct Chart {
     pub strip: Option<Strip>,
 }
 
-/// The guesses of a percent pair in bands of ten, and marked values along the same axis.
+/// The guesses of a pair as columns along the answer's axis (bands of ten percent, each
+/// number in range, each scale point), and marked values along the same axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Strip {
-    /// Guesses per band: 0–9, 10–19, …, 80–89, 90–100 (ten bands).
+    /// Guesses per column, in axis order.
     pub bands: Vec<u32>,
+    /// Labels under the axis: where (0 = its start, 1 = its end) and what.
+    pub ticks: Vec<(f64, String)>,
     pub markers: Vec<Marker>,
 }
 
-/// A value marked on a strip: the mean guess, the group's share, a national figure.
+/// A value marked on a strip: the mean guess, the group's answer, a national figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Marker {
     pub series: Series,
-    /// Percent, 0–100.
-    pub value: f64,
+    /// Where along the axis, 0 = its start, 1 = its end.
+    pub position: f64,
     pub label: String,
 }
+
+/// A strip's columns, axis labels and markers, and the unit national figures must have to
+/// be marked on it (percent pairs: "%"; number pairs mark theirs themselves).
+type StripParts<'a> = (Vec<u32>, Vec<(f64, String)>, Vec<Marker>, Option<&'a str>);
 
 /// Height of a strip chart: room for one label line per marker above the bars.
 fn strip_height(strip: &Strip) -> u32 {
@@ -123,6 +130,7 @@ struct Words {
     too_few: &'static str,
     actual: &'static str,
     perceived: &'static str,
+    perceived_points: &'static str,
     national: &'static str,
     source: &'static str,
     answers: &'static str,
@@ -139,6 +147,7 @@ const DA: Words = Words {
     too_few: "for få svar",
     actual: "Jeres egne svar",
     perceived: "Jeres gæt (gennemsnit)",
+    perceived_points: "Jeres gæt",
     national: "Landstal",
     source: "Kilde",
     answers: "svar",
@@ -155,6 +164,7 @@ const EN: Words = Words {
     too_few: "too few answers",
     actual: "Your own answers",
     perceived: "Your guesses (mean)",
+    perceived_points: "Your guesses",
     national: "National figure",
     source: "Source",
     answers: "answers",
@@ -458,69 +468,199 @@ pub fn at_step(mut chart: Chart, step: u32) -> Chart {
     chart
 }
 
-/// The projector's chart of a percent pair at reveal step `step`: how the guesses scatter
-/// (bands of ten), with the mean guess marked, then (step 2) the group's real share, then
-/// (step 3) the national figures given in percent. `None` for other pairs and while the
-/// guesses are too few to show.
-pub fn guess_strip(pair: &PairResult, step: u32, language: Language) -> Option<Chart> {
+/// The projector's chart of a pair at reveal step `step`: how the guesses scatter (a
+/// percent estimate in bands of ten, a number per value in range, a scale per point),
+/// with the mean guess marked, then (step 2) the group's real answer, then (step 3) the
+/// national figures on the same scale. `None` for an unordered choice pair and while the
+/// guesses are too few to show. `perceived` holds the guesses' counts.
+pub fn guess_strip(
+    pair: &PairResult,
+    perceived_question: &Question,
+    perceived: &TallyResult,
+    step: u32,
+    language: Language,
+) -> Option<Chart> {
     let w = words(language);
-    let Comparison::Percent(c) = &pair.comparison else {
-        return None;
+    let actual_label = if pair.groups.is_empty() {
+        w.actual
+    } else {
+        w.pupils
     };
-    let estimates = c.perceived.value()?;
-    let mut bands = estimates.bands.clone();
-    // 90–99 and 100 share the last band, so the axis has ten equal bands.
-    let hundred = bands.pop().unwrap_or(0);
-    if let Some(last) = bands.last_mut() {
-        *last += hundred;
-    }
-    let mut markers = vec![Marker {
-        series: Series::Perceived,
-        value: estimates.summary.mean,
-        label: format!(
-            "{}: {}",
-            w.perceived,
-            percent(estimates.summary.mean.round(), language)
-        ),
-    }];
-    if step >= 2
-        && let Shown::Yes(share) = &c.actual
-    {
-        let label = if pair.groups.is_empty() {
-            w.actual
-        } else {
-            w.pupils
+    let marker = |series, position: f64, label: String| Marker {
+        series,
+        position: position.clamp(0.0, 1.0),
+        label,
+    };
+    let (bands, ticks, mut markers, national_unit): StripParts<'_> =
+        match (&pair.comparison, &perceived.distribution) {
+            (Comparison::Percent(c), Distribution::Percent { counts, .. }) => {
+                let estimates = c.perceived.value()?;
+                let mut bands = vec![0u32; 10];
+                for (value, &count) in counts.iter().enumerate() {
+                    bands[(value / 10).min(9)] += count;
+                }
+                let ticks = (0..=5)
+                    .map(|i| (f64::from(i) / 5.0, format!("{} %", i * 20)))
+                    .collect();
+                let mean = estimates.summary.mean;
+                let mut markers = vec![marker(
+                    Series::Perceived,
+                    mean / 100.0,
+                    format!("{}: {}", w.perceived, percent(mean.round(), language)),
+                )];
+                if step >= 2
+                    && let Shown::Yes(share) = &c.actual
+                {
+                    markers.push(marker(
+                        Series::Actual,
+                        share.percent / 100.0,
+                        format!(
+                            "{actual_label}: {}",
+                            percent(share.percent.round(), language)
+                        ),
+                    ));
+                }
+                (bands, ticks, markers, Some("%"))
+            }
+            (Comparison::Number(c), Distribution::Number { values, .. }) => {
+                let QuestionKind::Number { min, max, unit } = &perceived_question.kind else {
+                    return None;
+                };
+                let guesses = c.perceived.value()?;
+                let (min, max) = (*min, *max);
+                let span = (max - min + 1).max(1) as u64;
+                let width = span.div_ceil(MAX_NUMBER_ROWS) as i64;
+                let n_bins = span.div_ceil(width as u64) as usize;
+                let mut bands = vec![0u32; n_bins];
+                for v in values {
+                    if (min..=max).contains(&v.value) {
+                        bands[((v.value - min) / width) as usize] += v.count;
+                    }
+                }
+                let at = |value: f64| (value - min as f64 + 0.5) / span as f64;
+                // A label under every column, or every other one when they are many.
+                let every = if n_bins > 12 { 2 } else { 1 };
+                let ticks = (0..n_bins)
+                    .step_by(every)
+                    .map(|i| {
+                        let start = min + i as i64 * width;
+                        ((i as f64 + 0.5) / n_bins as f64, start.to_string())
+                    })
+                    .collect();
+                let unit_text = unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
+                let mut markers = vec![marker(
+                    Series::Perceived,
+                    at(guesses.mean),
+                    format!(
+                        "{}: {}{unit_text}",
+                        w.perceived,
+                        number(guesses.mean, language)
+                    ),
+                )];
+                if step >= 2
+                    && let Shown::Yes(answers) = &c.actual
+                {
+                    markers.push(marker(
+                        Series::Actual,
+                        at(answers.mean),
+                        format!(
+                            "{actual_label} ({}): {}{unit_text}",
+                            w.mean,
+                            number(answers.mean, language)
+                        ),
+                    ));
+                }
+                // National figures in the question's unit, on the same axis.
+                let unit = unit.as_deref();
+                let mut markers_national = Vec::new();
+                if step >= 3 {
+                    for reference in pair
+                        .references
+                        .iter()
+                        .filter(|r| Some(r.unit.as_str()) == unit)
+                    {
+                        markers_national.push(marker(
+                            Series::National,
+                            at(reference.value),
+                            format!(
+                                "{} ({}, {}): {}{unit_text}",
+                                w.national,
+                                reference.population,
+                                reference.year,
+                                number(reference.value, language)
+                            ),
+                        ));
+                    }
+                }
+                markers.extend(markers_national);
+                (bands, ticks, markers, None)
+            }
+            (Comparison::Attitude(c), Distribution::Scale { counts })
+            | (Comparison::Attitude(c), Distribution::Choice { counts })
+                if c.ordered =>
+            {
+                let guesses = c.perceived_mean?;
+                let n = counts.len().max(1) as f64;
+                let ticks = c
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, label)| ((i as f64 + 0.5) / n, label.clone()))
+                    .collect();
+                let at = |mean_point: f64| (mean_point - 0.5) / n;
+                let mut markers = vec![marker(
+                    Series::Perceived,
+                    at(guesses),
+                    format!(
+                        "{} ({}): {}",
+                        w.perceived_points,
+                        w.mean,
+                        number(guesses, language)
+                    ),
+                )];
+                if step >= 2
+                    && let Some(actual) = c.actual_mean
+                {
+                    markers.push(marker(
+                        Series::Actual,
+                        at(actual),
+                        format!("{actual_label} ({}): {}", w.mean, number(actual, language)),
+                    ));
+                }
+                (counts.clone(), ticks, markers, None)
+            }
+            _ => return None,
         };
-        markers.push(Marker {
-            series: Series::Actual,
-            value: share.percent,
-            label: format!("{label}: {}", percent(share.percent.round(), language)),
-        });
-    }
-    if step >= 3 {
-        for reference in pair.references.iter().filter(|r| r.unit == "%") {
-            markers.push(Marker {
-                series: Series::National,
-                value: reference.value,
-                label: format!(
+    if step >= 3
+        && let Some(unit) = national_unit
+    {
+        for reference in pair.references.iter().filter(|r| r.unit == unit) {
+            markers.push(marker(
+                Series::National,
+                reference.value / 100.0,
+                format!(
                     "{} ({}, {}): {}",
                     w.national,
                     reference.population,
                     reference.year,
                     percent(reference.value, language)
                 ),
-            });
+            ));
         }
     }
     Some(Chart {
         title: String::new(),
         subtitle: None,
         min: 0.0,
-        max: 100.0,
+        max: 1.0,
         rows: Vec::new(),
         legend: Vec::new(),
         notes: Vec::new(),
-        strip: Some(Strip { bands, markers }),
+        strip: Some(Strip {
+            bands,
+            ticks,
+            markers,
+        }),
     })
 }
 
@@ -932,9 +1072,8 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
     let margin = 40i32;
     let left = margin;
     let right = width as i32 - margin;
-    let x_of = |value: f64| {
-        left + ((value.clamp(0.0, 100.0) / 100.0) * f64::from(right - left)).round() as i32
-    };
+    let x_of =
+        |position: f64| left + (position.clamp(0.0, 1.0) * f64::from(right - left)).round() as i32;
     let label_style = TextStyle::from((FONT, 36).into_font().style(FontStyle::Bold));
     let plot_top = (STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE) as i32;
     let plot_bottom = (height - STRIP_AXIS) as i32;
@@ -967,7 +1106,7 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
     }
     // The markers, as thick lines from their label's line down through the columns.
     for (i, marker) in strip.markers.iter().enumerate() {
-        let x = x_of(marker.value);
+        let x = x_of(marker.position);
         let top = STRIP_TOP as i32 + i as i32 * STRIP_LINE as i32 + 40;
         area.draw(&Rectangle::new(
             [(x - 3, top), (x + 3, plot_bottom)],
@@ -997,7 +1136,8 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
         let (text_width, _) = area
             .estimate_text_size(&marker.label, &style)
             .unwrap_or((300, 36));
-        let x = (x_of(marker.value) - text_width as i32 / 2).clamp(left, right - text_width as i32);
+        let x =
+            (x_of(marker.position) - text_width as i32 / 2).clamp(left, right - text_width as i32);
         let y = STRIP_TOP as i32 + i as i32 * STRIP_LINE as i32;
         area.draw(&Rectangle::new(
             [(x - 8, y - 2), (x + text_width as i32 + 8, y + 40)],
@@ -1005,20 +1145,19 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
         ))?;
         area.draw_text(&marker.label, &style, (x, y))?;
     }
-    // The axis: 0, 20, …, 100 %.
+    // The axis and its labels.
     area.draw(&Rectangle::new(
         [(left, plot_bottom), (right, plot_bottom + 3)],
         INK.filled(),
     ))?;
     let axis_style = TextStyle::from((FONT, 32).into_font()).color(&INK);
-    for value in (0..=100).step_by(20) {
-        let text = format!("{value} %");
+    for (position, text) in &strip.ticks {
         let (text_width, _) = area
-            .estimate_text_size(&text, &axis_style)
+            .estimate_text_size(text, &axis_style)
             .unwrap_or((60, 32));
-        let x = (x_of(f64::from(value)) - text_width as i32 / 2)
+        let x = (x_of(*position) - text_width as i32 / 2)
             .clamp(left - 20, right + 20 - text_width as i32);
-        area.draw_text(&text, &axis_style, (x, plot_bottom + 14))?;
+        area.draw_text(text, &axis_style, (x, plot_bottom + 14))?;
     }
     Ok(())
 }

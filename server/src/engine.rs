@@ -463,7 +463,13 @@ impl Engine {
             let (pair, actual) = self.pair_with_actual(idx)?;
             // A percent pair: how the guesses scatter, with what they are compared with
             // marked; other pairs: the rows of the report's chart, up to the step.
-            if let Some(strip) = charts::guess_strip(&pair, self.step(idx), self.set.language) {
+            if let Some(strip) = charts::guess_strip(
+                &pair,
+                question,
+                &self.counts_of(idx),
+                self.step(idx),
+                self.set.language,
+            ) {
                 return Some(strip);
             }
             let chart = charts::pair_chart(&actual, question, &pair, self.set.language);

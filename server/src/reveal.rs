@@ -265,12 +265,13 @@ pub fn pair_view(
                     value: percent(share.percent, language),
                     label: actual_label.clone(),
                     detail: Some(format!(
-                        "{} {} {} {} {}",
+                        "{} {} {} {} {}{}",
                         share.chose,
                         w.of,
                         share.respondents,
                         w.answered,
-                        quoted(&c.options, language)
+                        quoted(&c.options, language),
+                        left_out_note(pair, language)
                     )),
                     source: None,
                 },
@@ -423,6 +424,24 @@ pub fn pair_view(
         sentence,
         pattern,
         chart,
+    }
+}
+
+/// For a parents' question: the linked classes left out of the pool for too few answers,
+/// as a note after the pupils' figure (the chart and the report name them too).
+fn left_out_note(pair: &PairResult, language: Language) -> String {
+    let left_out: Vec<&str> = pair
+        .groups
+        .iter()
+        .filter(|g| !g.included)
+        .map(|g| g.name.as_str())
+        .collect();
+    if left_out.is_empty() {
+        return String::new();
+    }
+    match language {
+        Language::Da => format!(" (ikke med: {}, for få svar)", left_out.join(", ")),
+        Language::En => format!(" (left out: {}, too few answers)", left_out.join(", ")),
     }
 }
 

@@ -111,18 +111,23 @@ async fn screen_chart_and_report_downloads() {
     let (status, svg) = http_request(server.addr, &get(&chart_path(guess, &screen_token))).await;
     assert!(status.contains("200"), "{status}");
     assert!(svg.starts_with("<svg"), "{svg}");
-    // 2 of 6 = 33.3 %; all six guessed higher (p = 1/32) and four of them over 50 %.
-    assert!(svg.contains("33,3 % (2 / 6)"), "{svg}");
-    assert!(svg.contains("60 % (median 60 %)"), "{svg}");
-    assert!(
-        svg.contains(
-            "Flertalsmisforståelse: 4 af 6 troede, at flertallet svarede «Ja» – men det gjorde kun 33 %."
-        ),
-        "{svg}"
-    );
+    // The projector's chart: the guesses' scatter with the mean guess, the class's share
+    // and the national figure marked.
+    assert!(svg.contains("Jeres gæt (gennemsnit): 60 %"), "{svg}");
+    assert!(svg.contains("Jeres egne svar: 33 %"), "{svg}");
+    assert!(svg.contains("Landstal (13-årige, 2018): 33 %"), "{svg}");
+    // The whole chart is at the size asked for.
+    let (_, sized) = http_request(
+        server.addr,
+        &get(&format!(
+            "{}&w=1000&h=300",
+            chart_path(guess, &screen_token)
+        )),
+    )
+    .await;
+    assert!(sized.contains(r#"width="1000" height="300""#), "{sized}");
     let (status, _) = http_request(server.addr, &get(&chart_path(own, &screen_token))).await;
     assert!(status.contains("200"), "{status}");
-    assert!(svg.contains("Skolebørnsundersøgelsen (HBSC) 2018"), "{svg}");
 
     // Reports: host token only; the label is escaped.
     let report = format!(
@@ -134,6 +139,19 @@ async fn screen_chart_and_report_downloads() {
     assert!(status.contains("200"), "{status}");
     assert!(html.contains("7.c &lt;b&gt;&amp;&lt;/b&gt;"), "{html}");
     assert!(html.contains("<svg"), "charts are inline");
+    // 2 of 6 = 33.3 %; all six guessed higher (p = 1/32) and four of them over 50 %: the
+    // report says it in the screen's words.
+    assert!(html.contains("33,3 % (2/6)"), "{html}");
+    assert!(
+        html.contains(
+            "Flertalsmisforståelse: 4 af 6 troede, at flertallet svarede «Ja» – men det gjorde kun 33 %."
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("Skolebørnsundersøgelsen (HBSC) 2018"),
+        "{html}"
+    );
     let (status, _) = http_request(
         server.addr,
         &get(&format!(

@@ -271,39 +271,171 @@ fn numbers_are_written_the_danish_way() {
     assert_eq!(number(-1.84, Language::Da), "-1,8");
 }
 
+fn percent_guesses() -> TallyResult {
+    let mut counts = vec![0; 101];
+    for v in [10, 20, 30, 30, 40, 50, 60, 60, 70, 80] {
+        counts[v] += 1;
+    }
+    TallyResult {
+        abstained: vec![1],
+        distribution: Distribution::Percent {
+            counts,
+            mean: None,
+            median: None,
+        },
+    }
+}
+
 /// Issue 11: the projector's chart of a percent pair shows how the guesses scatter, and
 /// marks only what the reveal step allows: the mean guess, then the class's share, then
 /// the national figure.
 #[test]
 fn guess_strip_marks_only_what_each_step_reveals() {
-    let (_, _, pair) = percent_pair("Har du?", "Hvor mange?", 6, 14);
+    let (_, guess, pair) = percent_pair("Har du?", "Hvor mange?", 6, 14);
+    let guesses = percent_guesses();
     let labels = |step: u32| {
-        let chart = guess_strip(&pair, step, Language::Da).expect("a percent pair");
+        let chart =
+            guess_strip(&pair, &guess, &guesses, step, Language::Da).expect("a percent pair");
         let strip = chart.strip.expect("a strip");
         // 10, 20, 30, 30, 40, 50, 60, 60, 70, 80 in bands of ten.
         assert_eq!(strip.bands, vec![0, 1, 1, 2, 1, 1, 2, 1, 1, 0]);
+        assert_eq!(strip.ticks.len(), 6);
         strip
             .markers
             .into_iter()
-            .map(|m| m.label)
+            .map(|m| (m.label, (m.position * 1000.0).round() / 1000.0))
             .collect::<Vec<_>>()
     };
-    assert_eq!(labels(1), vec!["Jeres gæt (gennemsnit): 45 %"]);
-    assert_eq!(
-        labels(2),
-        vec!["Jeres gæt (gennemsnit): 45 %", "Jeres egne svar: 30 %"]
-    );
+    let guess_marker = ("Jeres gæt (gennemsnit): 45 %".to_string(), 0.45);
+    let actual_marker = ("Jeres egne svar: 30 %".to_string(), 0.3);
+    let national_marker = ("Landstal (13-årige, 2018): 33 %".to_string(), 0.33);
+    assert_eq!(labels(1), vec![guess_marker.clone()]);
+    assert_eq!(labels(2), vec![guess_marker.clone(), actual_marker.clone()]);
     assert_eq!(
         labels(3),
-        vec![
-            "Jeres gæt (gennemsnit): 45 %",
-            "Jeres egne svar: 30 %",
-            "Landstal (13-årige, 2018): 33 %"
-        ]
+        vec![guess_marker, actual_marker, national_marker]
     );
-    let chart = guess_strip(&pair, 3, Language::Da).unwrap();
+    let chart = guess_strip(&pair, &guess, &guesses, 3, Language::Da).unwrap();
     let svg = svg(&chart);
     assert!(svg.contains("Landstal (13-årige, 2018): 33 %"));
     assert!(svg.contains(r#"height="420""#), "one label line per marker");
+    // Drawn at the size the screen shows it.
+    assert!(svg_sized(&chart, 1204, 320).contains(r#"width="1204" height="320""#));
+    // Never lower than its labels, the axis and a short plot need.
+    assert!(svg_sized(&chart, 1204, 100).contains(r#"width="1204" height="290""#));
     look_at(&chart, "guess_strip");
+}
+
+/// Number and scale pairs get the same kind of chart: every value in range (or point)
+/// as a column of guesses, the means marked.
+#[test]
+fn guess_strips_of_number_and_scale_pairs() {
+    let age = |id: &str| {
+        question(
+            id,
+            id,
+            QuestionKind::Number {
+                min: 10,
+                max: 25,
+                unit: Some("år".into()),
+            },
+            &[],
+        )
+    };
+    let (own, guess) = (age("age"), age("age-guess"));
+    let number_result = |values: &[(i64, u32)]| TallyResult {
+        abstained: vec![],
+        distribution: Distribution::Number {
+            values: values
+                .iter()
+                .map(|&(value, count)| pejling_wire::ValueCount { value, count })
+                .collect(),
+            mean: None,
+            median: None,
+        },
+    };
+    let answers = number_result(&[(16, 3), (18, 3)]);
+    let guesses = number_result(&[(14, 2), (15, 3), (16, 1)]);
+    let comparison = results::compare(
+        &Counts {
+            question: &own,
+            result: &answers,
+        },
+        &Counts {
+            question: &guess,
+            result: &guesses,
+        },
+        &[],
+        &Thresholds::default(),
+    );
+    let pair = PairResult {
+        actual_question: "age".into(),
+        perceived_question: "age-guess".into(),
+        comparison,
+        references: Vec::new(),
+        groups: Vec::new(),
+    };
+    let chart = guess_strip(&pair, &guess, &guesses, 2, Language::Da).expect("a number pair");
+    let strip = chart.strip.clone().unwrap();
+    assert_eq!(strip.bands.len(), 16, "10 to 25");
+    assert_eq!((strip.bands[4], strip.bands[5], strip.bands[6]), (2, 3, 1));
+    let labels: Vec<&str> = strip.markers.iter().map(|m| m.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        vec![
+            "Jeres gæt (gennemsnit): 14,8 år",
+            "Jeres egne svar (gennemsnit): 17 år"
+        ]
+    );
+    look_at(&chart, "guess_strip_number");
+
+    let points: Vec<String> = ["Slet ikke", "Ikke rigtig", "Nogenlunde", "Helt"]
+        .map(String::from)
+        .to_vec();
+    let scale = |id: &str| {
+        question(
+            id,
+            id,
+            QuestionKind::Scale {
+                points: points.clone(),
+            },
+            &[],
+        )
+    };
+    let (own, others) = (scale("ok"), scale("ok-others"));
+    let scale_result = |counts: Vec<u32>| TallyResult {
+        abstained: vec![],
+        distribution: Distribution::Scale { counts },
+    };
+    let (a, p) = (
+        scale_result(vec![8, 6, 4, 2]),
+        scale_result(vec![2, 4, 6, 8]),
+    );
+    let comparison = results::compare(
+        &Counts {
+            question: &own,
+            result: &a,
+        },
+        &Counts {
+            question: &others,
+            result: &p,
+        },
+        &[],
+        &Thresholds::default(),
+    );
+    let pair = PairResult {
+        actual_question: "ok".into(),
+        perceived_question: "ok-others".into(),
+        comparison,
+        references: Vec::new(),
+        groups: Vec::new(),
+    };
+    let chart = guess_strip(&pair, &others, &p, 2, Language::Da).expect("a scale pair");
+    let strip = chart.strip.clone().unwrap();
+    assert_eq!(strip.bands, vec![2, 4, 6, 8]);
+    assert_eq!(strip.ticks[3].1, "Helt");
+    // Means 3 (guesses) and 2 (answers) of points 1–4, at the centres of their columns.
+    let positions: Vec<f64> = strip.markers.iter().map(|m| m.position).collect();
+    assert_eq!(positions, vec![2.5 / 4.0, 1.5 / 4.0]);
+    look_at(&chart, "guess_strip_scale");
 }
