@@ -95,6 +95,10 @@ pub struct Strip {
     /// Labels under the axis: where (0 = its start, 1 = its end) and what.
     pub ticks: Vec<(f64, String)>,
     pub markers: Vec<Marker>,
+    /// Draw each marker's label above the columns. The projector does not: its big
+    /// figures above the chart name the same values in the same colours, and the chart's
+    /// height is better spent on the columns.
+    pub labelled: bool,
 }
 
 /// A value marked on a strip: the mean guess, the group's answer, a national figure.
@@ -110,14 +114,23 @@ pub struct Marker {
 /// be marked on it (percent pairs: "%"; number pairs mark theirs themselves).
 type StripParts<'a> = (Vec<u32>, Vec<(f64, String)>, Vec<Marker>, Option<&'a str>);
 
-/// Height of a strip chart: room for one label line per marker above the bars.
+/// Height of a strip chart drawn on its own (reports, tests); the screen asks for its box's
+/// size. With labels, one line per marker above the columns.
 fn strip_height(strip: &Strip) -> u32 {
-    STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE + STRIP_PLOT + STRIP_AXIS
+    STRIP_TOP + label_lines(strip) * STRIP_LINE + STRIP_PLOT + STRIP_AXIS
 }
 
 /// The least height a strip can be drawn in: its labels, the axis and a short plot.
 fn strip_height_min(strip: &Strip) -> u32 {
-    STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE + 60 + STRIP_AXIS
+    STRIP_TOP + label_lines(strip) * STRIP_LINE + 60 + STRIP_AXIS
+}
+
+fn label_lines(strip: &Strip) -> u32 {
+    if strip.labelled {
+        strip.markers.len() as u32
+    } else {
+        0
+    }
 }
 
 const STRIP_TOP: u32 = 16;
@@ -660,6 +673,7 @@ pub fn guess_strip(
             bands,
             ticks,
             markers,
+            labelled: true,
         }),
     })
 }
@@ -855,6 +869,10 @@ pub fn svg(chart: &Chart) -> String {
 pub fn svg_sized(chart: &Chart, width: u32, height: u32) -> String {
     let Some(strip) = &chart.strip else {
         return svg(chart);
+    };
+    let strip = &Strip {
+        labelled: false,
+        ..strip.clone()
     };
     register_fonts();
     let width = width.clamp(400, 3000);
@@ -1075,7 +1093,7 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
     let x_of =
         |position: f64| left + (position.clamp(0.0, 1.0) * f64::from(right - left)).round() as i32;
     let label_style = TextStyle::from((FONT, 36).into_font().style(FontStyle::Bold));
-    let plot_top = (STRIP_TOP + strip.markers.len() as u32 * STRIP_LINE) as i32;
+    let plot_top = (STRIP_TOP + label_lines(strip) * STRIP_LINE) as i32;
     let plot_bottom = (height - STRIP_AXIS) as i32;
     let plot_height = (plot_bottom - plot_top).max(40);
     // The guesses: a column per band.
@@ -1107,9 +1125,13 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
     // The markers, as thick lines from their label's line down through the columns.
     for (i, marker) in strip.markers.iter().enumerate() {
         let x = x_of(marker.position);
-        let top = STRIP_TOP as i32 + i as i32 * STRIP_LINE as i32 + 40;
+        let top = if strip.labelled {
+            STRIP_TOP as i32 + i as i32 * STRIP_LINE as i32 + 40
+        } else {
+            plot_top
+        };
         area.draw(&Rectangle::new(
-            [(x - 3, top), (x + 3, plot_bottom)],
+            [(x - 4, top), (x + 4, plot_bottom)],
             marker.series.colour().filled(),
         ))?;
     }
@@ -1130,7 +1152,7 @@ fn draw_strip<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, strip: &Strip) 
         ))?;
         area.draw_text(&text, &count_style, (x, y))?;
     }
-    for (i, marker) in strip.markers.iter().enumerate() {
+    for (i, marker) in strip.markers.iter().enumerate().filter(|_| strip.labelled) {
         let colour = marker.series.colour();
         let style = label_style.clone().color(&colour);
         let (text_width, _) = area

@@ -165,8 +165,8 @@ impl SessionReport {
                             ))
                             (charts::number(self.thresholds.agreement_pp, self.language()))
                             (t(
-                                " procentpoint fra det faktiske tal; ellers nævnes et mønster kun, når klart flere gættede på den ene side end på den anden (fortegnstest, p < 0,05), og ellers står der \"ingen tydelig forskel\".",
-                                " percentage points from the actual figure; otherwise a pattern is named only when clearly more guessed on one side than on the other (sign test, p < 0.05), else it says \"no clear difference\".",
+                                " procentpoint fra det faktiske tal; ellers nævnes et mønster kun, når klart flere gættede på den ene side end på den anden (fortegnstest, p < 0,05), og ellers står der \"intet tydeligt mønster\".",
+                                " percentage points from the actual figure; otherwise a pattern is named only when clearly more guessed on one side than on the other (sign test, p < 0.05), else it says \"no clear pattern\".",
                             ))
                         }
                     }

@@ -316,11 +316,11 @@ pub fn pair_view(
                         percent(share.percent, language)
                     ),
                     (Pattern::Overensstemmelse, true) => format!(
-                        "Jeres gæt ramte tæt på: i gennemsnit {} procentpoint fra.",
+                        "Jeres gæt ramte tæt på: gennemsnittet af gættene lå {} procentpoint fra.",
                         charts::number(f.gap_pp.abs().round(), language)
                     ),
                     (Pattern::Overensstemmelse, false) => format!(
-                        "Your guesses were close: {} percentage points off on average.",
+                        "Your guesses were close: their mean was {} percentage points off.",
                         charts::number(f.gap_pp.abs().round(), language)
                     ),
                     // A direction the guesses lean to but do not show clearly: say

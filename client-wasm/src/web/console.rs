@@ -145,6 +145,9 @@ impl App {
                 Some(Hidden::TooFew { needed }) => el("p")
                     .cls("hidden-note too-few")
                     .text(&t.too_few.replace("{n}", &needed.to_string())),
+                Some(Hidden::UntilComparison) => {
+                    el("p").cls("hidden-note").text(t.hidden_until_comparison)
+                }
                 _ => el("p").cls("hidden-note").text(t.hidden_until_reveal),
             };
         };

@@ -258,7 +258,7 @@ impl App {
 /// Shrinks the screen's texts until the page fits the viewport: a long question or a long
 /// national-figure description must not push the result off a projector that cannot
 /// scroll. Each text has a floor (the sizes readable at the back of the room, smaller for
-/// the lines meant for reading up close). The chart of the guesses asks for a quarter of the
+/// the lines meant for reading up close). The chart of the guesses asks for a fifth of the
 /// height; it is left out when the texts at their floors leave it no room, before the key
 /// figures shrink.
 fn fit_screen() {
@@ -320,12 +320,13 @@ fn fit_screen() {
             }
         }
     };
-    // First the texts around the figures, so the chart of the guesses (it asks for a quarter
+    // First the texts around the figures, so the chart of the guesses (it asks for a fifth
     // of the height) fits beside the big figures; if it still does not, it is left out
     // before the big figures shrink.
     let texts = [
+        (".answered", 24.0),
         ("#screen-question", 28.0),
-        (".figure-detail", 16.0),
+        (".figure-detail", 20.0),
         ("#verdict", 28.0),
         (".figure-source", 14.0),
         (".figure-label", 28.0),
