@@ -27,6 +27,17 @@ pub struct Bars {
     pub abstained: Vec<(String, u32)>,
 }
 
+impl Bars {
+    /// "Vil ikke svare: 2" for each abstain label somebody chose, for a caption.
+    pub fn abstained_labels(&self) -> Vec<String> {
+        self.abstained
+            .iter()
+            .filter(|(_, count)| *count > 0)
+            .map(|(label, count)| format!("{label}: {count}"))
+            .collect()
+    }
+}
+
 /// A number with one decimal at most, in the language's notation ("38,5" in Danish).
 pub fn decimal(value: f64, lang: Lang) -> String {
     let rounded = (value * 10.0).round() / 10.0;

@@ -182,11 +182,7 @@ impl App {
         if let Some(median) = chart.median {
             facts.push(format!("{}: {}", t.median, decimal(median, self.lang)));
         }
-        let abstained: Vec<String> = chart
-            .abstained
-            .iter()
-            .map(|(label, count)| format!("{label}: {count}"))
-            .collect();
+        let abstained = chart.abstained_labels();
         if !abstained.is_empty() {
             facts.push(format!("{} — {}", t.abstained, abstained.join(", ")));
         }

@@ -220,12 +220,7 @@ impl App {
                     })
                     .kids(rows);
                 let mut facts: Vec<String> = mean.iter().cloned().collect();
-                let abstained: Vec<String> = bars
-                    .abstained
-                    .iter()
-                    .filter(|(_, count)| *count > 0)
-                    .map(|(label, count)| format!("{label}: {count}"))
-                    .collect();
+                let abstained = bars.abstained_labels();
                 if !abstained.is_empty() {
                     facts.push(format!("{} — {}", t.abstained, abstained.join(", ")));
                 }
