@@ -1139,6 +1139,10 @@ impl Engine {
                 .map_or(0, |idx| reveal_steps_of(&self.set.questions[idx])),
             next_action: self.next_action(),
             back_action: self.back_action(),
+            has_national: self
+                .progress
+                .current
+                .is_some_and(|idx| !self.set.questions[idx].references.is_empty()),
             compares_linked: self.progress.current.is_some_and(|idx| {
                 self.set.questions[idx]
                     .perceives

@@ -466,6 +466,9 @@ pub struct SessionState {
     /// question): its second reveal step shows the pupils' answers, not the group's own.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub compares_linked: bool,
+    /// The current question cites national figures (its last reveal step shows them).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_national: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]

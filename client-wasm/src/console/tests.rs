@@ -29,6 +29,7 @@ fn state(id: &str) -> SessionState {
         next_action: None,
         back_action: None,
         compares_linked: false,
+        has_national: false,
     }
 }
 

@@ -42,6 +42,7 @@ fn state(phase: Phase, step: u32, next: Option<Action>) -> SessionState {
         next_action: next,
         back_action: None,
         compares_linked: false,
+        has_national: false,
     }
 }
 

@@ -62,11 +62,28 @@ impl App {
             "create" => {
                 let set_id = select_value("set-select");
                 let label = input_value("label-input");
+                let linked_sessions = checked_values("input.link-session");
+                // A parent evening with no class ticked can only compare the parents with
+                // national figures: ask before starting it that way.
+                let parents_set = matches!(
+                    &self.page,
+                    Page::Console(console) if console.sets.iter().any(|set| {
+                        set.id == set_id && !set.cites.is_empty()
+                    })
+                );
+                if parents_set
+                    && linked_sessions.is_empty()
+                    && !window()
+                        .confirm_with_message(self.texts().confirm_no_links)
+                        .unwrap_or(false)
+                {
+                    return true;
+                }
                 if !set_id.is_empty() {
                     self.send(&ClientMessage::CreateSession {
                         set_id,
                         label: Some(label).filter(|l| !l.trim().is_empty()),
-                        linked_sessions: checked_values("input.link-session"),
+                        linked_sessions,
                     });
                 }
             }
