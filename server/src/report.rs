@@ -28,6 +28,9 @@ pub struct QuestionReport {
     /// (from this set or, for parents, as the linked pupil sessions used it).
     pub pair: Option<PairResult>,
     pub actual: Option<Question>,
+    /// All counts of the question, hidden from nobody: for a pair, the guesses drawn as
+    /// the projector's strip (which applies the minimum itself).
+    pub counts: TallyResult,
 }
 
 pub struct SessionReport {
@@ -79,6 +82,7 @@ impl SessionReport {
                     result,
                     pair,
                     actual,
+                    counts: engine.counts_of(idx),
                 }
             })
             .collect();
@@ -113,6 +117,19 @@ impl SessionReport {
             },
         };
         charts::question_chart(&report.question, result, self.language())
+    }
+
+    /// For a pair: how the guesses scattered, as the projector showed it at the last
+    /// reveal step (`None` for other questions and while the guesses are too few).
+    pub fn strip(&self, idx: usize) -> Option<Chart> {
+        let report = &self.questions[idx];
+        charts::guess_strip(
+            report.pair.as_ref()?,
+            &report.question,
+            &report.counts,
+            3,
+            self.language(),
+        )
     }
 
     /// A file-name stem: `pejling-2026-11-23-ABCDEF`.
@@ -179,6 +196,12 @@ impl SessionReport {
                             }
                             figure {
                                 (PreEscaped(charts::svg(&self.chart(idx))))
+                            }
+                            @if let Some(strip) = self.strip(idx) {
+                                figure.strip {
+                                    (PreEscaped(charts::svg(&strip)))
+                                    figcaption { (t("Sådan fordelte gættene sig (som på skærmen).", "How the guesses were spread (as on the screen).")) }
+                                }
                             }
                             (self.figures(report))
                         }

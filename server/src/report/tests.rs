@@ -129,6 +129,8 @@ fn html_and_csv_of_a_class() {
     );
     // Issue 11: the pattern follows the guesses' scatter, in the same words as the screen.
     assert!(html.contains("Intet tydeligt mønster"));
+    // And how the guesses scattered, as the projector showed it.
+    assert!(html.contains("Sådan fordelte gættene sig (som på skærmen)."));
     assert!(html.contains("Skolebørnsundersøgelsen (HBSC) 2018"));
     assert!(html.contains("for få svar (3 svar, min. 5)"));
     insta::assert_snapshot!("class_html", html);
