@@ -87,7 +87,11 @@ impl Phone {
     /// `code` from the join URL (if any); `token` stored from an earlier visit.
     pub fn new(code: Option<String>, token: Option<String>) -> Phone {
         Phone {
-            code: code.filter(|c| !c.trim().is_empty()),
+            // The code as the server knows it, so the token is kept under one name
+            // whether the code was typed ("k7m-xpa") or scanned ("K7MXPA").
+            code: code
+                .map(|c| pejling_wire::normalize_join_code(&c))
+                .filter(|c| !c.is_empty()),
             token,
             connection: Connection::Connecting,
             state: None,
@@ -114,7 +118,7 @@ impl Phone {
 
     /// A code typed on the start page; a new code starts afresh.
     pub fn set_code(&mut self, code: &str, token: Option<String>) {
-        *self = Phone::new(Some(code.trim().to_ascii_uppercase()), token);
+        *self = Phone::new(Some(pejling_wire::normalize_join_code(code)), token);
     }
 
     /// The socket opened: introduce ourselves.
@@ -334,6 +338,31 @@ mod tests {
             question_id: id.into(),
             answer: Answer::Choice { option },
         })
+    }
+
+    /// Issue 12 (8): a phone that joined by a typed "k7m-xpa" and later by the QR code's
+    /// "K7MXPA" must find its token under one name, or it is counted twice.
+    #[test]
+    fn a_typed_code_keeps_the_token_under_the_scanned_code() {
+        let mut phone = Phone::new(None, None);
+        phone.set_code(" k7m-xpa ", None);
+        assert_eq!(
+            phone.on_open(),
+            vec![Output::Send(ClientMessage::Join {
+                version: pejling_wire::PROTOCOL_VERSION,
+                code: "K7MXPA".into(),
+                token: None
+            })]
+        );
+        assert_eq!(
+            phone.on_message(welcome("t1")),
+            vec![Output::StoreToken {
+                code: "K7MXPA".into(),
+                token: "t1".into()
+            }]
+        );
+        let scanned = Phone::new(Some("K7MXPA".into()), Some("t1".into()));
+        assert_eq!(scanned.code.as_deref(), Some("K7MXPA"));
     }
 
     #[test]

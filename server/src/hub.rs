@@ -57,12 +57,10 @@ pub fn random_join_code() -> String {
         .collect()
 }
 
-/// Normalises what a person typed as a join code.
+/// Normalises what a person typed as a join code (`pejling_wire::normalize_join_code`,
+/// shared with the client so a phone keeps its token under the same code).
 pub fn normalize_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect()
+    pejling_wire::normalize_join_code(code)
 }
 
 pub enum SessionCmd {

@@ -805,7 +805,8 @@ impl Checker<'_> {
                                 max.span(),
                                 format!("max ({hi}) must be greater than min ({lo})"),
                             );
-                        } else if hi - lo > 1_000_000 {
+                        } else if i128::from(hi) - i128::from(lo) > 1_000_000 {
+                            // In i128: the span of two i64 bounds can overflow i64.
                             self.error(
                                 max.span(),
                                 "the range from min to max may span at most 1000000",
@@ -949,6 +950,16 @@ mod tests {
                 .map(|p| (p.line, p.col, p.message))
                 .collect(),
         }
+    }
+
+    /// Issue 12 (17): the span check wrapped for the widest i64 bounds and let the set in.
+    #[test]
+    fn the_widest_number_range_is_refused_not_wrapped() {
+        let found = problems(
+            "[[questions]]\nid = \"n\"\nkind = \"number\"\ntext = \"?\"\nmin = -9223372036854775808\nmax = 9223372036854775807\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].2.contains("may span at most 1000000"), "{found:?}");
     }
 
     #[test]

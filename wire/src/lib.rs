@@ -25,6 +25,17 @@ pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 /// WebSocket close code the server uses for an oversized frame.
 pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
 
+/// The normal form of a join code as a person may type it ("k7m-xpa " → "K7MXPA"):
+/// spaces and dashes dropped, letters upper-cased. The server looks codes up in this form,
+/// and a client keeps a participant token under it, so one device is one participant
+/// however the code was typed (issue 12). Part of the protocol, hence here.
+pub fn normalize_join_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 /// Everything a client may send.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -729,6 +740,13 @@ mod tests {
                 token: None
             }
         );
+    }
+
+    #[test]
+    fn join_codes_are_normalized_as_typed_or_scanned() {
+        for typed in ["K7MXPA", "k7mxpa", " k7m-xpa ", "K7M XPA", "k-7-m-x-p-a"] {
+            assert_eq!(normalize_join_code(typed), "K7MXPA", "{typed:?}");
+        }
     }
 
     #[test]

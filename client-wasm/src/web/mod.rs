@@ -86,7 +86,9 @@ fn path_code() -> Option<String> {
     let path = window().location().pathname().ok()?;
     let mut parts = path.trim_matches('/').split('/');
     match (parts.next(), parts.next()) {
-        (Some("j" | "screen"), Some(code)) if !code.is_empty() => Some(code.to_ascii_uppercase()),
+        (Some("j" | "screen"), Some(code)) if !code.is_empty() => {
+            Some(pejling_wire::normalize_join_code(code))
+        }
         _ => None,
     }
 }

@@ -80,7 +80,7 @@ impl App {
                     return true;
                 }
                 if let Page::Phone(phone) = &mut self.page {
-                    let normalized = code.trim().to_ascii_uppercase();
+                    let normalized = pejling_wire::normalize_join_code(&code);
                     phone.set_code(&code, stored(&format!("pejling.token.{normalized}")));
                 }
                 self.connect();
