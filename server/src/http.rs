@@ -204,10 +204,10 @@ async fn chart(
             "charts are SVG: /chart/SESSION/QUESTION.svg",
         );
     };
-    let session = match app.hub.by_id(&session_id).await {
-        Ok(Some(session)) => session,
-        Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
-        Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error),
+    // Only a running session: a chart request must not bring a stored session back to
+    // life (issue 12). The console attaches to a session before it shows its charts.
+    let Some(session) = app.hub.running_by_id(&session_id) else {
+        return plain(StatusCode::NOT_FOUND, "no running session has this id");
     };
     let token = query.token.unwrap_or_default();
     if token != session.screen_token.as_ref() && !app.is_host_token(&token) {

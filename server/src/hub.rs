@@ -445,6 +445,17 @@ impl Hub {
         registry.by_id.get(id).cloned()
     }
 
+    /// A running session only: never brings a stored one back (for routes anyone may
+    /// call, such as the projector's charts).
+    pub fn running_by_id(&self, id: &str) -> Option<SessionHandle> {
+        self.registry
+            .lock()
+            .expect("registry lock")
+            .by_id
+            .get(id)
+            .cloned()
+    }
+
     /// A running session, or a stored one brought back (e.g. an ended session the
     /// facilitator wants to look at again).
     pub async fn by_id(&self, id: &str) -> Result<Option<SessionHandle>, String> {

@@ -174,3 +174,36 @@ async fn screen_chart_and_report_downloads() {
     assert!(csv.contains("actual_percent,Ja,33.33"), "{csv}");
     server.stop().await;
 }
+
+/// Issue 12 (6): `/chart/…` brought any stored session back to life before it checked
+/// the token. After a restart an ended session is not running; its chart is not served
+/// (with any token) until the facilitator attaches to it, and asking does not load it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chart_request_does_not_bring_an_ended_session_back() {
+    let (mut server, _questions) = crate::spawn_with_unpaired_test_set().await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let session = facilitator.create("test-all-kinds", "ended").await.session;
+    facilitator.control(Action::Open).await;
+    let (mut phone, _) = Participant::join(server.addr, &session.code, None).await;
+    phone.answer("own", Answer::Choice { option: 0 }).await;
+    facilitator.control(Action::Reveal).await;
+    let screen_token = session.screen_token.clone().unwrap();
+    let chart = format!("/chart/{}/own.svg?token={screen_token}", session.id);
+    let (status, _) = http_request(server.addr, &get(&chart)).await;
+    assert!(status.contains("200"), "running: {status}");
+    facilitator.control(Action::End).await;
+    server.restart().await;
+
+    let (status, body) = http_request(server.addr, &get(&chart)).await;
+    assert!(status.contains("404"), "{status}");
+    assert!(body.contains("no running session"), "{body}");
+    // Still not running: a second request is refused the same way.
+    let (status, _) = http_request(server.addr, &get(&chart)).await;
+    assert!(status.contains("404"), "{status}");
+    // The facilitator attaches; now the chart is there again.
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    facilitator.attach(&session.id).await;
+    let (status, _) = http_request(server.addr, &get(&chart)).await;
+    assert!(status.contains("200"), "after attaching: {status}");
+    server.stop().await;
+}
