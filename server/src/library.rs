@@ -48,12 +48,32 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    /// One line per problem: `path:line:col: message`.
+    /// One line per problem: `path:line:col: message`. Text from the file (an id, a
+    /// path) is printed with its control characters escaped, so a newline cannot split a
+    /// line and a terminal escape cannot act on the facilitator's terminal.
     pub fn lines(&self) -> impl Iterator<Item = String> + '_ {
-        self.problems
-            .iter()
-            .map(|p| format!("{}:{}:{}: {}", self.origin, p.line, p.col, p.message))
+        self.problems.iter().map(|p| {
+            printable(&format!(
+                "{}:{}:{}: {}",
+                self.origin, p.line, p.col, p.message
+            ))
+        })
     }
+}
+
+/// `text` with control characters written as escapes (`\n`, `\u{1b}`); other characters,
+/// æøå among them, as they are.
+fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -353,6 +373,27 @@ mod tests {
         format!(
             "format = 1\nid = \"f\"\ntitle = \"F\"\nlanguage = \"da\"\naudience = \"parents\"\ngrades = [\"7\"]\n[[questions]]\nid = \"guess\"\nkind = \"percent\"\ntext = \"Hvor mange?\"\nperceives = {{ set = \"p\", question = \"{target_question}\", options = [0] }}\n"
         )
+    }
+
+    /// Issue 12 (18): an id with a newline split a `path:line:col: message` line in two,
+    /// and one with a terminal escape acted on the terminal.
+    #[test]
+    fn problems_print_control_characters_escaped() {
+        let text = PUPILS.replace("id = \"own\"", "id = \"ø\\nx\\u001b[2J\"");
+        let text = format!(
+            "{text}[[questions]]\nid = \"g\"\nkind = \"percent\"\ntext = \"?\"\nperceives = {{ question = \"ø\\nx\\u001b[2J\", options = [9] }}\n"
+        );
+        let (_, reports) = assemble(Vec::new(), vec![file("mine.toml", &text)]);
+        let lines: Vec<String> = reports.iter().flat_map(|r| r.lines()).collect();
+        assert!(!lines.is_empty(), "the set has a problem");
+        for line in &lines {
+            assert!(!line.contains('\n') && !line.contains('\u{1b}'), "{line:?}");
+            assert!(line.starts_with("mine.toml:"), "{line:?}");
+        }
+        assert!(
+            lines.iter().any(|l| l.contains("ø\\nx\\u{1b}[2J")),
+            "{lines:?}"
+        );
     }
 
     #[test]
