@@ -585,14 +585,13 @@ pub fn guess_strip(
                 }
                 // National figures in the question's unit, on the same axis.
                 let unit = unit.as_deref();
-                let mut markers_national = Vec::new();
                 if step >= 3 {
                     for reference in pair
                         .references
                         .iter()
                         .filter(|r| Some(r.unit.as_str()) == unit)
                     {
-                        markers_national.push(marker(
+                        markers.push(marker(
                             Series::National,
                             at(reference.value),
                             format!(
@@ -605,7 +604,6 @@ pub fn guess_strip(
                         ));
                     }
                 }
-                markers.extend(markers_national);
                 (bands, ticks, markers, None)
             }
             (Comparison::Attitude(c), Distribution::Scale { counts })

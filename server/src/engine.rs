@@ -454,6 +454,32 @@ impl Engine {
         self.screen_chart_at(self.set.question_index(id)?)
     }
 
+    /// The projector's chart of a pair at its reveal step: how the guesses scatter, with
+    /// what they are compared with marked; an unordered choice pair: the rows of the
+    /// report's chart, up to the step.
+    fn pair_chart_at(
+        &self,
+        idx: usize,
+        question: &Question,
+        pair: &PairResult,
+        actual: &Question,
+    ) -> charts::Chart {
+        let step = self.step(idx);
+        charts::guess_strip(
+            pair,
+            question,
+            &self.counts_of(idx),
+            step,
+            self.set.language,
+        )
+        .unwrap_or_else(|| {
+            charts::at_step(
+                charts::pair_chart(actual, question, pair, self.set.language),
+                step,
+            )
+        })
+    }
+
     fn screen_chart_at(&self, idx: usize) -> Option<charts::Chart> {
         let question = &self.set.questions[idx];
         if self.is_hidden(idx) {
@@ -461,19 +487,7 @@ impl Engine {
         }
         if question.perceives.is_some() {
             let (pair, actual) = self.pair_with_actual(idx)?;
-            // A percent pair: how the guesses scatter, with what they are compared with
-            // marked; other pairs: the rows of the report's chart, up to the step.
-            if let Some(strip) = charts::guess_strip(
-                &pair,
-                question,
-                &self.counts_of(idx),
-                self.step(idx),
-                self.set.language,
-            ) {
-                return Some(strip);
-            }
-            let chart = charts::pair_chart(&actual, question, &pair, self.set.language);
-            return Some(charts::at_step(chart, self.step(idx)));
+            return Some(self.pair_chart_at(idx, question, &pair, &actual));
         }
         let shown = self.shown_counts(idx);
         let result = match &shown {
@@ -1222,34 +1236,35 @@ impl Engine {
             return None;
         }
         let question = &self.set.questions[idx];
-        let chart = self
-            .screen_chart_at(idx)
-            .map(|chart| reveal::chart_key(&chart));
-        if question.perceives.is_some() && self.pair_with_actual(idx).is_none() {
+        // The pair is pooled once per tally (for a parents' session, across classes) and
+        // serves both the figures and the chart's key.
+        match (question.perceives.is_some(), self.pair_with_actual(idx)) {
+            (_, Some((pair, actual))) => {
+                let chart = self.pair_chart_at(idx, question, &pair, &actual);
+                Some(reveal::pair_view(
+                    &actual,
+                    question,
+                    &pair,
+                    step,
+                    self.set.language,
+                    Some(reveal::chart_key(&chart)),
+                ))
+            }
             // A parents' question whose pupils' session is not linked: the same steps,
             // with the pupils' side said to be missing.
-            return Some(reveal::unlinked_view(
+            (true, None) => Some(reveal::unlinked_view(
                 question,
                 &self.counts_of(idx),
                 step,
                 self.thresholds.min_answers,
                 self.set.language,
-            ));
-        }
-        match self.pair_with_actual(idx) {
-            Some((pair, actual)) => Some(reveal::pair_view(
-                &actual,
-                question,
-                &pair,
-                step,
-                self.set.language,
-                chart,
             )),
-            None if question.references.is_empty() => None,
-            None => Some(reveal::references_view(
+            (false, None) if question.references.is_empty() => None,
+            (false, None) => Some(reveal::references_view(
                 &question.references,
                 self.set.language,
-                chart,
+                self.screen_chart_at(idx)
+                    .map(|chart| reveal::chart_key(&chart)),
             )),
         }
     }
