@@ -119,7 +119,10 @@ impl ConsoleModel {
                     // start from the list instead.
                     update.store.push((SESSION_KEY, None));
                 } else {
-                    self.error = Some(message);
+                    // In the console's language; the server's English detail goes to the
+                    // browser's log only.
+                    let _ = message;
+                    self.error = Some(lang.error_text(code).to_string());
                 }
             }
             _ => update.redraw = Some(Redraw::Nothing),

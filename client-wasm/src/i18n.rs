@@ -33,6 +33,60 @@ impl Lang {
             Lang::En => &EN,
         }
     }
+
+    /// What an error from the server means, for the person in front of the screen (the
+    /// server's own message is for developers and logs, in English).
+    pub fn error_text(self, code: pejling_wire::ErrorCode) -> &'static str {
+        use pejling_wire::ErrorCode as E;
+        match (self, code) {
+            (Lang::Da, E::BadToken) => DA.bad_token,
+            (Lang::En, E::BadToken) => EN.bad_token,
+            (Lang::Da, E::UnknownSession) => {
+                "Ingen igangværende session har den kode. Er serveren genstartet, så åbn skærmen igen fra facilitator-siden."
+            }
+            (Lang::En, E::UnknownSession) => {
+                "No running session has that code. If the server was restarted, open the screen again from the facilitator page."
+            }
+            (Lang::Da, E::SessionEnded) => DA.session_ended_error,
+            (Lang::En, E::SessionEnded) => EN.session_ended_error,
+            (Lang::Da, E::UnknownSet) => "Spørgesættet findes ikke (længere) på serveren.",
+            (Lang::En, E::UnknownSet) => "That question set is not (or no longer) on the server.",
+            (Lang::Da, E::NoSession) => "Vælg eller start en session først.",
+            (Lang::En, E::NoSession) => "Choose or start a session first.",
+            (Lang::Da, E::InvalidAction) => "Det trin kan ikke tages lige nu.",
+            (Lang::En, E::InvalidAction) => "That step cannot be taken right now.",
+            (Lang::Da, E::InvalidLink) => {
+                "Elevsessionerne kan ikke kobles på: de skal være afsluttede og have brugt et spørgesæt, forældresættet spørger til."
+            }
+            (Lang::En, E::InvalidLink) => {
+                "Those pupil sessions cannot be linked: they must have ended and used a set this parents' set asks about."
+            }
+            (Lang::Da, E::RateLimited) => {
+                "For mange forsøg fra denne enhed. Vent et par minutter, og prøv igen."
+            }
+            (Lang::En, E::RateLimited) => {
+                "Too many tries from this device. Wait a few minutes and try again."
+            }
+            (Lang::Da, E::Internal) => {
+                "Serveren kunne ikke gemme eller læse data. Prøv igen; hjælper det ikke, så genstart pejling."
+            }
+            (Lang::En, E::Internal) => {
+                "The server could not store or read data. Try again; if that does not help, restart pejling."
+            }
+            (Lang::Da, E::UnsupportedVersion) => {
+                "Siden og serveren passer ikke sammen. Genindlæs siden."
+            }
+            (Lang::En, E::UnsupportedVersion) => {
+                "This page and the server do not match. Reload the page."
+            }
+            (Lang::Da, E::QuestionNotOpen) => "Spørgsmålet tager ikke imod svar lige nu.",
+            (Lang::En, E::QuestionNotOpen) => "The question is not taking answers right now.",
+            (Lang::Da, _) => "Noget gik galt mellem siden og serveren. Genindlæs siden.",
+            (Lang::En, _) => {
+                "Something went wrong between this page and the server. Reload the page."
+            }
+        }
+    }
 }
 
 pub struct Texts {

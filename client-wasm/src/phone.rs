@@ -24,6 +24,9 @@ pub enum Connection {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PhoneError {
     UnknownCode,
+    /// The server refused to let this device join now (too many codes tried or too many
+    /// new participants from its address).
+    TooManyTries,
 }
 
 /// What the phone shows.
@@ -211,6 +214,11 @@ impl Phone {
             ServerMessage::Error { code, .. } => match code {
                 ErrorCode::UnknownSession => {
                     self.error = Some(PhoneError::UnknownCode);
+                    out.push(Output::StopReconnecting);
+                }
+                ErrorCode::RateLimited if self.state.is_none() => {
+                    // Refused at the door: the code form again, with why.
+                    self.error = Some(PhoneError::TooManyTries);
                     out.push(Output::StopReconnecting);
                 }
                 ErrorCode::SessionEnded => {
@@ -493,6 +501,23 @@ mod tests {
         phone.set_code(" acdefh ", None);
         assert_eq!(phone.code(), Some("ACDEFH"));
         assert_eq!(phone.screen(), Screen::Connecting);
+    }
+
+    #[test]
+    fn a_device_refused_at_the_door_is_told_to_wait() {
+        let mut phone = Phone::new(Some("ACDEFH".into()), None);
+        phone.on_open();
+        let out = phone.on_message(ServerMessage::Error {
+            code: ErrorCode::RateLimited,
+            message: String::new(),
+        });
+        assert_eq!(out, vec![Output::StopReconnecting]);
+        assert_eq!(
+            phone.screen(),
+            Screen::EnterCode {
+                error: Some(PhoneError::TooManyTries)
+            }
+        );
     }
 
     #[test]

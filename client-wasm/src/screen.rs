@@ -105,10 +105,11 @@ impl ScreenModel {
             }
             ServerMessage::SessionState(state) => self.session = Some(state),
             ServerMessage::Tally(tally) => self.tally = Some(tally),
-            ServerMessage::Error { code, message } => {
+            ServerMessage::Error { code, .. } => {
                 let fatal = matches!(code, ErrorCode::BadToken | ErrorCode::UnknownSession);
                 if fatal || self.session.is_none() {
-                    self.error = Some(message);
+                    // In the session's language (Danish before the session is known).
+                    self.error = Some(self.lang().error_text(code).to_string());
                 }
                 return fatal;
             }

@@ -87,9 +87,17 @@ pub async fn start(app: Arc<App>, specs: &[ClickerSpec]) -> std::io::Result<Vec<
                 let listener = tokio::net::TcpListener::bind(("127.0.0.1", *port)).await?;
                 addrs.push(listener.local_addr()?);
                 let app = app.clone();
+                // Ends on shutdown, so it does not hold the App (and with it the data
+                // file's writer) after the server stopped.
+                let mut shutdown = app.shutdown_signal();
                 tokio::spawn(async move {
                     loop {
-                        let Ok((stream, peer)) = listener.accept().await else {
+                        let accepted = tokio::select! {
+                            accepted = listener.accept() => accepted,
+                            _ = shutdown.changed() => return,
+                        };
+                        let Ok((stream, peer)) = accepted else {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                             continue;
                         };
                         let (reader, writer) = stream.into_split();
@@ -427,7 +435,7 @@ impl Bridge {
                 }
             }
         });
-        session.connect(self.watch_conn, outbox);
+        session.connect(self.watch_conn, outbox, None);
         session.event(Event::Watch {
             conn: self.watch_conn,
             staff: Staff::Screen,
@@ -547,15 +555,17 @@ impl Bridge {
                         }
                     }
                 });
-                session.connect(conn, outbox);
+                session.connect(conn, outbox, None);
                 // The same device is the same participant in this session, also after a
-                // restart: its token is derived from the session and the device id.
-                let token = format!("clicker:{}:{id}", session.id);
+                // restart: its token is derived from the session, the device id and the
+                // server key, so no phone can present it.
+                let token = self.app.hub.secrets.clicker_token(&session.id, &id);
                 session.event(Event::Join {
                     conn,
                     token: Some(token.clone()),
                     fresh_token: token,
                     clicker: true,
+                    may_create: true,
                 });
                 self.report();
             }

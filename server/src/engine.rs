@@ -131,6 +131,9 @@ pub enum Event {
         fresh_token: String,
         /// A clicker device (through a bridge) rather than a phone.
         clicker: bool,
+        /// Whether the device may become a new participant (false when its address has
+        /// added too many); rejoining with a known token is always allowed.
+        may_create: bool,
     },
     /// A bridge's status for the facilitator's tally (`None` when it detaches).
     Bridge {
@@ -198,6 +201,9 @@ pub enum Effect {
     /// Counts changed; the caller sends [`Engine::tally`] to staff at a bounded rate.
     TallyChanged,
     Store(Write),
+    /// A write to try again after a pause: the session's progress, which phones were
+    /// already shown, must become durable once the disk takes writes again.
+    StoreLater(Write),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,6 +285,8 @@ pub struct Engine {
     clickers: HashSet<ParticipantKey>,
     /// Attached clicker bridges, by their connection.
     bridges: BTreeMap<ConnId, pejling_wire::BridgeStatus>,
+    /// The last progress write failed; it is being tried again.
+    progress_failing: bool,
 }
 
 fn error(conn: ConnId, code: ErrorCode, message: impl Into<String>) -> Vec<Effect> {
@@ -337,6 +345,7 @@ impl Engine {
             linked: Vec::new(),
             clickers: HashSet::new(),
             bridges: BTreeMap::new(),
+            progress_failing: false,
             set,
         };
         for (question_id, key, answer) in answers {
@@ -661,7 +670,8 @@ impl Engine {
                 token,
                 fresh_token,
                 clicker,
-            } => self.join(conn, token, fresh_token, clicker),
+                may_create,
+            } => self.join(conn, token, fresh_token, clicker, may_create),
             Event::Bridge { conn, status } => {
                 match status {
                     Some(status) => self.bridges.insert(conn, status),
@@ -687,6 +697,7 @@ impl Engine {
         token: Option<String>,
         fresh_token: String,
         clicker: bool,
+        may_create: bool,
     ) -> Vec<Effect> {
         if self.progress.ended {
             return error(conn, ErrorCode::SessionEnded, "this session has ended");
@@ -700,7 +711,9 @@ impl Engine {
         }
         if let Some(token) = token {
             let key = ParticipantKey::of_token(&token);
-            if self.participants.contains(&key) {
+            // A phone never takes over a clicker device's participant (nor the reverse),
+            // whatever token it presents.
+            if self.participants.contains(&key) && self.clickers.contains(&key) == clicker {
                 self.bind_participant(conn, key);
                 return vec![
                     self.welcome_participant(conn, token),
@@ -710,6 +723,13 @@ impl Engine {
             }
             // A token this session does not know (from another session, or made up) is
             // not an error: the device simply joins as a new participant.
+        }
+        if !may_create {
+            return error(
+                conn,
+                ErrorCode::RateLimited,
+                "too many new participants from this device; wait a few minutes, or rejoin with the token you were given",
+            );
         }
         self.conns.insert(conn, ConnRole::Joining);
         vec![Effect::Store(Write::Participant {
@@ -980,11 +1000,27 @@ impl Engine {
                 ErrorCode::Internal,
                 "the server could not store your answer; please answer again",
             ),
-            (Write::Progress(_), Ok(())) => Vec::new(),
-            (Write::Progress(_), Err(_)) => vec![Effect::ToStaff(ServerMessage::Error {
-                code: ErrorCode::Internal,
-                message: "the server could not store the session's progress".to_string(),
-            })],
+            (Write::Progress(_), Ok(())) => {
+                self.progress_failing = false;
+                Vec::new()
+            }
+            (Write::Progress(_), Err(_)) => {
+                // Try again with the newest progress until it is stored; tell staff
+                // once per outage, not per try.
+                let mut effects = vec![Effect::StoreLater(Write::Progress(self.progress.clone()))];
+                if !std::mem::replace(&mut self.progress_failing, true) {
+                    effects.insert(
+                        0,
+                        Effect::ToStaff(ServerMessage::Error {
+                            code: ErrorCode::Internal,
+                            message:
+                                "the server could not store the session's progress; it keeps trying"
+                                    .to_string(),
+                        }),
+                    );
+                }
+                effects
+            }
         }
     }
 

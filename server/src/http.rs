@@ -7,17 +7,18 @@
 //! and revalidated by the browser (`no-cache`), so a phone downloads the client once and
 //! afterwards gets `304 Not Modified`.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use pejling_wire::MAX_MESSAGE_BYTES;
 use rust_embed::RustEmbed;
 
-use crate::hub::{JOIN_CODE_LEN, normalize_code};
+use crate::hub::{JOIN_CODE_ALPHABET, JOIN_CODE_LEN, normalize_code};
 use crate::server::App;
 
 #[derive(RustEmbed)]
@@ -66,7 +67,11 @@ fn not_found() -> Response {
         .into_response()
 }
 
-async fn websocket(upgrade: WebSocketUpgrade, State(app): State<Arc<App>>) -> Response {
+async fn websocket(
+    upgrade: WebSocketUpgrade,
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
@@ -74,7 +79,7 @@ async fn websocket(upgrade: WebSocketUpgrade, State(app): State<Arc<App>>) -> Re
         // school hall may hold thousands of connections.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| crate::ws::serve_socket(socket, app))
+        .on_upgrade(move |socket| crate::ws::serve_socket(socket, app, peer.ip()))
 }
 
 fn content_type(name: &str) -> &'static str {
@@ -140,11 +145,13 @@ fn asset(name: &str, headers: &HeaderMap) -> Response {
 }
 
 /// The join link of a session as an SVG QR code, for the projector screen.
+/// The QR code of a join link. Drawn for any well-formed code, running or not, so the
+/// route tells nobody which codes exist.
 async fn qr_code(Path(file): Path<String>, State(app): State<Arc<App>>) -> Response {
     let Some(code) = file.strip_suffix(".svg").map(normalize_code) else {
         return not_found();
     };
-    if code.len() != JOIN_CODE_LEN || app.hub.by_code(&code).is_none() {
+    if code.len() != JOIN_CODE_LEN || !code.bytes().all(|b| JOIN_CODE_ALPHABET.contains(&b)) {
         return not_found();
     }
     let url = format!("{}/j/{code}", app.public_url);
@@ -270,7 +277,8 @@ async fn export(
         }
     }
     let linked = crate::links::groups_for(&stored.set, linked);
-    let thresholds = app.hub.thresholds;
+    // The thresholds the session was run with, so every report names the same patterns.
+    let thresholds = stored.thresholds.unwrap_or(app.hub.thresholds);
     let built = tokio::task::spawn_blocking(move || {
         let report = crate::report::SessionReport::new(stored, linked, thresholds);
         if file == "report.html" {

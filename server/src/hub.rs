@@ -20,11 +20,15 @@ use tokio::time::Instant;
 
 use crate::engine::{ConnId, Effect, Engine, Event, SessionMeta};
 use crate::library::Library;
+use crate::limits::Guard;
 use crate::results::Thresholds;
 use crate::store::{NewSession, StoreHandle, StoredSession};
 
 /// Shortest time between two tallies sent to staff (at most ten a second).
 pub const TALLY_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Pause before a failed progress write is tried again.
+pub const STORE_RETRY: Duration = Duration::from_secs(1);
 
 /// Messages queued per connection before it counts as stalled.
 pub const OUTBOX_CAPACITY: usize = 256;
@@ -68,8 +72,13 @@ pub enum SessionCmd {
     Connect {
         conn: ConnId,
         outbox: Outbox,
+        /// The client's address (`None` for a clicker device), charged for each new
+        /// participant it adds.
+        origin: Option<std::net::IpAddr>,
     },
     Event(Event),
+    /// A write to store again (after [`STORE_RETRY`]).
+    Retry(crate::engine::Write),
     /// The screen's chart of a question (`None`: unknown or not revealed).
     Chart {
         question_id: String,
@@ -87,8 +96,12 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
-    pub fn connect(&self, conn: ConnId, outbox: Outbox) {
-        let _ = self.commands.send(SessionCmd::Connect { conn, outbox });
+    pub fn connect(&self, conn: ConnId, outbox: Outbox, origin: Option<std::net::IpAddr>) {
+        let _ = self.commands.send(SessionCmd::Connect {
+            conn,
+            outbox,
+            origin,
+        });
     }
 
     pub fn event(&self, event: Event) {
@@ -113,6 +126,7 @@ impl SessionHandle {
 pub fn spawn_session(
     engine: Engine,
     store: StoreHandle,
+    guard: Arc<Guard>,
     shutdown: watch::Receiver<bool>,
 ) -> SessionHandle {
     let (commands, receiver) = mpsc::unbounded_channel();
@@ -128,6 +142,8 @@ pub fn spawn_session(
         engine,
         store,
         outboxes: HashMap::new(),
+        origins: HashMap::new(),
+        guard,
         // A weak sender lets storage callbacks report back without keeping the session
         // task alive on their own.
         self_sender: commands.downgrade(),
@@ -143,6 +159,9 @@ struct SessionActor {
     engine: Engine,
     store: StoreHandle,
     outboxes: HashMap<ConnId, Outbox>,
+    /// Client addresses of connections that came over the network.
+    origins: HashMap<ConnId, std::net::IpAddr>,
+    guard: Arc<Guard>,
     self_sender: mpsc::WeakUnboundedSender<SessionCmd>,
     tally_dirty: bool,
     last_tally: Instant,
@@ -159,10 +178,19 @@ impl SessionActor {
             tokio::select! {
                 command = commands.recv() => match command {
                     None => break,
-                    Some(SessionCmd::Connect { conn, outbox }) => {
+                    Some(SessionCmd::Connect { conn, outbox, origin }) => {
                         self.outboxes.insert(conn, outbox);
+                        if let Some(origin) = origin {
+                            self.origins.insert(conn, origin);
+                        }
                     }
                     Some(SessionCmd::Event(event)) => self.handle(event),
+                    Some(SessionCmd::Retry(write)) => {
+                        let stalled = self.apply(vec![Effect::Store(write)]);
+                        for conn in stalled {
+                            self.handle(Event::Leave { conn });
+                        }
+                    }
                     Some(SessionCmd::Chart { question_id, reply }) => {
                         let _ = reply.send(self.engine.screen_chart(&question_id));
                     }
@@ -180,6 +208,7 @@ impl SessionActor {
         while let Some(event) = pending.pop() {
             if let Event::Leave { conn } = &event {
                 self.outboxes.remove(conn);
+                self.origins.remove(conn);
             }
             let effects = self.engine.handle(event);
             let stalled = self.apply(effects);
@@ -220,7 +249,27 @@ impl SessionActor {
                     }
                 }
                 Effect::TallyChanged => self.tally_dirty = true,
+                Effect::StoreLater(write) => {
+                    // After a pause, as a failed write's completion would arrive: the
+                    // engine is handed the write back and stores it (again).
+                    let sender = self.self_sender.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(STORE_RETRY).await;
+                        if let Some(sender) = sender.upgrade() {
+                            let _ = sender.send(SessionCmd::Retry(write));
+                        }
+                    });
+                }
                 Effect::Store(write) => {
+                    if let crate::engine::Write::Participant {
+                        conn,
+                        clicker: false,
+                        ..
+                    } = &write
+                        && let Some(origin) = self.origins.get(conn)
+                    {
+                        self.guard.participant_added(*origin);
+                    }
                     let sender = self.self_sender.clone();
                     self.store.write(
                         self.session_id.clone(),
@@ -303,6 +352,9 @@ pub struct Hub {
     pub thresholds: Thresholds,
     registry: Mutex<Registry>,
     shutdown: watch::Receiver<bool>,
+    guard: Arc<Guard>,
+    /// The key file's secrets: screen and clicker tokens are derived from them.
+    pub secrets: Arc<crate::secrets::Secrets>,
     /// The session the facilitator last created or attached to; clicker bridges follow it.
     active: watch::Sender<Option<SessionHandle>>,
 }
@@ -313,6 +365,8 @@ impl Hub {
         store: StoreHandle,
         public_url: String,
         thresholds: Thresholds,
+        guard: Arc<Guard>,
+        secrets: Arc<crate::secrets::Secrets>,
         shutdown: watch::Receiver<bool>,
     ) -> Hub {
         Hub {
@@ -322,6 +376,8 @@ impl Hub {
             thresholds,
             registry: Mutex::default(),
             shutdown,
+            guard,
+            secrets,
             active: watch::Sender::new(None),
         }
     }
@@ -346,9 +402,12 @@ impl Hub {
     }
 
     /// An engine for a stored session, with its linked pupil sessions' counts.
-    async fn restore(&self, stored: StoredSession) -> Engine {
+    async fn restore(&self, mut stored: StoredSession) -> Engine {
+        stored.meta.screen_token = self.secrets.screen_token(&stored.meta.id);
         let links = stored.links.clone();
+        let thresholds = stored.thresholds.unwrap_or(self.thresholds);
         let mut engine = stored.into_engine();
+        engine.set_thresholds(thresholds);
         if !links.is_empty() {
             let mut linked = Vec::new();
             for id in &links {
@@ -425,8 +484,12 @@ impl Hub {
 
     fn spawn(&self, mut engine: Engine) -> SessionHandle {
         engine.set_join_url(format!("{}/j/{}", self.public_url, engine.meta().code));
-        engine.set_thresholds(self.thresholds);
-        spawn_session(engine, self.store.clone(), self.shutdown.clone())
+        spawn_session(
+            engine,
+            self.store.clone(),
+            self.guard.clone(),
+            self.shutdown.clone(),
+        )
     }
 
     fn register(&self, engine: Engine) -> SessionHandle {
@@ -465,18 +528,17 @@ impl Hub {
         let Some(stored) = self.store.load(id.to_string()).await? else {
             return Ok(None);
         };
-        if let Some(handle) = self.registry.lock().expect("registry lock").by_id.get(id) {
+        let engine = self.restore(stored).await;
+        // Checked and registered under one lock, after the last await: two requests that
+        // both loaded the session start one actor, and both get it.
+        let mut registry = self.registry.lock().expect("registry lock");
+        if let Some(handle) = registry.by_id.get(id) {
             return Ok(Some(handle.clone()));
         }
-        let engine = self.restore(stored).await;
         // An ended session keeps its id but does not take its join code back from a
         // running session that may use it now.
         let handle = self.spawn(engine);
-        self.registry
-            .lock()
-            .expect("registry lock")
-            .by_id
-            .insert(handle.id.to_string(), handle.clone());
+        registry.by_id.insert(handle.id.to_string(), handle.clone());
         Ok(Some(handle))
     }
 
@@ -512,15 +574,16 @@ impl Hub {
                 }
             }
         };
+        let id = random_token(8);
         let meta = SessionMeta {
-            id: random_token(8),
+            screen_token: self.secrets.screen_token(&id),
+            id,
             code,
             label,
             created_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
-            screen_token: random_token(16),
         };
         self.store
             .create_session(NewSession {
@@ -528,10 +591,12 @@ impl Hub {
                 set: entry.set.clone(),
                 source: entry.source.clone(),
                 links,
+                thresholds: self.thresholds,
             })
             .await
             .map_err(CreateError::Store)?;
         let mut engine = Engine::new(meta, entry.set.clone());
+        engine.set_thresholds(self.thresholds);
         engine.set_linked(crate::links::groups_for(&entry.set, linked));
         Ok(self.register(engine))
     }
@@ -561,6 +626,63 @@ mod tests {
     #[test]
     fn typed_codes_are_normalised() {
         assert_eq!(normalize_code(" k7m-xpa "), "K7MXPA");
+    }
+
+    fn hub(store: StoreHandle, shutdown: watch::Receiver<bool>) -> Hub {
+        Hub::new(
+            Library::load(None).0,
+            store,
+            "http://test".into(),
+            Thresholds::default(),
+            Arc::new(Guard::new(crate::limits::Limits::default(), None)),
+            Arc::new(crate::secrets::Secrets::ephemeral()),
+            shutdown,
+        )
+    }
+
+    #[tokio::test]
+    async fn two_requests_for_a_stored_session_bring_back_one_actor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("p.db")).unwrap();
+        let (store, _thread) = StoreHandle::start(store);
+        let (_running, shutdown) = watch::channel(false);
+        // A finished pupils' session and a parents' session linked to it: bringing the
+        // parents' session back awaits the linked session's counts.
+        let first = hub(store.clone(), shutdown.clone());
+        let pupils = first
+            .create("7-klasse-alkohol", None, Vec::new())
+            .await
+            .unwrap();
+        pupils.event(Event::Watch {
+            conn: 1,
+            staff: crate::engine::Staff::Facilitator,
+        });
+        pupils.event(Event::Control {
+            conn: 1,
+            action: pejling_wire::Action::End,
+        });
+        while !store
+            .load(pupils.id.to_string())
+            .await
+            .unwrap()
+            .unwrap()
+            .progress
+            .ended
+        {
+            tokio::task::yield_now().await;
+        }
+        let parents = first
+            .create("foraeldre-7-klasse", None, vec![pupils.id.to_string()])
+            .await
+            .unwrap();
+        // After a restart (an empty registry), two requests at once.
+        let second = hub(store.clone(), shutdown.clone());
+        let (a, b) = tokio::join!(second.by_id(&parents.id), second.by_id(&parents.id));
+        let (a, b) = (a.unwrap().unwrap(), b.unwrap().unwrap());
+        assert!(
+            a.commands.same_channel(&b.commands),
+            "one actor for one session"
+        );
     }
 
     #[test]

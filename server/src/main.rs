@@ -84,10 +84,9 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         data: Option<PathBuf>,
         /// Answers a question needs before its results are exported, for sets without
-        /// their own `min_answers`.
-        #[arg(long, value_name = "N", default_value_t = pejling::results::DEFAULT_MIN_ANSWERS,
-              value_parser = clap::value_parser!(u32).range(1..=1000))]
-        min_answers: u32,
+        /// their own `min_answers` [default: what the session was run with].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+        min_answers: Option<u32>,
     },
 }
 
@@ -134,6 +133,21 @@ struct ServeArgs {
     /// to it on its stdin/stdout. See docs/protocol.md, "Bridge protocol".
     #[arg(long = "clicker", value_name = "SPEC")]
     clickers: Vec<pejling::clicker::ClickerSpec>,
+    /// Open connections (pages and WebSockets) one client address may hold. Raise it when
+    /// many phones reach the server through one address (a hosted server behind a
+    /// school's NAT).
+    #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().connections_per_address,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_address: u32,
+    /// Join codes matching no running session that one client address may try per
+    /// minute (guessing a code).
+    #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().unknown_codes.burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_unknown_codes: u32,
+    /// New participants one client address may add at once; one more every 5 minutes.
+    #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().new_participants.burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    max_new_participants: u32,
 }
 
 fn default_data_file() -> PathBuf {
@@ -258,7 +272,7 @@ fn export(
     session: &str,
     format: pejling::report::Format,
     out: &std::path::Path,
-    min_answers: u32,
+    min_answers: Option<u32>,
 ) -> ExitCode {
     if !data.exists() {
         eprintln!("pejling: no data file at {}", data.display());
@@ -284,10 +298,12 @@ fn export(
                 }
             }
             let linked = pejling::links::groups_for(&stored.set, linked);
-            let thresholds = pejling::results::Thresholds {
-                min_answers,
-                ..pejling::results::Thresholds::default()
-            };
+            // The thresholds the session was run with, so this report names the same
+            // patterns as the console's.
+            let mut thresholds = stored.thresholds.unwrap_or_default();
+            if let Some(min_answers) = min_answers {
+                thresholds.min_answers = min_answers;
+            }
             pejling::report::SessionReport::new(stored, linked, thresholds).write(format, out)
         });
     match result {
@@ -388,6 +404,21 @@ fn serve(args: ServeArgs) -> ExitCode {
             ..pejling::results::Thresholds::default()
         },
         clickers: args.clickers,
+        limits: {
+            let defaults = pejling::limits::Limits::default();
+            pejling::limits::Limits {
+                connections_per_address: args.max_connections_per_address,
+                unknown_codes: pejling::limits::Rate::new(
+                    args.max_unknown_codes,
+                    std::time::Duration::from_secs(60) / args.max_unknown_codes,
+                ),
+                new_participants: pejling::limits::Rate::new(
+                    args.max_new_participants,
+                    defaults.new_participants.every,
+                ),
+                ..defaults
+            }
+        },
     };
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {

@@ -8,7 +8,7 @@
 //! answers (abstentions not counted) yields [`Shown::TooFew`], never a figure.
 
 use pejling_wire::{Distribution, TallyResult};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::questions::{Question, QuestionKind, Reference};
 
@@ -19,7 +19,7 @@ const Z95: f64 = 1.959_963_984_540_054;
 pub const DEFAULT_MIN_ANSWERS: u32 = 5;
 
 /// When a gap counts as a finding. See `docs/results.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Thresholds {
     /// Fewer answers than this (abstentions not counted) and a group is not shown.
     pub min_answers: u32,

@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::hub::{Hub, random_token};
+use crate::hub::Hub;
 use crate::library::{FileReport, Library};
+use crate::limits::{Guard, Limit, Limits};
+use crate::secrets::Secrets;
 use crate::store::{Store, StoreHandle, StoreThread};
 
 /// Everything `pejling serve` can be told.
@@ -32,6 +33,8 @@ pub struct Config {
     pub thresholds: crate::results::Thresholds,
     /// Clicker bridges to run (`--clicker`).
     pub clickers: Vec<crate::clicker::ClickerSpec>,
+    /// Timeouts and per-address limits (`docs/protocol.md`, "Limits").
+    pub limits: Limits,
 }
 
 /// State shared by every connection.
@@ -42,6 +45,8 @@ pub struct App {
     host_token_hash: [u8; 32],
     next_conn: AtomicU64,
     shutdown: watch::Receiver<bool>,
+    /// Per-address counts and the limits they are held to.
+    pub guard: Arc<Guard>,
 }
 
 impl App {
@@ -84,6 +89,8 @@ pub enum StartError {
     },
     #[error("the host token must be at least 8 characters")]
     WeakHostToken,
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
     #[error(
         "cannot start the clicker bridge listener (is the port taken? choose another with --clicker tcp:PORT): {source}"
     )]
@@ -103,40 +110,44 @@ pub struct Running {
     /// Where `--clicker tcp` listens (loopback).
     pub clicker_addrs: Vec<SocketAddr>,
     shutdown: watch::Sender<bool>,
-    serve: JoinHandle<std::io::Result<()>>,
+    serve: JoinHandle<()>,
     store_thread: StoreThread,
 }
 
 impl Running {
     /// Stops serving, closes every connection and session, and waits until the last
-    /// write is committed and the data file is closed.
-    pub async fn stop(self) {
+    /// write is committed and the data file is closed. Returns `false` if the storage
+    /// thread did not stop within 10 s (something still held the store).
+    pub async fn stop(self) -> bool {
         let _ = self.shutdown.send(true);
         let _ = self.serve.await;
         let thread = self.store_thread;
         let joined = tokio::task::spawn_blocking(move || thread.join());
-        if tokio::time::timeout(Duration::from_secs(10), joined)
+        let stopped = tokio::time::timeout(Duration::from_secs(10), joined)
             .await
-            .is_err()
-        {
+            .is_ok();
+        if !stopped {
             tracing::warn!("the storage thread did not stop within 10 s");
         }
+        stopped
     }
 
     /// Runs until Ctrl-C, then stops cleanly.
     pub async fn run_until_ctrl_c(self) {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("stopping");
-        self.stop().await;
+        let _ = self.stop().await;
     }
 }
 
 pub async fn start(config: Config) -> Result<Running, StartError> {
-    let host_token = match config.host_token.clone() {
-        Some(token) if token.len() < 8 => return Err(StartError::WeakHostToken),
-        Some(token) => token,
-        None => random_token(16),
-    };
+    if config
+        .host_token
+        .as_ref()
+        .is_some_and(|token| token.len() < 8)
+    {
+        return Err(StartError::WeakHostToken);
+    }
     if let Some(parent) = config.data.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -145,6 +156,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             source,
         })?;
     }
+    let secrets = Arc::new(Secrets::load_or_create(&Secrets::path_for(&config.data))?);
+    // The key file's host token unless one is given: the same at every start, so a
+    // restarted server lets the open console back in.
+    let host_token = config
+        .host_token
+        .clone()
+        .unwrap_or_else(|| secrets.host_token().to_string());
     let listener =
         listen(SocketAddr::new(config.bind, config.port)).map_err(|source| {
             match source.kind() {
@@ -180,12 +198,19 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .clone()
         .map(|url| url.trim_end_matches('/').to_string())
         .unwrap_or_else(|| default_public_url(config.bind, addr.port()));
+    let open_files = rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .ok()
+        .map(|(soft, _)| soft)
+        .filter(|&soft| soft != rlimit::INFINITY);
+    let guard = Arc::new(Guard::new(config.limits.clone(), open_files));
     let (shutdown_sender, shutdown) = watch::channel(false);
     let hub = Hub::new(
         library,
         store_handle,
         public_url.clone(),
         config.thresholds,
+        guard.clone(),
+        secrets,
         shutdown.clone(),
     );
     let resumed_sessions = stored_sessions.len();
@@ -200,27 +225,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         host_token_hash: Sha256::digest(host_token.as_bytes()).into(),
         next_conn: AtomicU64::new(1),
         shutdown: shutdown.clone(),
+        guard: guard.clone(),
     });
 
     let clicker_addrs = crate::clicker::start(app.clone(), &config.clickers)
         .await
         .map_err(|source| StartError::Clicker { source })?;
     let router = crate::http::router(app);
-    let mut stop = shutdown.clone();
-    // Every message is small and wanted now: without TCP_NODELAY a message written while
-    // the previous one is unacknowledged waits for the phone's delayed ACK (up to 40 ms).
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {error}");
-        }
-    });
-    let serve = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.changed().await;
-            })
-            .await
-    });
+    let serve = tokio::spawn(serve_http(listener, router, guard, shutdown.clone()));
     Ok(Running {
         addr,
         host_token,
@@ -247,6 +259,137 @@ fn default_public_url(bind: IpAddr, port: u16) -> String {
     match host {
         IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
         IpAddr::V4(v4) => format!("http://{v4}:{port}"),
+    }
+}
+
+/// Accepts connections and serves HTTP/1 on each, upgrading to WebSocket where asked.
+/// Each connection takes a slot from the [`Guard`] (refused when its address holds too
+/// many or the open-files reserve is reached) and keeps it for as long as the socket is
+/// open, WebSocket included. Headers must arrive within the header timeout, which also
+/// closes an idle keep-alive connection. On shutdown it stops accepting, lets each
+/// connection finish its request, and returns once all have (5 s at most).
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    guard: Arc<Guard>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let connections = tokio_util::task::TaskTracker::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(guard.limits().header_timeout);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors (or a connection reset before it was
+                    // accepted): wait a moment rather than spin.
+                    tracing::debug!("accept failed: {error}");
+                    guard.hit(Limit::Connections, None);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let Some(slot) = guard.connect(peer.ip()) else {
+            continue;
+        };
+        // Every message is small and wanted now: without TCP_NODELAY a message written
+        // while the previous one is unacknowledged waits for the phone's delayed ACK.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!("cannot set TCP_NODELAY: {error}");
+        }
+        let io = hyper_util::rt::TokioIo::new(Counted {
+            stream,
+            _slot: slot,
+        });
+        let router = router.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), request)
+            },
+        );
+        let connection = builder.serve_connection(io, service).with_upgrades();
+        let mut stop = shutdown.clone();
+        let guard = guard.clone();
+        connections.spawn(async move {
+            tokio::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
+                if error.is_timeout() {
+                    guard.hit(Limit::HeaderTimeout, Some(peer.ip()));
+                }
+                tracing::debug!("connection from {peer}: {error}");
+            }
+        });
+    }
+    drop(listener);
+    connections.close();
+    let _ = tokio::time::timeout(Duration::from_secs(5), connections.wait()).await;
+}
+
+/// A client's socket together with its [`Guard`] slot, so the slot is given back only
+/// when the socket closes, also after an upgrade to WebSocket.
+struct Counted {
+    stream: tokio::net::TcpStream,
+    _slot: crate::limits::Slot,
+}
+
+impl tokio::io::AsyncRead for Counted {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Counted {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 }
 

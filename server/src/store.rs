@@ -85,6 +85,12 @@ fn migrations() -> Migrations<'static> {
         ),
         // Clicker devices answer as participants too; the flag splits the count.
         M::up("ALTER TABLE participants ADD COLUMN clicker INTEGER NOT NULL DEFAULT 0;"),
+        // No secret in the data file: a session's screen token is derived from the key
+        // file's server key (secrets.rs) and no longer stored.
+        M::up("ALTER TABLE sessions DROP COLUMN screen_token;"),
+        // The thresholds a session was run with (JSON), so every report of it names the
+        // same patterns; NULL for sessions stored before.
+        M::up("ALTER TABLE sessions ADD COLUMN thresholds TEXT;"),
     ])
 }
 
@@ -96,6 +102,8 @@ pub struct NewSession {
     pub source: String,
     /// Ids of the pupil sessions a parents' session is linked to.
     pub links: Vec<String>,
+    /// The server's thresholds when the session was created.
+    pub thresholds: crate::results::Thresholds,
 }
 
 /// Everything needed to bring a stored session back.
@@ -110,6 +118,8 @@ pub struct StoredSession {
     pub links: Vec<String>,
     /// The participants that answer with clicker devices.
     pub clickers: Vec<ParticipantKey>,
+    /// The thresholds the session was run with (`None`: stored before they were kept).
+    pub thresholds: Option<crate::results::Thresholds>,
 }
 
 impl StoredSession {
@@ -247,7 +257,7 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
     )?;
     let progress = Progress::new(new.set.questions.len());
     conn.execute(
-        "INSERT INTO sessions (id, code, label, set_hash, created_at, screen_token, progress)
+        "INSERT INTO sessions (id, code, label, set_hash, created_at, progress, thresholds)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             new.meta.id,
@@ -255,8 +265,8 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
             new.meta.label,
             hash,
             new.meta.created_at,
-            new.meta.screen_token,
             serde_json::to_string(&progress).expect("progress serializes"),
+            serde_json::to_string(&new.thresholds).expect("thresholds serialize"),
         ],
     )?;
     for linked in &new.links {
@@ -271,7 +281,7 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
 fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT s.code, s.label, s.created_at, s.screen_token, s.progress, q.snapshot
+            "SELECT s.code, s.label, s.created_at, s.progress, q.snapshot, s.thresholds
              FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
              WHERE s.id = ?1",
             params![id],
@@ -282,12 +292,12 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
                     row.get::<_, i64>(2)?,
                     row.get::<_, String>(3)?,
                     row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
+                    row.get::<_, Option<String>>(5)?,
                 ))
             },
         )
         .optional()?;
-    let Some((code, label, created_at, screen_token, progress, snapshot)) = row else {
+    let Some((code, label, created_at, progress, snapshot, thresholds)) = row else {
         return Ok(None);
     };
     let corrupt = |what: &str, error: serde_json::Error| {
@@ -296,6 +306,9 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
     let set: QuestionSet =
         serde_json::from_str(&snapshot).map_err(|e| corrupt("question set", e))?;
     let progress: Progress = serde_json::from_str(&progress).map_err(|e| corrupt("progress", e))?;
+    let thresholds = thresholds
+        .map(|text| serde_json::from_str(&text).map_err(|e| corrupt("thresholds", e)))
+        .transpose()?;
     let participants = conn
         .prepare("SELECT participant FROM participants WHERE session_id = ?1")?
         .query_map(params![id], |row| row.get::<_, Vec<u8>>(0))?
@@ -331,7 +344,8 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
             code,
             label,
             created_at,
-            screen_token,
+            // Derived from the key file by whoever runs the session (secrets.rs).
+            screen_token: String::new(),
         },
         set,
         progress,
@@ -339,6 +353,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
         answers,
         links,
         clickers,
+        thresholds,
     }))
 }
 

@@ -3,19 +3,21 @@
 //! session events to the session task. Nothing a client sends can end a session or touch
 //! a stored answer; the worst it can do is get its own connection closed.
 
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use pejling_wire::{
-    CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, ClientMessage, ErrorCode, PROTOCOL_VERSION,
-    Role, ServerMessage,
+    CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN, ClientMessage, ErrorCode,
+    PROTOCOL_VERSION, Role, ServerMessage,
 };
 use tokio::sync::mpsc;
 
 use crate::engine::{ConnId, Event, Staff};
 use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, encode, random_token};
+use crate::limits::Limit;
 use crate::server::App;
 
 /// Messages a connection may send per second on average, and in a burst.
@@ -82,9 +84,12 @@ enum ConnRole {
 struct Connection {
     app: Arc<App>,
     conn: ConnId,
-    /// Handed to the session, which queues this connection's messages here.
-    outbox: Outbox,
-    outgoing: mpsc::Receiver<Message>,
+    /// The client's address, for the per-address limits.
+    peer: IpAddr,
+    /// What the session queued for this connection. The session holds the only sender
+    /// (a new channel per session joined), so when it drops a stalled connection the
+    /// channel closes and this connection closes too, and the client reconnects.
+    outgoing: Option<mpsc::Receiver<Message>>,
     socket: WebSocket,
     /// False once the socket failed or a close frame went out.
     open: bool,
@@ -105,20 +110,35 @@ fn close_message(code: u16, reason: &'static str) -> Message {
     }))
 }
 
-pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
+/// The next message the session queued; `None` when the session let go of this
+/// connection. Pending forever while the connection belongs to no session.
+async fn queued(outgoing: &mut Option<mpsc::Receiver<Message>>) -> Option<Message> {
+    match outgoing {
+        Some(outgoing) => outgoing.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
     let conn = app.next_conn_id();
-    let (outbox, outgoing) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
     let mut shutdown = app.shutdown_signal();
+    let limits = app.guard.limits().clone();
     let mut connection = Connection {
         app,
         conn,
-        outbox,
-        outgoing,
+        peer,
+        outgoing: None,
         socket,
         open: true,
         role: ConnRole::Fresh,
     };
     let mut rate = RateLimit::new();
+    let mut pings = tokio::time::interval_at(
+        tokio::time::Instant::now() + limits.ping_interval,
+        limits.ping_interval,
+    );
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = Instant::now();
     // One task per connection reads frames and writes what the session queued: no
     // second task, no lock around a split socket, one wake-up per outgoing burst.
     let shutting_down = shutdown.changed();
@@ -130,13 +150,63 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
                 connection.send(close_message(1001, "server shutting down")).await;
                 break;
             }
-            Some(message) = connection.outgoing.recv() => {
-                connection.write_queued(message).await;
+            queued = queued(&mut connection.outgoing) => {
+                match queued {
+                    Some(message) => connection.write_queued(message).await,
+                    None => {
+                        // The session dropped this connection: it fell too far behind.
+                        connection.outgoing = None;
+                        connection
+                            .send(close_message(CLOSE_TRY_AGAIN, "fell behind; reconnect"))
+                            .await;
+                        break;
+                    }
+                }
+                continue;
+            }
+            _ = pings.tick() => {
+                if last_heard.elapsed() >= limits.ping_timeout {
+                    // Nothing, not even a pong, for the whole timeout: the device left.
+                    connection.app.guard.hit(Limit::PingTimeout, Some(connection.peer));
+                    break;
+                }
+                connection.send(Message::Ping(Default::default())).await;
                 continue;
             }
             frame = connection.socket.next() => frame,
         };
-        let text = match frame {
+        last_heard = Instant::now();
+        if let Some(Ok(message)) = &frame
+            && !matches!(message, Message::Close(_))
+        {
+            // Every frame counts against the rate, whatever its kind.
+            match rate.check() {
+                Verdict::Pass => {}
+                Verdict::Drop(first) => {
+                    if first {
+                        connection
+                            .send(error_message(
+                                ErrorCode::RateLimited,
+                                "too many messages; this one and the next ones are ignored until you slow down",
+                            ))
+                            .await;
+                    }
+                    continue;
+                }
+                Verdict::Close => {
+                    connection
+                        .send(close_message(CLOSE_POLICY_VIOLATION, "too many messages"))
+                        .await;
+                    // Read on until the client answers the close (or briefly at most):
+                    // closing the socket with unread data would reset it before the
+                    // client reads the close frame and its code.
+                    let drain = async { while let Some(Ok(_)) = connection.socket.next().await {} };
+                    let _ = tokio::time::timeout(Duration::from_secs(2), drain).await;
+                    break;
+                }
+            }
+        }
+        match frame {
             None | Some(Ok(Message::Close(_))) => break,
             Some(Err(error)) => {
                 // tungstenite reports an oversized frame or message as a capacity error;
@@ -150,7 +220,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
                 tracing::debug!(conn, "websocket read error: {message}");
                 break;
             }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             Some(Ok(Message::Binary(_))) => {
                 connection
                     .send(error_message(
@@ -158,42 +228,26 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>) {
                         "binary frames are not accepted; send JSON as text",
                     ))
                     .await;
-                continue;
             }
-            Some(Ok(Message::Text(text))) => text,
-        };
-        match rate.check() {
-            Verdict::Pass => connection.handle_text(text.as_str()).await,
-            Verdict::Drop(first) => {
-                if first {
-                    connection
-                        .send(error_message(
-                            ErrorCode::RateLimited,
-                            "too many messages; this one and the next ones are ignored until you slow down",
-                        ))
-                        .await;
-                }
-            }
-            Verdict::Close => {
-                connection
-                    .send(close_message(CLOSE_POLICY_VIOLATION, "too many messages"))
-                    .await;
-                // Read on until the client answers the close (or briefly at most): closing
-                // the socket with unread data would reset it before the client reads the
-                // close frame and its code.
-                let drain = async { while let Some(Ok(_)) = connection.socket.next().await {} };
-                let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
-                break;
-            }
+            Some(Ok(Message::Text(text))) => connection.handle_text(text.as_str()).await,
         }
     }
     connection.leave();
-    let _ = connection.socket.close().await;
+    // A peer that is gone may never take the close frame; do not wait for it long.
+    let _ = tokio::time::timeout(Duration::from_secs(1), connection.socket.close()).await;
 }
 
 impl Connection {
     /// Writes `first` and everything else the session has queued, with one flush: a
     /// burst (welcome and state, say) costs one system call, not one per message.
+    /// A fresh outbox for a session to queue this connection's messages in; whatever an
+    /// earlier session queued is dropped with its channel.
+    fn new_outbox(&mut self) -> Outbox {
+        let (outbox, outgoing) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+        self.outgoing = Some(outgoing);
+        outbox
+    }
+
     async fn write_queued(&mut self, first: Message) {
         self.feed(first).await;
         self.feed_queued().await;
@@ -223,7 +277,8 @@ impl Connection {
 
     async fn feed_queued(&mut self) {
         while self.open
-            && let Ok(message) = self.outgoing.try_recv()
+            && let Some(outgoing) = &mut self.outgoing
+            && let Ok(message) = outgoing.try_recv()
         {
             self.feed(message).await;
         }
@@ -334,20 +389,20 @@ impl Connection {
         }
         match (&self.role, message) {
             (ConnRole::Fresh, ClientMessage::Join { code, token, .. }) => {
-                let Some(session) = self.app.hub.by_code(&code) else {
-                    return self
-                        .error(
-                            ErrorCode::UnknownSession,
-                            format!("no running session has the code \"{}\"", short(&code)),
-                        )
-                        .await;
+                let Some(session) = self.find_session(&code).await else {
+                    return;
                 };
-                session.connect(self.conn, self.outbox.clone());
+                let may_create = self.app.guard.may_add_participant(self.peer);
+                if !may_create {
+                    self.app.guard.hit(Limit::NewParticipants, Some(self.peer));
+                }
+                session.connect(self.conn, self.new_outbox(), Some(self.peer));
                 session.event(Event::Join {
                     conn: self.conn,
                     token,
                     fresh_token: random_token(16),
                     clicker: false,
+                    may_create,
                 });
                 self.role = ConnRole::Participant(session);
             }
@@ -368,13 +423,8 @@ impl Connection {
                 .await;
             }
             (ConnRole::Fresh, ClientMessage::Watch { code, token, .. }) => {
-                let Some(session) = self.app.hub.by_code(&code) else {
-                    return self
-                        .error(
-                            ErrorCode::UnknownSession,
-                            format!("no running session has the code \"{}\"", short(&code)),
-                        )
-                        .await;
+                let Some(session) = self.find_session(&code).await else {
+                    return;
                 };
                 let host = self.app.is_host_token(&token);
                 if token != session.screen_token.as_ref() && !host {
@@ -385,7 +435,7 @@ impl Connection {
                         )
                         .await;
                 }
-                session.connect(self.conn, self.outbox.clone());
+                session.connect(self.conn, self.new_outbox(), Some(self.peer));
                 session.event(Event::Watch {
                     conn: self.conn,
                     staff: if host {
@@ -510,10 +560,36 @@ impl Connection {
         }
     }
 
+    /// The running session with join code `code`, or `None` after telling the client
+    /// why not. Codes that match nothing are counted per address: an address that
+    /// has tried too many must wait, so guessing a code takes years.
+    async fn find_session(&mut self, code: &str) -> Option<SessionHandle> {
+        let guard = self.app.guard.clone();
+        if !guard.may_try_code(self.peer) {
+            guard.hit(Limit::UnknownCodes, Some(self.peer));
+            self.error(
+                ErrorCode::RateLimited,
+                "too many join codes that match no session were tried from this device; wait a minute and check the code",
+            )
+            .await;
+            return None;
+        }
+        let session = self.app.hub.by_code(code);
+        if session.is_none() {
+            guard.unknown_code(self.peer);
+            self.error(
+                ErrorCode::UnknownSession,
+                format!("no running session has the code \"{}\"", short(code)),
+            )
+            .await;
+        }
+        session
+    }
+
     fn attach(&mut self, session: SessionHandle) {
         self.leave();
         self.app.hub.set_active(&session);
-        session.connect(self.conn, self.outbox.clone());
+        session.connect(self.conn, self.new_outbox(), Some(self.peer));
         session.event(Event::Watch {
             conn: self.conn,
             staff: Staff::Facilitator,

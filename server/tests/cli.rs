@@ -419,3 +419,121 @@ fn simulate_clickers_explains_bad_options() {
         "{stderr}"
     );
 }
+
+/// Starts the binary as a double-click would (no `--host-token`) and returns the child,
+/// its address and the host token in the facilitator link it prints.
+fn serve_without_token(data: &Path) -> (Child, SocketAddr, String) {
+    let mut child = pejling()
+        .args(["serve", "--bind", "127.0.0.1", "--port", "0", "--data"])
+        .arg(data)
+        .env_remove("PEJLING_HOST_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let mut token = None;
+    let addr = loop {
+        let line = lines.next().expect("server prints its address").unwrap();
+        if let Some((_, after)) = line.split_once("#token=") {
+            token = Some(after.trim().to_string());
+        }
+        if let Some(addr) = line.trim().strip_prefix("Lytter på:") {
+            break addr.trim().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, addr, token.expect("the facilitator link is printed"))
+}
+
+fn files_contain(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with("data.db"))
+        })
+        .filter(|path| {
+            let bytes = std::fs::read(path).unwrap_or_default();
+            bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_facilitator_link_and_the_data_file_holds_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.db");
+    let (mut child, addr, token) = serve_without_token(&data);
+    let host = |token: &str| ClientMessage::Host {
+        version: PROTOCOL_VERSION,
+        host_token: token.to_string(),
+    };
+    let mut facilitator = connect(addr, host(&token)).await;
+    send(
+        &mut facilitator,
+        &ClientMessage::CreateSession {
+            set_id: "7-klasse-alkohol".into(),
+            label: Some("7.a".into()),
+            linked_sessions: Vec::new(),
+        },
+    )
+    .await;
+    let session = recv_until(&mut facilitator, |m| match m {
+        ServerMessage::SessionState(state) => Some(state.session),
+        _ => None,
+    })
+    .await;
+    let screen_token = session
+        .screen_token
+        .clone()
+        .expect("the facilitator gets it");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The laptop restarts: the same link is printed and the open console gets back in.
+    let (mut child, addr, again) = serve_without_token(&data);
+    assert_eq!(
+        again, token,
+        "the facilitator's token is kept per data file"
+    );
+    let mut console = connect(addr, host(&token)).await;
+    recv_until(&mut console, |m| match m {
+        ServerMessage::Welcome { .. } => Some(()),
+        ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
+        _ => None,
+    })
+    .await;
+    // The projector's link still works after the restart.
+    let mut screen = connect(
+        addr,
+        ClientMessage::Watch {
+            version: PROTOCOL_VERSION,
+            code: session.code.clone(),
+            token: screen_token.clone(),
+        },
+    )
+    .await;
+    recv_until(&mut screen, |m| match m {
+        ServerMessage::Welcome { .. } => Some(()),
+        ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
+        _ => None,
+    })
+    .await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Neither secret is in the data file (nor its journal).
+    assert_eq!(files_contain(dir.path(), &token), Vec::<PathBuf>::new());
+    assert_eq!(
+        files_contain(dir.path(), &screen_token),
+        Vec::<PathBuf>::new()
+    );
+    assert!(
+        dir.path().join("data.key").exists(),
+        "the key file is beside it"
+    );
+}

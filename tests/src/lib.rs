@@ -30,8 +30,46 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub data: PathBuf,
     min_answers: u32,
+    limits: pejling::limits::Limits,
     running: Option<pejling::Running>,
     _dir: tempfile::TempDir,
+}
+
+/// The limits of the test servers: the server's own timeouts, but per-address limits
+/// far above the defaults, because every test client (and the browser) connects from
+/// 127.0.0.1 where a real hall's phones each have their own address. The limits
+/// themselves are tested with [`spawn_app_with_limits`].
+pub fn test_limits() -> pejling::limits::Limits {
+    use pejling::limits::{Limits, Rate};
+    Limits {
+        connections_per_address: 100_000,
+        unknown_codes: Rate::new(100_000, Duration::from_millis(1)),
+        new_participants: Rate::new(100_000, Duration::from_millis(1)),
+        ..Limits::default()
+    }
+}
+
+/// A server held to `limits`.
+pub async fn spawn_app_with_limits(limits: pejling::limits::Limits) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("pejling.db");
+    let running = start_with(
+        &data,
+        None,
+        0,
+        TEST_MIN_ANSWERS,
+        vec![pejling::clicker::ClickerSpec::Tcp(0)],
+        limits.clone(),
+    )
+    .await;
+    TestServer {
+        addr: running.addr,
+        data,
+        min_answers: TEST_MIN_ANSWERS,
+        limits,
+        running: Some(running),
+        _dir: dir,
+    }
 }
 
 /// The anonymity minimum of the test servers: most tests follow a handful of devices and
@@ -68,11 +106,12 @@ pub async fn spawn_app_with_clickers(
     let data = dir.path().join("pejling.db");
     let mut all = vec![pejling::clicker::ClickerSpec::Tcp(0)];
     all.extend(clickers);
-    let running = start_with(&data, questions, 0, TEST_MIN_ANSWERS, all).await;
+    let running = start_with(&data, questions, 0, TEST_MIN_ANSWERS, all, test_limits()).await;
     TestServer {
         addr: running.addr,
         data,
         min_answers: TEST_MIN_ANSWERS,
+        limits: test_limits(),
         running: Some(running),
         _dir: dir,
     }
@@ -81,11 +120,12 @@ pub async fn spawn_app_with_clickers(
 async fn spawn(questions: Option<PathBuf>, min_answers: u32) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary folder");
     let data = dir.path().join("pejling.db");
-    let running = start_on(&data, questions, 0, min_answers).await;
+    let running = start_on(&data, questions, 0, min_answers, test_limits()).await;
     TestServer {
         addr: running.addr,
         data,
         min_answers,
+        limits: test_limits(),
         running: Some(running),
         _dir: dir,
     }
@@ -96,6 +136,7 @@ async fn start_on(
     questions: Option<PathBuf>,
     port: u16,
     min_answers: u32,
+    limits: pejling::limits::Limits,
 ) -> pejling::Running {
     start_with(
         data,
@@ -103,6 +144,7 @@ async fn start_on(
         port,
         min_answers,
         vec![pejling::clicker::ClickerSpec::Tcp(0)],
+        limits,
     )
     .await
 }
@@ -113,6 +155,7 @@ async fn start_with(
     port: u16,
     min_answers: u32,
     clickers: Vec<pejling::clicker::ClickerSpec>,
+    limits: pejling::limits::Limits,
 ) -> pejling::Running {
     pejling::start(pejling::Config {
         bind: Ipv4Addr::LOCALHOST.into(),
@@ -126,6 +169,7 @@ async fn start_with(
             ..pejling::results::Thresholds::default()
         },
         clickers,
+        limits,
     })
     .await
     .expect("server starts")
@@ -136,16 +180,29 @@ impl TestServer {
     /// same data file, as after a restart of the laptop.
     pub async fn restart(&mut self) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(&self.data, None, 0, self.min_answers).await;
+        let running = start_on(&self.data, None, 0, self.min_answers, self.limits.clone()).await;
         self.addr = running.addr;
         self.running = Some(running);
+    }
+
+    /// Like [`TestServer::restart`], with another `--min-answers` for the new server.
+    pub async fn restart_with_min_answers(&mut self, min_answers: u32) {
+        self.min_answers = min_answers;
+        self.restart().await;
     }
 
     /// Like [`TestServer::restart`], on the same port, so browser pages that reconnect by
     /// themselves find the server again.
     pub async fn restart_on_same_port(&mut self, questions: Option<PathBuf>) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(&self.data, questions, self.addr.port(), self.min_answers).await;
+        let running = start_on(
+            &self.data,
+            questions,
+            self.addr.port(),
+            self.min_answers,
+            self.limits.clone(),
+        )
+        .await;
         self.addr = running.addr;
         self.running = Some(running);
     }
@@ -163,6 +220,11 @@ impl TestServer {
         if let Some(running) = self.running.take() {
             running.stop().await;
         }
+    }
+
+    /// Stops the server; `true` when its data file was closed (the storage thread ended).
+    pub async fn stop_cleanly(mut self) -> bool {
+        self.running.take().expect("running").stop().await
     }
 }
 
@@ -185,6 +247,35 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/ws"))
             .await
             .expect("websocket connects");
+        Client { ws }
+    }
+
+    /// Connects from the loopback address `from` (any of 127.0.0.0/8), as a device with
+    /// its own address on the Wi-Fi.
+    pub async fn connect_from(addr: SocketAddr, from: std::net::IpAddr) -> Client {
+        let stream = tcp_from(addr, from, None).await;
+        let (ws, _) = tokio_tungstenite::client_async(
+            format!("ws://{addr}/ws"),
+            MaybeTlsStream::Plain(stream),
+        )
+        .await
+        .expect("websocket connects");
+        Client { ws }
+    }
+
+    /// Like [`Client::connect_from`], with a small receive buffer, so the server's writes
+    /// back up soon when this client stops reading.
+    pub async fn connect_small(addr: SocketAddr, from: std::net::IpAddr) -> Client {
+        let stream = tcp_from(addr, from, Some(4096)).await;
+        let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(4096);
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            format!("ws://{addr}/ws"),
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        )
+        .await
+        .expect("websocket connects");
         Client { ws }
     }
 
@@ -484,6 +575,22 @@ impl Facilitator {
         })
         .await
     }
+}
+
+/// A TCP connection to `addr` from the loopback address `from`.
+pub async fn tcp_from(
+    addr: SocketAddr,
+    from: std::net::IpAddr,
+    receive_buffer: Option<u32>,
+) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    if let Some(size) = receive_buffer {
+        socket.set_recv_buffer_size(size).expect("receive buffer");
+    }
+    socket
+        .bind(SocketAddr::new(from, 0))
+        .expect("bind a loopback source address");
+    socket.connect(addr).await.expect("connect")
 }
 
 /// Sends a raw HTTP/1.1 request and returns the status line and body.

@@ -384,3 +384,58 @@ async fn a_receiver_on_a_serial_port_is_answered_over_a_real_pty() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_phone_cannot_take_over_a_clicker_device() {
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let session = facilitator.create("test-all-kinds", "7.d").await.session;
+    let mut bridge = RawBridge::connect(server.bridge_addr()).await;
+    bridge.send(b"PJ1 HELLO mb receiver-1\n").await;
+    assert_eq!(bridge.line().await, format!("PJ1 WELCOME {}", session.code));
+    assert_eq!(bridge.line().await, "PJ1 CLOSED");
+    facilitator.control(Action::Open).await;
+    assert_eq!(bridge.line().await, "PJ1 OPEN 1 CHOICE 2 1");
+    bridge.send(b"PJ1 VOTE a1b2 1 1 0\n").await;
+    assert_eq!(bridge.line().await, "PJ1 ACK a1b2 1 OK");
+    facilitator.tally_until(|t| t.clickers == 1).await;
+
+    // The token the device had before (session id and device id, which every phone's
+    // welcome half tells), and the device's real token, read from the server's key file
+    // as only the server can: neither lets a phone in as the device.
+    let secrets = pejling::secrets::Secrets::load_or_create(&pejling::secrets::Secrets::path_for(
+        &server.data,
+    ))
+    .unwrap();
+    let tokens = [
+        format!("clicker:{}:mb:a1b2", session.id),
+        secrets.clicker_token(&session.id, "mb:a1b2"),
+    ];
+    for (n, token) in tokens.into_iter().enumerate() {
+        let (mut phone, state) =
+            Participant::join(server.addr, &session.code, Some(token.clone())).await;
+        assert!(!state.answered, "the phone sees no answer of the device");
+        assert_ne!(phone.token, token, "the phone is given a token of its own");
+        let tally = facilitator
+            .tally_until(|t| t.participants == 2 + n as u32)
+            .await;
+        assert_eq!(tally.clickers, 1);
+        // What the phone answers is its own answer, not the device's.
+        phone.answer("own", Answer::Choice { option: 1 }).await;
+    }
+    facilitator.tally_answered("own", 3).await;
+    // "own" is sensitive: its split shows once revealed.
+    facilitator.control(Action::Reveal).await;
+    let tally = facilitator
+        .tally_until(|t| t.question.as_ref().is_some_and(|q| q.result.is_some()))
+        .await;
+    let Some(TallyResult {
+        distribution: Distribution::Choice { counts },
+        ..
+    }) = tally.question.unwrap().result
+    else {
+        panic!("a choice result")
+    };
+    assert_eq!(counts, vec![1, 2], "the device's answer is still its own");
+    server.stop().await;
+}

@@ -4,7 +4,7 @@
 
 use futures_util::future::join_all;
 use pejling_tests::wire::{Action, Answer, Distribution, Phase, TallyResult};
-use pejling_tests::{Facilitator, Participant};
+use pejling_tests::{Facilitator, Participant, spawn_app};
 
 use crate::spawn_with_unpaired_test_set;
 
@@ -94,4 +94,50 @@ async fn restart_keeps_every_acknowledged_answer_and_continues() {
     devices[1].answer("age", Answer::Number { value: 18 }).await;
     host.tally_answered("age", 1).await;
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_with_a_bridge_port_and_a_bridge_attached_stops_cleanly() {
+    // Every test server listens for bridges on TCP; attach one too.
+    let server = spawn_app().await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    facilitator.create("5-6-klasse-trivsel", "7.a").await;
+    let mut bridge = tokio::net::TcpStream::connect(server.bridge_addr())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut bridge, b"PJ1 HELLO mb receiver\n")
+        .await
+        .unwrap();
+    assert!(
+        server.stop_cleanly().await,
+        "the data file is closed when the server stops"
+    );
+}
+
+#[tokio::test]
+async fn a_session_keeps_the_thresholds_it_was_run_with() {
+    let (mut server, _questions) = spawn_with_unpaired_test_set().await;
+    let mut host = Facilitator::connect(server.addr).await;
+    let state = host.create("test-all-kinds", "thresholds").await;
+    let (session_id, code) = (state.session.id.clone(), state.session.code.clone());
+    host.control(Action::Open).await;
+    host.control(Action::Next).await; // "guess", a non-sensitive percent question
+    for value in [20, 30] {
+        let (mut device, _) = Participant::join(server.addr, &code, None).await;
+        device.answer("guess", Answer::Percent { value }).await;
+    }
+    // Run with a minimum of one answer, the two answers are shown.
+    let shown = |tally: &pejling_tests::wire::Tally| {
+        tally
+            .question
+            .as_ref()
+            .is_some_and(|q| q.answered == 2 && q.result.is_some())
+    };
+    host.tally_until(shown).await;
+    // A restart with a higher minimum for new sessions: this one still shows what it
+    // showed, so its reports name the same figures as before.
+    server.restart_with_min_answers(5).await;
+    let mut host = Facilitator::connect(server.addr).await;
+    let (_, tally) = host.snapshot(&session_id).await;
+    assert!(shown(&tally), "{tally:?}");
 }

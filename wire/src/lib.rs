@@ -24,6 +24,9 @@ pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 /// WebSocket close code the server uses for an oversized frame.
 pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
+/// Close code when the server dropped a connection that fell too far behind (its queue
+/// of messages overflowed): reconnect, and the current state is sent again.
+pub const CLOSE_TRY_AGAIN: u16 = 1013;
 
 /// The normal form of a join code as a person may type it ("k7m-xpa " → "K7MXPA"):
 /// spaces and dashes dropped, letters upper-cased. The server looks codes up in this form,

@@ -222,13 +222,15 @@ impl App {
                             .attr("value", phone.code().unwrap_or("")),
                     )
                     .kid(button(t.join, "join-code").cls("primary"));
-                if error == Some(PhoneError::UnknownCode) {
-                    form = form.kid(
-                        el("p")
-                            .cls("error")
-                            .attr("role", "alert")
-                            .text(t.unknown_code),
-                    );
+                let message = match error {
+                    Some(PhoneError::UnknownCode) => Some(t.unknown_code),
+                    Some(PhoneError::TooManyTries) => {
+                        Some(self.lang.error_text(pejling_wire::ErrorCode::RateLimited))
+                    }
+                    None => None,
+                };
+                if let Some(message) = message {
+                    form = form.kid(el("p").cls("error").attr("role", "alert").text(message));
                 }
                 main.kid(form)
             }

@@ -102,6 +102,8 @@ fn serve_child(dir: &Path, clickers: bool) {
             public_url: None,
             host_token: Some(HOST_TOKEN.to_string()),
             thresholds: pejling::results::Thresholds::default(),
+            // The server's own defaults: the simulated phones each have their own address.
+            limits: pejling::limits::Limits::default(),
             clickers: if clickers {
                 vec![pejling::clicker::ClickerSpec::Tcp(0)]
             } else {
@@ -255,7 +257,15 @@ impl CpuMark {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(addr: SocketAddr) -> Ws {
+/// The loopback source address of simulated phone `index`: every phone its own address
+/// in 127.0.0.0/8, as a hall's phones each have their own on the Wi-Fi, so the server's
+/// per-address limits apply as they would there (`None`: the facilitator, 127.0.0.1).
+fn phone_address(index: usize) -> std::net::IpAddr {
+    let n = index as u32 + 1;
+    std::net::Ipv4Addr::new(127, 1 + (n >> 16) as u8, (n >> 8) as u8, n as u8).into()
+}
+
+async fn connect(addr: SocketAddr, from: Option<std::net::IpAddr>) -> Ws {
     let mut attempts = 0;
     loop {
         // Small buffers as on the server: the generator shares the machine with the
@@ -264,13 +274,26 @@ async fn connect(addr: SocketAddr) -> Ws {
         let config = WebSocketConfig::default()
             .read_buffer_size(4 * 1024)
             .write_buffer_size(0);
-        match tokio_tungstenite::connect_async_with_config(
-            format!("ws://{addr}/ws"),
-            Some(config),
-            true,
-        )
-        .await
-        {
+        let stream = async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            if let Some(from) = from {
+                socket.bind(SocketAddr::new(from, 0))?;
+            }
+            let stream = socket.connect(addr).await?;
+            stream.set_nodelay(true)?;
+            Ok::<_, std::io::Error>(stream)
+        };
+        let connected = match stream.await {
+            Ok(stream) => tokio_tungstenite::client_async_with_config(
+                format!("ws://{addr}/ws"),
+                tokio_tungstenite::MaybeTlsStream::Plain(stream),
+                Some(config),
+            )
+            .await
+            .map_err(|error| error.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        match connected {
             Ok((ws, _)) => return ws,
             Err(error) => {
                 attempts += 1;
@@ -340,7 +363,7 @@ async fn participant(
     // Limit how many handshakes are in flight, as phones arriving over Wi-Fi would; the
     // permit is released once joined.
     let permit = gate.acquire_owned().await.expect("semaphore");
-    let mut ws = connect(addr).await;
+    let mut ws = connect(addr, Some(phone_address(index))).await;
     send(
         &mut ws,
         &ClientMessage::Join {
@@ -525,7 +548,7 @@ async fn run(args: Args, nofile: u64) {
         server.child.id()
     );
 
-    let mut host = connect(addr).await;
+    let mut host = connect(addr, None).await;
     send(
         &mut host,
         &ClientMessage::Host {
@@ -791,10 +814,17 @@ async fn run(args: Args, nofile: u64) {
             }
         }
     }
+    // A clicker device's token is derived from the server's key file, beside the data.
+    let secrets = pejling::secrets::Secrets::load_or_create(&pejling::secrets::Secrets::path_for(
+        &dir.path().join("load.db"),
+    ))
+    .expect("the server's key file");
     for (q, answers) in clicker_answers.iter().enumerate() {
         let question_id = ["first", "second"][q];
         for (device, answer) in answers {
-            let key = ParticipantKey::of_token(&format!("clicker:{}:sim:{device}", session.id));
+            let key = ParticipantKey::of_token(
+                &secrets.clicker_token(&session.id, &format!("sim:{device}")),
+            );
             let want = answer.parse::<u32>().ok();
             if by_participant.get(&(question_id.to_string(), key)).copied() != want {
                 lost += 1;

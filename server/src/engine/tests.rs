@@ -76,6 +76,7 @@ fn join(conn: ConnId, token: Option<&str>, fresh: &str) -> Step {
         token: token.map(str::to_string),
         fresh_token: fresh.to_string(),
         clicker: false,
+        may_create: true,
     })
 }
 fn facilitator(conn: ConnId) -> Step {
@@ -160,6 +161,11 @@ fn render(effect: &Effect) -> String {
             "store progress current={:?} ended={}",
             progress.current, progress.ended
         ),
+        Effect::StoreLater(Write::Progress(progress)) => format!(
+            "store later progress current={:?} ended={}",
+            progress.current, progress.ended
+        ),
+        Effect::StoreLater(_) => "store later".to_string(),
     }
 }
 
@@ -456,7 +462,14 @@ fn bad_requests_get_specific_errors_and_change_nothing() {
             submit(1, "own", Answer::Choice { option: 1 }),
             vec!["store answer 1 q0 Choice { option: 1 }"],
         ),
-        (FailAll, vec!["staff: error Internal", "1: error Internal"]),
+        (
+            FailAll,
+            vec![
+                "staff: error Internal",
+                "store later progress current=Some(0) ended=false",
+                "1: error Internal",
+            ],
+        ),
     ]);
     assert_eq!(engine.question_tally(0).answered, 0);
     assert_eq!(engine.participant_count(), 1);
@@ -474,6 +487,7 @@ fn out_of_range_values_for_each_kind_are_rejected() {
         token: None,
         fresh_token: "t".into(),
         clicker: false,
+        may_create: true,
     });
     for effect in join_effects {
         if let Effect::Store(write) = effect {
@@ -535,6 +549,7 @@ fn with_answers_in(mut engine: Engine, idx: usize, answers: &[Answer], reveal: b
             token: None,
             fresh_token: format!("token-{n}"),
             clicker: false,
+            may_create: true,
         }) {
             if let Effect::Store(write) = effect {
                 engine.handle(Event::Stored {
@@ -811,6 +826,7 @@ fn reveal_steps_show_only_what_each_step_adds() {
             token: None,
             fresh_token: format!("token-{n}"),
             clicker: false,
+            may_create: true,
         }) {
             if let Effect::Store(write) = effect {
                 engine.handle(Event::Stored {
@@ -993,4 +1009,57 @@ fn restore_rebuilds_counts_from_stored_answers() {
     assert_eq!(restored.question_tally(1), original.question_tally(1));
     assert_eq!(restored.participant_count(), 2);
     assert_eq!(restored.phase(), Phase::Open);
+}
+
+#[test]
+fn a_step_that_could_not_be_stored_is_tried_again_until_it_is() {
+    // The phones were shown question 2 when its write failed (disk full): the step is
+    // kept and written again, with the newest progress, until the disk takes it.
+    let mut engine = engine();
+    engine.handle(Event::Watch {
+        conn: 100,
+        staff: Staff::Facilitator,
+    });
+    let mut writes = Vec::new();
+    for action in [Action::Open, Action::Next] {
+        for effect in engine.handle(Event::Control { conn: 100, action }) {
+            if let Effect::Store(write) = effect {
+                writes.push(write);
+            }
+        }
+    }
+    let failed = writes.pop().expect("the step to question 2 was written");
+    let mut effects = engine.handle(Event::Stored {
+        write: failed,
+        result: Err("disk full".into()),
+    });
+    let rendered: Vec<String> = effects.iter().map(render).collect();
+    assert_eq!(
+        rendered,
+        vec![
+            "staff: error Internal",
+            "store later progress current=Some(1) ended=false"
+        ]
+    );
+    // It fails again: tried again, staff not told twice.
+    let Some(Effect::StoreLater(retry)) = effects.pop() else {
+        panic!("a retry")
+    };
+    let effects = engine.handle(Event::Stored {
+        write: retry.clone(),
+        result: Err("disk full".into()),
+    });
+    let rendered: Vec<String> = effects.iter().map(render).collect();
+    assert_eq!(
+        rendered,
+        vec!["store later progress current=Some(1) ended=false"]
+    );
+    assert!(
+        engine
+            .handle(Event::Stored {
+                write: retry,
+                result: Ok(()),
+            })
+            .is_empty()
+    );
 }

@@ -111,6 +111,7 @@ fn pupils(
         answers,
         links: Vec::new(),
         clickers: Vec::new(),
+        thresholds: None,
     }
 }
 

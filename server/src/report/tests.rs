@@ -107,6 +107,7 @@ fn stored(text: &str) -> StoredSession {
         answers,
         links: Vec::new(),
         clickers: Vec::new(),
+        thresholds: None,
     }
 }
 

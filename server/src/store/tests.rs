@@ -19,6 +19,7 @@ fn new_session(id: &str) -> NewSession {
         },
         set: Arc::new(questions::parse(SET).unwrap().set),
         source: SET.into(),
+        thresholds: crate::results::Thresholds::default(),
     }
 }
 
