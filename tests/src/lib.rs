@@ -30,6 +30,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     pub data: PathBuf,
     min_answers: u32,
+    /// The clicker bridges it was started with; a restart starts them again.
+    clickers: Vec<pejling::clicker::ClickerSpec>,
     running: Option<pejling::Running>,
     _dir: tempfile::TempDir,
 }
@@ -64,15 +66,28 @@ pub async fn spawn_app_with_clickers(
     questions: Option<PathBuf>,
     clickers: Vec<pejling::clicker::ClickerSpec>,
 ) -> TestServer {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let data = dir.path().join("pejling.db");
     let mut all = vec![pejling::clicker::ClickerSpec::Tcp(0)];
     all.extend(clickers);
-    let running = start_with(&data, questions, 0, TEST_MIN_ANSWERS, all).await;
+    spawn_app_with_only_clickers(questions, all).await
+}
+
+/// A server with exactly these clicker bridges: without the loopback TCP bridge port
+/// unless it is one of them ([`TestServer::bridge_addr`] then has none to give). The
+/// TCP port's listener does not end when the server stops, so [`TestServer::stop`] and
+/// [`TestServer::restart`] of a server with it wait 10 s for the storage thread; a test
+/// that needs no TCP bridge saves that.
+pub async fn spawn_app_with_only_clickers(
+    questions: Option<PathBuf>,
+    clickers: Vec<pejling::clicker::ClickerSpec>,
+) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("pejling.db");
+    let running = start_with(&data, questions, 0, TEST_MIN_ANSWERS, clickers.clone()).await;
     TestServer {
         addr: running.addr,
         data,
         min_answers: TEST_MIN_ANSWERS,
+        clickers,
         running: Some(running),
         _dir: dir,
     }
@@ -81,30 +96,16 @@ pub async fn spawn_app_with_clickers(
 async fn spawn(questions: Option<PathBuf>, min_answers: u32) -> TestServer {
     let dir = tempfile::tempdir().expect("temporary folder");
     let data = dir.path().join("pejling.db");
-    let running = start_on(&data, questions, 0, min_answers).await;
+    let clickers = vec![pejling::clicker::ClickerSpec::Tcp(0)];
+    let running = start_with(&data, questions, 0, min_answers, clickers.clone()).await;
     TestServer {
         addr: running.addr,
         data,
         min_answers,
+        clickers,
         running: Some(running),
         _dir: dir,
     }
-}
-
-async fn start_on(
-    data: &std::path::Path,
-    questions: Option<PathBuf>,
-    port: u16,
-    min_answers: u32,
-) -> pejling::Running {
-    start_with(
-        data,
-        questions,
-        port,
-        min_answers,
-        vec![pejling::clicker::ClickerSpec::Tcp(0)],
-    )
-    .await
 }
 
 async fn start_with(
@@ -133,10 +134,12 @@ async fn start_with(
 
 impl TestServer {
     /// Stops the server (waiting for its data file to close) and starts a new one on the
-    /// same data file, as after a restart of the laptop.
+    /// same data file with the same clicker bridges (e.g. the same serial port), as after
+    /// a restart of the laptop.
     pub async fn restart(&mut self) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(&self.data, None, 0, self.min_answers).await;
+        let running =
+            start_with(&self.data, None, 0, self.min_answers, self.clickers.clone()).await;
         self.addr = running.addr;
         self.running = Some(running);
     }
@@ -145,14 +148,25 @@ impl TestServer {
     /// themselves find the server again.
     pub async fn restart_on_same_port(&mut self, questions: Option<PathBuf>) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(&self.data, questions, self.addr.port(), self.min_answers).await;
+        let running = start_with(
+            &self.data,
+            questions,
+            self.addr.port(),
+            self.min_answers,
+            self.clickers.clone(),
+        )
+        .await;
         self.addr = running.addr;
         self.running = Some(running);
     }
 
     /// The loopback TCP bridge port (bridge protocol v1).
     pub fn bridge_addr(&self) -> SocketAddr {
-        self.running().clicker_addrs[0]
+        *self
+            .running()
+            .clicker_addrs
+            .first()
+            .expect("the server has a loopback TCP bridge port")
     }
 
     pub fn running(&self) -> &pejling::Running {
