@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod clickers;
+mod microbit;
 mod parents;
 mod restart;
 mod results;
