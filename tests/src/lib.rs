@@ -31,6 +31,8 @@ pub struct TestServer {
     pub data: PathBuf,
     min_answers: u32,
     limits: pejling::limits::Limits,
+    /// The clicker bridges it was started with; a restart starts them again.
+    clickers: Vec<pejling::clicker::ClickerSpec>,
     running: Option<pejling::Running>,
     _dir: tempfile::TempDir,
 }
@@ -67,6 +69,7 @@ pub async fn spawn_app_with_limits(limits: pejling::limits::Limits) -> TestServe
         data,
         min_answers: TEST_MIN_ANSWERS,
         limits,
+        clickers: vec![pejling::clicker::ClickerSpec::Tcp(0)],
         running: Some(running),
         _dir: dir,
     }
@@ -102,16 +105,34 @@ pub async fn spawn_app_with_clickers(
     questions: Option<PathBuf>,
     clickers: Vec<pejling::clicker::ClickerSpec>,
 ) -> TestServer {
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let data = dir.path().join("pejling.db");
     let mut all = vec![pejling::clicker::ClickerSpec::Tcp(0)];
     all.extend(clickers);
-    let running = start_with(&data, questions, 0, TEST_MIN_ANSWERS, all, test_limits()).await;
+    spawn_app_with_only_clickers(questions, all).await
+}
+
+/// A server with exactly these clicker bridges: without the loopback TCP bridge port
+/// unless it is one of them ([`TestServer::bridge_addr`] then has none to give).
+pub async fn spawn_app_with_only_clickers(
+    questions: Option<PathBuf>,
+    clickers: Vec<pejling::clicker::ClickerSpec>,
+) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let data = dir.path().join("pejling.db");
+    let running = start_with(
+        &data,
+        questions,
+        0,
+        TEST_MIN_ANSWERS,
+        clickers.clone(),
+        test_limits(),
+    )
+    .await;
     TestServer {
         addr: running.addr,
         data,
         min_answers: TEST_MIN_ANSWERS,
         limits: test_limits(),
+        clickers,
         running: Some(running),
         _dir: dir,
     }
@@ -126,6 +147,7 @@ async fn spawn(questions: Option<PathBuf>, min_answers: u32) -> TestServer {
         data,
         min_answers,
         limits: test_limits(),
+        clickers: vec![pejling::clicker::ClickerSpec::Tcp(0)],
         running: Some(running),
         _dir: dir,
     }
@@ -177,10 +199,19 @@ async fn start_with(
 
 impl TestServer {
     /// Stops the server (waiting for its data file to close) and starts a new one on the
-    /// same data file, as after a restart of the laptop.
+    /// same data file with the same clicker bridges (e.g. the same serial port), as after
+    /// a restart of the laptop.
     pub async fn restart(&mut self) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(&self.data, None, 0, self.min_answers, self.limits.clone()).await;
+        let running = start_with(
+            &self.data,
+            None,
+            0,
+            self.min_answers,
+            self.clickers.clone(),
+            self.limits.clone(),
+        )
+        .await;
         self.addr = running.addr;
         self.running = Some(running);
     }
@@ -195,11 +226,12 @@ impl TestServer {
     /// themselves find the server again.
     pub async fn restart_on_same_port(&mut self, questions: Option<PathBuf>) {
         self.running.take().expect("running").stop().await;
-        let running = start_on(
+        let running = start_with(
             &self.data,
             questions,
             self.addr.port(),
             self.min_answers,
+            self.clickers.clone(),
             self.limits.clone(),
         )
         .await;

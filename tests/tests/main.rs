@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod clickers;
 mod limits;
+mod microbit;
 mod parents;
 mod restart;
 mod results;
