@@ -194,6 +194,15 @@ fn read_paths(paths: &[PathBuf], reports: &mut Vec<FileReport>) -> Vec<SourceFil
             }
         } else {
             read_one(path, &mut files, reports);
+            // A set named on its own cites figures from the registry beside it, as in a
+            // folder (read once, and not when it is named itself).
+            if !is_registry(&path.display().to_string()) {
+                let beside = path.parent().unwrap_or(Path::new(".")).join(REGISTRY_FILE);
+                let origin = beside.display().to_string();
+                if beside.is_file() && !files.iter().any(|f| f.origin == origin) {
+                    read_one(&beside, &mut files, reports);
+                }
+            }
         }
     }
     files

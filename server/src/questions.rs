@@ -188,10 +188,14 @@ pub struct ParsedSet {
 /// Parse and validate a reference registry: `format = 1` and `[[references]]` tables.
 pub fn parse_registry(text: &str) -> Result<Vec<Reference>, Vec<Problem>> {
     let locator = Locator::new(text);
-    let raw: RawRegistry = toml::from_str(text).map_err(|error| toml_problem(&locator, &error))?;
+    let unknown = unknown_keys(text, &locator, &REGISTRY_KEYS);
+    let raw: RawRegistry = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => return Err(read_problems(&locator, unknown, &error)),
+    };
     let mut checker = Checker {
         locator: &locator,
-        problems: Vec::new(),
+        problems: unknown,
     };
     if *raw.format.get_ref() != FORMAT_VERSION {
         checker.error(
@@ -229,6 +233,127 @@ pub fn parse_registry(text: &str) -> Result<Vec<Reference>, Vec<Problem>> {
     }
 }
 
+/// The keys a table may have, and the tables (or arrays of tables) under some of them.
+struct Keys {
+    here: &'static [&'static str],
+    nested: &'static [(&'static str, &'static Keys)],
+}
+
+const PERCEIVES_KEYS: Keys = Keys {
+    here: &["set", "question", "options"],
+    nested: &[],
+};
+const QUESTION_KEYS: Keys = Keys {
+    here: &[
+        "id",
+        "kind",
+        "text",
+        "options",
+        "points",
+        "min",
+        "max",
+        "unit",
+        "abstain",
+        "sensitive",
+        "perceives",
+        "references",
+        "note",
+    ],
+    nested: &[("perceives", &PERCEIVES_KEYS)],
+};
+const SET_KEYS: Keys = Keys {
+    here: &[
+        "format",
+        "id",
+        "title",
+        "language",
+        "audience",
+        "grades",
+        "facilitator_note",
+        "min_answers",
+        "questions",
+    ],
+    nested: &[("questions", &QUESTION_KEYS)],
+};
+const REFERENCE_KEYS: Keys = Keys {
+    here: &[
+        "id",
+        "value",
+        "unit",
+        "measures",
+        "population",
+        "year",
+        "survey",
+        "reported_by",
+        "url",
+    ],
+    nested: &[],
+};
+const REGISTRY_KEYS: Keys = Keys {
+    here: &["format", "references"],
+    nested: &[("references", &REFERENCE_KEYS)],
+};
+
+/// Every key the format does not know, each a problem at its position, so one typo does
+/// not hide the file's other problems (serde would stop at the first). Empty when the
+/// text is not TOML (the parse reports that).
+fn unknown_keys(text: &str, locator: &Locator<'_>, keys: &Keys) -> Vec<Problem> {
+    fn walk(
+        table: &toml::de::DeTable<'_>,
+        keys: &Keys,
+        locator: &Locator<'_>,
+        out: &mut Vec<Problem>,
+    ) {
+        for (key, value) in table {
+            let name = key.get_ref().as_ref();
+            if !keys.here.contains(&name) {
+                let (line, col) = locator.at(key.span().start);
+                let expected: Vec<String> = keys.here.iter().map(|k| format!("`{k}`")).collect();
+                out.push(Problem {
+                    line,
+                    col,
+                    message: format!(
+                        "unknown field `{name}`, expected one of {}",
+                        expected.join(", ")
+                    ),
+                });
+                continue;
+            }
+            let Some((_, nested)) = keys.nested.iter().find(|(k, _)| *k == name) else {
+                continue;
+            };
+            match value.get_ref() {
+                toml::de::DeValue::Table(table) => walk(table, nested, locator, out),
+                toml::de::DeValue::Array(items) => {
+                    for item in items {
+                        if let toml::de::DeValue::Table(table) = item.get_ref() {
+                            walk(table, nested, locator, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(document) = toml::de::DeTable::parse(text) {
+        walk(document.get_ref(), keys, locator, &mut out);
+    }
+    out
+}
+
+/// The file's problems when serde could not read it: its error, and the unknown keys.
+fn read_problems(
+    locator: &Locator<'_>,
+    unknown: Vec<Problem>,
+    error: &toml::de::Error,
+) -> Vec<Problem> {
+    let mut problems = unknown;
+    problems.extend(toml_problem(locator, error));
+    problems.sort_by_key(|p| (p.line, p.col));
+    problems
+}
+
 fn toml_problem(locator: &Locator<'_>, error: &toml::de::Error) -> Vec<Problem> {
     let (line, col) = error
         .span()
@@ -244,10 +369,14 @@ fn toml_problem(locator: &Locator<'_>, error: &toml::de::Error) -> Vec<Problem> 
 /// Parse and validate one set. `Err` holds every problem found, in source order.
 pub fn parse(text: &str) -> Result<ParsedSet, Vec<Problem>> {
     let locator = Locator::new(text);
-    let raw: RawSet = toml::from_str(text).map_err(|error| toml_problem(&locator, &error))?;
+    let unknown = unknown_keys(text, &locator, &SET_KEYS);
+    let raw: RawSet = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(error) => return Err(read_problems(&locator, unknown, &error)),
+    };
     let mut checker = Checker {
         locator: &locator,
-        problems: Vec::new(),
+        problems: unknown,
     };
     let parsed = checker.set(raw);
     if checker.problems.is_empty() {
@@ -400,9 +529,10 @@ impl<'a> Locator<'a> {
 }
 
 // ---- raw, spanned shape of the file ----
+// Unknown keys are not a serde error here: `unknown_keys` reports each of them, with the
+// file's other problems. The key lists there must match these structs (tested).
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSet {
     format: Spanned<i64>,
     id: Spanned<String>,
@@ -417,7 +547,6 @@ struct RawSet {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawQuestion {
     id: Spanned<String>,
     kind: Spanned<String>,
@@ -439,7 +568,6 @@ struct RawQuestion {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawRegistry {
     format: Spanned<i64>,
     #[serde(default)]
@@ -447,7 +575,6 @@ struct RawRegistry {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPerceives {
     set: Option<Spanned<String>>,
     question: Spanned<String>,
@@ -455,7 +582,6 @@ struct RawPerceives {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawReference {
     id: Spanned<String>,
     value: Spanned<f64>,
@@ -1021,6 +1147,43 @@ points = [\"Nej\", \"Måske\", \"Ja\"]
     }
 
     #[test]
+    fn an_unknown_key_does_not_hide_the_other_problems() {
+        let text = "format = 1\nid = \"s\"\ntitle = \"S\"\nlanguage = \"da\"\naudience = \"pupils\"\ngrades = [\"7\"]\ntitel = \"typo\"\n\n[[questions]]\nid = \"a\"\nkind = \"choice\"\ntext = \"x\"\noptions = [\"Ja\", \"\"]\nsensitiv = true\nperceives = { question = \"a\", option = [0] }\n";
+        let problems: Vec<(usize, usize, String)> = parse(text)
+            .unwrap_err()
+            .into_iter()
+            .map(|p| (p.line, p.col, p.message))
+            .collect();
+        let at: Vec<(usize, usize)> = problems.iter().map(|p| (p.0, p.1)).collect();
+        assert!(at.contains(&(7, 1)), "titel: {problems:?}");
+        assert!(at.contains(&(14, 1)), "sensitiv: {problems:?}");
+        assert!(at.contains(&(15, 31)), "option: {problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.2 == "an entry of options must not be empty"),
+            "the other problems are still found: {problems:?}"
+        );
+    }
+
+    #[test]
+    fn every_key_of_the_format_is_known() {
+        // A set and a registry using every key: none is reported unknown, so the key lists
+        // of `unknown_keys` and the raw structs agree.
+        let set = "format = 1\nid = \"s\"\ntitle = \"S\"\nlanguage = \"da\"\naudience = \"pupils\"\ngrades = [\"7\"]\nfacilitator_note = \"n\"\nmin_answers = 3\n\n[[questions]]\nid = \"own\"\nkind = \"choice\"\ntext = \"x\"\noptions = [\"Ja\", \"Nej\"]\nabstain = [\"Ved ikke\"]\nsensitive = true\nnote = \"n\"\nreferences = []\n\n[[questions]]\nid = \"g\"\nkind = \"percent\"\ntext = \"y\"\nperceives = { set = \"s\", question = \"own\", options = [0] }\n\n[[questions]]\nid = \"n\"\nkind = \"number\"\ntext = \"z\"\nmin = 1\nmax = 9\nunit = \"år\"\n\n[[questions]]\nid = \"sc\"\nkind = \"scale\"\ntext = \"w\"\npoints = [\"a\", \"b\"]\n";
+        let locator = Locator::new(set);
+        assert!(unknown_keys(set, &locator, &SET_KEYS).is_empty());
+        let registry = "format = 1\n[[references]]\nid = \"r\"\nvalue = 4.0\nunit = \"%\"\nmeasures = \"m\"\npopulation = \"p\"\nyear = 2019\nsurvey = \"s\"\nreported_by = \"x\"\nurl = \"https://example.org\"\n";
+        let locator = Locator::new(registry);
+        assert!(unknown_keys(registry, &locator, &REGISTRY_KEYS).is_empty());
+        assert!(
+            parse_registry(registry).is_ok(),
+            "{:?}",
+            parse_registry(registry)
+        );
+    }
+
+    #[test]
     fn problems_carry_line_and_column() {
         // Lines 1-6 are the header; the body starts on line 7.
         let cases: &[(&str, (usize, usize), &str)] = &[
@@ -1074,12 +1237,18 @@ points = [\"Nej\", \"Måske\", \"Ja\"]
             .into_iter()
             .map(|p| (p.line, p.col, p.message))
             .collect();
-        // serde stops at the first structural error (the unknown key `source`), so the
-        // value checks of the first entry come from a file without it.
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!((problems[0].0, problems[0].1), (18, 1));
+        // An unknown key (`source`, meant as `survey`) does not hide the other problems:
+        // the missing `survey` is reported beside it.
+        let unknown: Vec<_> = problems
+            .iter()
+            .filter(|p| p.2.contains("unknown field `source`"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{problems:?}");
+        assert_eq!((unknown[0].0, unknown[0].1), (18, 1));
         assert!(
-            problems[0].2.contains("unknown field `source`"),
+            problems
+                .iter()
+                .any(|p| p.2.contains("missing field `survey`")),
             "{problems:?}"
         );
 

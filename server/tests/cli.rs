@@ -537,3 +537,22 @@ async fn a_restart_keeps_the_facilitator_link_and_the_data_file_holds_no_secret(
         "the key file is beside it"
     );
 }
+
+#[test]
+fn check_of_one_file_uses_the_references_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("references.toml"),
+        "format = 1\n\n[[references]]\nid = \"egen-1\"\nvalue = 12.0\nunit = \"%\"\nmeasures = \"m\"\npopulation = \"p\"\nyear = 2024\nsurvey = \"Vores egen måling\"\n",
+    )
+    .unwrap();
+    let set = dir.path().join("egen.toml");
+    std::fs::write(
+        &set,
+        "format = 1\nid = \"egen\"\ntitle = \"Egen\"\nlanguage = \"da\"\naudience = \"pupils\"\ngrades = [\"7\"]\n\n[[questions]]\nid = \"own\"\nkind = \"choice\"\ntext = \"Har du?\"\noptions = [\"Ja\", \"Nej\"]\nreferences = [\"egen-1\"]\n",
+    )
+    .unwrap();
+    let output = pejling().arg("check").arg(&set).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    assert!(output.status.success());
+}
