@@ -227,3 +227,23 @@ fn ending_from_the_keyboard_asks_first() {
         })
     );
 }
+
+#[test]
+fn an_error_is_shown_in_danish_not_as_the_servers_english() {
+    let mut model = ScreenModel::default();
+    let stop = model.on_message(ServerMessage::Error {
+        code: ErrorCode::UnknownSession,
+        message: "no running session has the code \"MCFCFN\"".into(),
+    });
+    assert!(
+        stop,
+        "a screen with a code no session has stops reconnecting"
+    );
+    match model.view() {
+        ScreenView::Error(text) => {
+            assert!(text.starts_with("Ingen igangværende session"), "{text}");
+            assert!(!text.contains("no running session"), "{text}");
+        }
+        _ => panic!("an error view"),
+    }
+}
