@@ -153,6 +153,24 @@ async fn recv_until<T>(ws: &mut Ws, mut pick: impl FnMut(ServerMessage) -> Optio
     }
 }
 
+/// Creates a session of the 7th-grade set and returns it.
+async fn create_session(facilitator: &mut Ws, label: &str) -> pejling_wire::SessionInfo {
+    send(
+        facilitator,
+        &ClientMessage::CreateSession {
+            set_id: "7-klasse-alkohol".into(),
+            label: Some(label.into()),
+            linked_sessions: Vec::new(),
+        },
+    )
+    .await;
+    recv_until(facilitator, |m| match m {
+        ServerMessage::SessionState(state) => Some(state.session),
+        _ => None,
+    })
+    .await
+}
+
 fn host() -> ClientMessage {
     ClientMessage::Host {
         version: PROTOCOL_VERSION,
@@ -167,20 +185,7 @@ async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
     let (mut child, addr) = serve(&data);
 
     let mut facilitator = connect(addr, host()).await;
-    send(
-        &mut facilitator,
-        &ClientMessage::CreateSession {
-            set_id: "7-klasse-alkohol".into(),
-            label: Some("7.a kill".into()),
-            linked_sessions: Vec::new(),
-        },
-    )
-    .await;
-    let session = recv_until(&mut facilitator, |m| match m {
-        ServerMessage::SessionState(state) => Some(state.session),
-        _ => None,
-    })
-    .await;
+    let session = create_session(&mut facilitator, "7.a kill").await;
     // Open the first question, then move to the second (a non-sensitive percent estimate).
     for action in [Action::Open, Action::Next] {
         send(&mut facilitator, &ClientMessage::Control { action }).await;
@@ -474,20 +479,7 @@ async fn a_restart_keeps_the_facilitator_link_and_the_data_file_holds_no_secret(
         host_token: token.to_string(),
     };
     let mut facilitator = connect(addr, host(&token)).await;
-    send(
-        &mut facilitator,
-        &ClientMessage::CreateSession {
-            set_id: "7-klasse-alkohol".into(),
-            label: Some("7.a".into()),
-            linked_sessions: Vec::new(),
-        },
-    )
-    .await;
-    let session = recv_until(&mut facilitator, |m| match m {
-        ServerMessage::SessionState(state) => Some(state.session),
-        _ => None,
-    })
-    .await;
+    let session = create_session(&mut facilitator, "7.a").await;
     let screen_token = session
         .screen_token
         .clone()

@@ -25,6 +25,17 @@ fn join(code: &str, token: Option<String>) -> ClientMessage {
     }
 }
 
+/// A facilitator and the join code of a new session on `server`.
+async fn session(server: &pejling_tests::TestServer) -> (Facilitator, String) {
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let code = facilitator
+        .create("5-6-klasse-trivsel", "7.a")
+        .await
+        .session
+        .code;
+    (facilitator, code)
+}
+
 /// Reads until the server closes the connection; `true` if it did within the timeout.
 async fn closed_by_server(stream: &mut tokio::net::TcpStream) -> bool {
     let mut buffer = [0u8; 1024];
@@ -76,12 +87,7 @@ async fn connections_that_send_nothing_are_closed_and_lock_nobody_out() {
     .await;
     assert!(status.contains("200"), "{status}");
     assert_eq!(body, "ok");
-    let mut facilitator = Facilitator::connect(server.addr).await;
-    let code = facilitator
-        .create("5-6-klasse-trivsel", "7.a")
-        .await
-        .session
-        .code;
+    let (_facilitator, code) = session(&server).await;
     let mut phone = Client::connect_from(server.addr, device(11)).await;
     phone.send(&join(&code, None)).await;
     assert!(matches!(phone.recv().await, ServerMessage::Welcome { .. }));
@@ -137,12 +143,7 @@ async fn a_phone_that_left_is_no_longer_counted_as_connected() {
         ..Limits::default()
     })
     .await;
-    let mut facilitator = Facilitator::connect(server.addr).await;
-    let code = facilitator
-        .create("5-6-klasse-trivsel", "7.a")
-        .await
-        .session
-        .code;
+    let (mut facilitator, code) = session(&server).await;
     let mut phone = Client::connect_from(server.addr, device(30)).await;
     phone.send(&join(&code, None)).await;
     assert!(matches!(phone.recv().await, ServerMessage::Welcome { .. }));
@@ -218,12 +219,7 @@ async fn guessing_join_codes_is_limited_per_address_and_the_qr_route_tells_nothi
         ..Limits::default()
     })
     .await;
-    let mut facilitator = Facilitator::connect(server.addr).await;
-    let code = facilitator
-        .create("5-6-klasse-trivsel", "7.a")
-        .await
-        .session
-        .code;
+    let (_facilitator, code) = session(&server).await;
 
     let guesser = device(50);
     for guess in ["AAAAAA", "CCCCCC", "DDDDDD", "EEEEEE", "FFFFFF"] {
@@ -265,12 +261,7 @@ async fn one_device_cannot_add_many_participants_but_may_rejoin() {
         ..Limits::default()
     })
     .await;
-    let mut facilitator = Facilitator::connect(server.addr).await;
-    let code = facilitator
-        .create("5-6-klasse-trivsel", "7.a")
-        .await
-        .session
-        .code;
+    let (mut facilitator, code) = session(&server).await;
     let prankster = device(60);
     let mut tokens = Vec::new();
     for _ in 0..3 {
