@@ -180,19 +180,15 @@ impl Drop for Slot {
     }
 }
 
-/// The key an address is counted under: an IPv6 client controls its whole /64, so that
-/// is one address here; an IPv4-mapped IPv6 address is its IPv4 address.
+/// The key an address is counted under: the address itself (an IPv4-mapped IPv6 address
+/// is its IPv4 address). Not the IPv6 /64: on a school's Wi-Fi every phone shares the
+/// network's /64, so counting by it would treat a whole class as one device. A device
+/// that takes many IPv6 addresses gets a budget per address; the open-files reserve
+/// still holds.
 pub fn address_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let mut segments = v6.segments();
-                segments[4..].fill(0);
-                IpAddr::V6(segments.into())
-            }
-        },
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(address),
     }
 }
 
@@ -378,14 +374,11 @@ mod tests {
     }
 
     #[test]
-    fn an_ipv6_client_is_one_address_per_64() {
-        assert_eq!(
+    fn ipv6_addresses_count_one_by_one_and_mapped_ones_as_ipv4() {
+        // Phones on one Wi-Fi share its /64: they must not share a budget.
+        assert_ne!(
             address_key(ip("2001:db8:1:2:aaaa::1")),
             address_key(ip("2001:db8:1:2:bbbb::2"))
-        );
-        assert_ne!(
-            address_key(ip("2001:db8:1:2::1")),
-            address_key(ip("2001:db8:1:3::1"))
         );
         assert_eq!(address_key(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
     }
