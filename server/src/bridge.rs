@@ -338,3 +338,17 @@ pub fn parse(line: &str) -> Result<FromBridge, LineError> {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether `line` is an HTTP request line (`POST /x HTTP/1.1`): a browser reaching the
+/// bridge port, whose body could otherwise carry bridge lines.
+pub fn looks_like_http(line: &str) -> bool {
+    let mut words = line.split(' ');
+    let (Some(method), Some(_), Some(version), None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return false;
+    };
+    method.len() <= 8
+        && method.bytes().all(|b| b.is_ascii_uppercase())
+        && version.trim_end_matches('\r').starts_with("HTTP/")
+}

@@ -214,6 +214,9 @@ async fn exec_loop(app: Arc<App>, words: Vec<String>) {
                 };
                 run(app.clone(), format!("exec {}", words[0]), stdout, stdin).await;
                 let _ = child.kill().await;
+                if *shutdown.borrow() {
+                    return;
+                }
                 tracing::warn!("clicker bridge {} ended; restarting it", words[0]);
             }
             Err(error) => {
@@ -256,10 +259,18 @@ struct Bridge {
     watch_conn: ConnId,
     inbound: mpsc::Sender<Inbound>,
     open: Option<(OpenQuestion, String)>,
+    /// False from attaching to a session until its first state arrived: until then the
+    /// bridge does not know what is open, so votes wait in `early` (a receiver that says
+    /// HELLO again after a restart sends its queued votes right behind it).
+    synced: bool,
+    early: Vec<Vote>,
     devices: HashMap<String, Device>,
     bad_lines: u32,
     out: Vec<ToBridge>,
 }
+
+/// Most votes kept while a bridge waits for its session's first state.
+const MAX_EARLY_VOTES: usize = 1024;
 
 /// Runs one bridge until its input ends or the server shuts down.
 pub async fn run<R, W>(app: Arc<App>, origin: String, mut reader: R, mut writer: W)
@@ -277,6 +288,8 @@ where
         session: None,
         inbound,
         open: None,
+        synced: false,
+        early: Vec::new(),
         devices: HashMap::new(),
         bad_lines: 0,
         out: Vec::new(),
@@ -287,13 +300,19 @@ where
     let mut buffer = BytesMut::with_capacity(1024);
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut ping_n = 0u64;
-    loop {
+    'connection: loop {
         tokio::select! {
             read = reader.read_buf(&mut buffer) => {
                 match read {
                     Ok(0) | Err(_) => break,
                     Ok(_) => loop {
                         match codec.decode(&mut buffer) {
+                            Ok(Some(line)) if bridge::looks_like_http(&line) => {
+                                // A web page in the laptop's browser posting to the bridge
+                                // port (it listens on loopback only): never a bridge.
+                                tracing::warn!("an HTTP request reached the clicker bridge port; closed");
+                                break 'connection;
+                            }
                             Ok(Some(line)) => bridge.line(&line),
                             Ok(None) => break,
                             Err(LinesCodecError::MaxLineLengthExceeded) => bridge.bad(LineError {
@@ -406,6 +425,14 @@ impl Bridge {
                     });
                     return;
                 }
+                if self.session.is_some() && !self.synced {
+                    if self.early.len() < MAX_EARLY_VOTES {
+                        self.early.push(vote);
+                    } else {
+                        self.ack(&vote.device, vote.seq, AckStatus::Closed);
+                    }
+                    return;
+                }
                 self.vote(vote);
             }
         }
@@ -422,10 +449,12 @@ impl Bridge {
         self.out.push(ToBridge::Welcome {
             code: session.as_ref().map(|s| s.code.to_string()),
         });
-        self.out.push(ToBridge::Closed);
         let Some(session) = session else {
+            self.out.push(ToBridge::Closed);
             return;
         };
+        // `OPEN` or `CLOSED` follows with the session's first state.
+        self.synced = false;
         let (outbox, mut rx) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
         let inbound = self.inbound.clone();
         tokio::spawn(async move {
@@ -445,6 +474,10 @@ impl Bridge {
     }
 
     fn detach(&mut self) {
+        // Votes meant for the session being left: the devices retry on the next one.
+        for vote in std::mem::take(&mut self.early) {
+            self.ack(&vote.device, vote.seq, AckStatus::Closed);
+        }
         if let Some(session) = self.session.take() {
             for device in self.devices.values() {
                 if let Some(conn) = device.conn {
@@ -609,13 +642,21 @@ impl Bridge {
                         }
                         _ => None,
                     };
-                    if open.as_ref().map(|(o, _)| o) != self.open.as_ref().map(|(o, _)| o) {
+                    if !self.synced
+                        || open.as_ref().map(|(o, _)| o) != self.open.as_ref().map(|(o, _)| o)
+                    {
                         self.out.push(match &open {
                             Some((question, _)) => ToBridge::Open(question.clone()),
                             None => ToBridge::Closed,
                         });
                     }
                     self.open = open;
+                    if !self.synced {
+                        self.synced = true;
+                        for vote in std::mem::take(&mut self.early) {
+                            self.vote(vote);
+                        }
+                    }
                 }
             }
             Some(id) => self.device_message(id, message),

@@ -40,13 +40,19 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// Open connections (pages and WebSockets) per client address.
     pub connections_per_address: u32,
-    /// Join codes that match no running session, per client address.
+    /// Join codes that match no running session, and wrong host or screen tokens, per
+    /// client address (guesses).
     pub unknown_codes: Rate,
     /// New participants per client address (rejoining with a token is free).
     pub new_participants: Rate,
     /// File descriptors kept free for the data file, logs and the facilitator: new
     /// connections are refused before the process's open-files limit is reached.
     pub fd_reserve: u64,
+    /// Bytes a connection may send per second on average, and at once. Catches what no
+    /// message count sees, e.g. a flood of empty WebSocket continuation frames; a phone
+    /// sends a few hundred bytes per answer.
+    pub read_bytes_per_second: u32,
+    pub read_burst_bytes: u32,
 }
 
 impl Default for Limits {
@@ -61,6 +67,8 @@ impl Default for Limits {
             // A family's phone, a teacher's test tabs: 10 at once, then one per 5 minutes.
             new_participants: Rate::new(10, Duration::from_secs(300)),
             fd_reserve: 128,
+            read_bytes_per_second: 64 * 1024,
+            read_burst_bytes: 256 * 1024,
         }
     }
 }
@@ -74,10 +82,13 @@ pub enum Limit {
     NewParticipants,
     PingTimeout,
     HeaderTimeout,
+    ReadRate,
+    Flood,
+    TooBig,
 }
 
 impl Limit {
-    const ALL: usize = 6;
+    const ALL: usize = 9;
 
     fn describe(self, limits: &Limits) -> String {
         match self {
@@ -90,8 +101,8 @@ impl Limit {
                 "the open-files limit is nearly reached; new connections are refused".into()
             }
             Limit::UnknownCodes => format!(
-                "a client address tried {} join codes that match no session; it must wait \
-                 (--max-unknown-codes)",
+                "a client address tried {} join codes or tokens that match nothing; it must \
+                 wait (--max-unknown-codes)",
                 limits.unknown_codes.burst
             ),
             Limit::NewParticipants => format!(
@@ -103,6 +114,14 @@ impl Limit {
                 "a WebSocket was silent for {} s and was closed (the device left)",
                 limits.ping_timeout.as_secs()
             ),
+            Limit::ReadRate => format!(
+                "a connection sent more than {} KiB/s on average and was closed",
+                limits.read_bytes_per_second / 1024
+            ),
+            Limit::Flood => {
+                "a WebSocket sent messages far over the rate limit and was closed (1008)".into()
+            }
+            Limit::TooBig => "a WebSocket sent a message over 8 KiB and was closed (1009)".into(),
             Limit::HeaderTimeout => format!(
                 "an HTTP connection sent no complete request within {} s and was closed",
                 limits.header_timeout.as_secs()
@@ -153,10 +172,32 @@ pub struct Guard {
     logged: [AtomicBool; Limit::ALL],
 }
 
-/// Held while a connection is open; gives its slot back when dropped.
+/// Held while a connection is open; gives its slot back when dropped. Also meters what
+/// the connection sends ([`Slot::read`]).
 pub struct Slot {
     guard: std::sync::Arc<Guard>,
     key: IpAddr,
+    address: IpAddr,
+    read: Bucket,
+}
+
+impl Slot {
+    /// Counts `bytes` just read from the connection; `false` when it is over its byte
+    /// rate and must be closed.
+    pub fn read(&mut self, bytes: usize) -> bool {
+        let limits = &self.guard.limits;
+        let rate = Rate::new(
+            limits.read_burst_bytes,
+            Duration::from_secs(1) / limits.read_bytes_per_second.max(1),
+        );
+        self.read.refill(rate, Instant::now());
+        self.read.tokens -= bytes as f64;
+        if self.read.tokens < 0.0 {
+            self.guard.hit(Limit::ReadRate, Some(self.address));
+            return false;
+        }
+        true
+    }
 }
 
 impl Drop for Slot {
@@ -250,6 +291,11 @@ impl Guard {
             None => Some(Slot {
                 guard: self.clone(),
                 key,
+                address,
+                read: Bucket {
+                    tokens: f64::from(self.limits.read_burst_bytes),
+                    last: now,
+                },
             }),
         }
     }
@@ -355,6 +401,22 @@ mod tests {
         drop(a);
         assert!(guard.connect(ip("10.0.0.1")).is_some(), "a slot came back");
         assert_eq!(guard.open_connections(), 2);
+    }
+
+    #[test]
+    fn a_connection_over_its_byte_rate_is_told_to_close() {
+        let guard = Arc::new(Guard::new(
+            Limits {
+                read_burst_bytes: 1000,
+                read_bytes_per_second: 1,
+                ..Limits::default()
+            },
+            None,
+        ));
+        let mut slot = guard.connect(ip("10.0.0.1")).expect("slot");
+        assert!(slot.read(600));
+        assert!(slot.read(400));
+        assert!(!slot.read(10), "the burst is spent");
     }
 
     #[test]

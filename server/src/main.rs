@@ -109,8 +109,8 @@ struct ServeArgs {
     /// Base URL used in join links and QR codes [default: http://<LAN address>:<port>].
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
-    /// The facilitator's token (at least 8 characters) [default: a new random one at
-    /// every start].
+    /// The facilitator's token (at least 8 characters) [default: the one in the key file
+    /// beside the data file, made at the first start and kept].
     #[arg(
         long,
         env = "PEJLING_HOST_TOKEN",

@@ -302,10 +302,7 @@ async fn serve_http(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
-        let io = hyper_util::rt::TokioIo::new(Counted {
-            stream,
-            _slot: slot,
-        });
+        let io = hyper_util::rt::TokioIo::new(Counted { stream, slot });
         let router = router.clone();
         let service = hyper::service::service_fn(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
@@ -344,7 +341,7 @@ async fn serve_http(
 /// when the socket closes, also after an upgrade to WebSocket.
 struct Counted {
     stream: tokio::net::TcpStream,
-    _slot: crate::limits::Slot,
+    slot: crate::limits::Slot,
 }
 
 impl tokio::io::AsyncRead for Counted {
@@ -353,7 +350,18 @@ impl tokio::io::AsyncRead for Counted {
         cx: &mut std::task::Context<'_>,
         buf: &mut tokio::io::ReadBuf<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        let this = &mut *self;
+        let polled = std::pin::Pin::new(&mut this.stream).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = polled
+            && !this.slot.read(buf.filled().len() - before)
+        {
+            // Over its byte rate (a flood no message count sees): end the connection.
+            return std::task::Poll::Ready(Err(std::io::Error::other(
+                "the connection sent too much, too fast",
+            )));
+        }
+        polled
     }
 }
 

@@ -195,6 +195,10 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                 }
                 Verdict::Close => {
                     connection
+                        .app
+                        .guard
+                        .hit(Limit::Flood, Some(connection.peer));
+                    connection
                         .send(close_message(CLOSE_POLICY_VIOLATION, "too many messages"))
                         .await;
                     // Read on until the client answers the close (or briefly at most):
@@ -213,6 +217,10 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                 // anything else is a broken connection.
                 let message = error.to_string();
                 if message.contains("too long") || message.contains("Space limit") {
+                    connection
+                        .app
+                        .guard
+                        .hit(Limit::TooBig, Some(connection.peer));
                     connection
                         .send(close_message(CLOSE_MESSAGE_TOO_BIG, "message too big"))
                         .await;
@@ -407,7 +415,12 @@ impl Connection {
                 self.role = ConnRole::Participant(session);
             }
             (ConnRole::Fresh, ClientMessage::Host { host_token, .. }) => {
+                if !self.may_guess().await {
+                    return;
+                }
                 if !self.app.is_host_token(&host_token) {
+                    // A wrong token is a guess, like a code that matches nothing.
+                    self.app.guard.unknown_code(self.peer);
                     return self
                         .error(ErrorCode::BadToken, "the host token is not right")
                         .await;
@@ -428,6 +441,7 @@ impl Connection {
                 };
                 let host = self.app.is_host_token(&token);
                 if token != session.screen_token.as_ref() && !host {
+                    self.app.guard.unknown_code(self.peer);
                     return self
                         .error(
                             ErrorCode::BadToken,
@@ -564,19 +578,12 @@ impl Connection {
     /// why not. Codes that match nothing are counted per address: an address that
     /// has tried too many must wait, so guessing a code takes years.
     async fn find_session(&mut self, code: &str) -> Option<SessionHandle> {
-        let guard = self.app.guard.clone();
-        if !guard.may_try_code(self.peer) {
-            guard.hit(Limit::UnknownCodes, Some(self.peer));
-            self.error(
-                ErrorCode::RateLimited,
-                "too many join codes that match no session were tried from this device; wait a minute and check the code",
-            )
-            .await;
+        if !self.may_guess().await {
             return None;
         }
         let session = self.app.hub.by_code(code);
         if session.is_none() {
-            guard.unknown_code(self.peer);
+            self.app.guard.unknown_code(self.peer);
             self.error(
                 ErrorCode::UnknownSession,
                 format!("no running session has the code \"{}\"", short(code)),
@@ -584,6 +591,21 @@ impl Connection {
             .await;
         }
         session
+    }
+
+    /// Whether this address may try another code or token; if not, the client is told.
+    async fn may_guess(&mut self) -> bool {
+        let guard = self.app.guard.clone();
+        if guard.may_try_code(self.peer) {
+            return true;
+        }
+        guard.hit(Limit::UnknownCodes, Some(self.peer));
+        self.error(
+            ErrorCode::RateLimited,
+            "too many join codes or tokens that match nothing were tried from this device; wait a minute and check them",
+        )
+        .await;
+        false
     }
 
     fn attach(&mut self, session: SessionHandle) {

@@ -439,3 +439,58 @@ async fn a_phone_cannot_take_over_a_clicker_device() {
     assert_eq!(counts, vec![1, 2], "the device's answer is still its own");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_vote_right_behind_hello_counts_for_the_open_question() {
+    // A receiver that says HELLO again (after a server restart, say) sends the votes it
+    // queued right behind it, in the same write.
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let session = facilitator.create("test-all-kinds", "7.e").await.session;
+    facilitator.control(Action::Open).await;
+    let mut bridge = RawBridge::connect(server.bridge_addr()).await;
+    bridge
+        .send(b"PJ1 HELLO mb receiver-1\nPJ1 VOTE c3d4 1 1 0\n")
+        .await;
+    assert_eq!(bridge.line().await, format!("PJ1 WELCOME {}", session.code));
+    // What is open comes first, then the vote's outcome; no CLOSED in between.
+    assert_eq!(bridge.line().await, "PJ1 OPEN 1 CHOICE 2 1");
+    assert_eq!(bridge.line().await, "PJ1 ACK c3d4 1 OK");
+    facilitator.tally_answered("own", 1).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_web_page_posting_to_the_bridge_port_is_not_a_bridge() {
+    // A page in the laptop's browser can post text to 127.0.0.1:8081; its body must not
+    // be taken for bridge lines.
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    facilitator.create("test-all-kinds", "7.f").await;
+    facilitator.control(Action::Open).await;
+    let mut stream = tokio::net::TcpStream::connect(server.bridge_addr())
+        .await
+        .unwrap();
+    stream
+        .write_all(
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\r\nPJ1 HELLO mb x\nPJ1 VOTE e5f6 1 1 0\n",
+        )
+        .await
+        .unwrap();
+    let mut reply = Vec::new();
+    tokio::time::timeout(
+        TIMEOUT,
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut reply),
+    )
+    .await
+    .expect("the port closes the connection")
+    .ok();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        !reply.contains("WELCOME") && !reply.contains("ACK"),
+        "{reply}"
+    );
+    let tally = facilitator.tally_until(|_| true).await;
+    assert_eq!((tally.participants, tally.clickers), (0, 0));
+    server.stop().await;
+}

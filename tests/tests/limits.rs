@@ -288,3 +288,67 @@ async fn one_device_cannot_add_many_participants_but_may_rejoin() {
     let tally = facilitator.tally_until(|t| t.participants == 3).await;
     assert_eq!(tally.participants, 3);
 }
+
+#[tokio::test]
+async fn a_flood_of_continuation_frames_is_cut_off() {
+    // Empty continuation frames of one never-finished message: no message is ever
+    // complete, so only the connection's byte rate sees them.
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let server = spawn_app_with_limits(Limits {
+        read_bytes_per_second: 1024,
+        read_burst_bytes: 16 * 1024,
+        ..Limits::default()
+    })
+    .await;
+    let mut client = Client::connect_from(server.addr, device(70)).await;
+    let start = Frame::message(b"{\"type\":".to_vec(), OpCode::Data(Data::Text), false);
+    assert!(client.try_send_raw(Message::Frame(start)).await);
+    let mut sent = 0;
+    for _ in 0..20_000 {
+        let empty = Frame::message(Vec::new(), OpCode::Data(Data::Continue), false);
+        if !client.try_send_raw(Message::Frame(empty)).await {
+            break;
+        }
+        sent += 1;
+    }
+    let (closed, _) = client.until_closed().await;
+    assert_eq!(closed, Closed::Dropped, "after {sent} frames");
+    // Another device is served as before.
+    let (status, _) = http_request(
+        server.addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(status.contains("200"), "{status}");
+}
+
+#[tokio::test]
+async fn wrong_host_tokens_count_as_guesses() {
+    let server = spawn_app_with_limits(Limits {
+        unknown_codes: Rate::new(5, Duration::from_secs(3600)),
+        ..Limits::default()
+    })
+    .await;
+    let guesser = device(80);
+    let mut client = Client::connect_from(server.addr, guesser).await;
+    for n in 0..5 {
+        client
+            .send(&ClientMessage::Host {
+                version: PROTOCOL_VERSION,
+                host_token: format!("guess-{n:04}"),
+            })
+            .await;
+        client.expect_error(ErrorCode::BadToken).await;
+    }
+    // The right token, from that address, must now wait too.
+    client
+        .send(&ClientMessage::Host {
+            version: PROTOCOL_VERSION,
+            host_token: pejling_tests::HOST_TOKEN.into(),
+        })
+        .await;
+    client.expect_error(ErrorCode::RateLimited).await;
+    // The facilitator's own laptop is another address.
+    Facilitator::connect(server.addr).await;
+}
