@@ -731,13 +731,21 @@ async fn a_class_votes_with_emulated_microbits() {
     record(&mut f, &q12, &votes, &replies, &mut ticked);
     check_tally(&mut f, &mut host, &session, &q12, &ticked, "question 12").await;
 
-    let mark = room.call(json!({"cmd": "mark"})).await["mark"].clone();
+    let mark = room.call(json!({"cmd": "mark"})).await;
     server.restart().await;
     let mut host = Facilitator::connect(server.addr).await;
     host.attach(&session).await;
-    let announced = room
-        .ok(json!({"cmd": "wait_announce", "prefixes": ["C", "O 12 "], "since": mark}))
+    // The new server says WELCOME only in reply to a HELLO, then what is open.
+    let welcomed = room
+        .ok(
+            json!({"cmd": "wait_server_lines", "prefix": "PJ1 WELCOME", "count": 1,
+                   "since": mark["server_lines"]}),
+        )
         .await;
+    let announced = welcomed
+        && room
+            .ok(json!({"cmd": "wait_announce", "prefixes": ["O 12 "], "since": mark["mark"]}))
+            .await;
     f.check(announced, || {
         "[13] after the server restarted, the receiver never passed on what the new server \
          said (it did not say HELLO again)"
