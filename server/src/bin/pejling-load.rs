@@ -74,6 +74,14 @@ struct Args {
     /// Connections opened at the same time while joining.
     #[arg(long, default_value_t = 500)]
     connect_concurrency: usize,
+    /// The first question's answers are spread uniformly over this many milliseconds
+    /// after it opens, as people tap (0: everyone at once).
+    #[arg(long, default_value_t = 0)]
+    answer_spread_ms: u64,
+    /// Joins are spread uniformly over this many milliseconds (0: as fast as the
+    /// connection limit lets them).
+    #[arg(long, default_value_t = 0)]
+    join_spread_ms: u64,
     /// Internal: run as the server child process.
     #[arg(long, hide = true)]
     internal_serve: Option<PathBuf>,
@@ -347,6 +355,21 @@ struct Shared {
     soak_over: AtomicBool,
     /// Answers sent without an acknowledgement within the deadline.
     unacknowledged: AtomicU64,
+    /// The run's clock, and the latest moment (µs on it) a first answer was sent.
+    epoch: Instant,
+    last_first_sent_us: AtomicU64,
+    answer_spread: Duration,
+    join_spread: Duration,
+    /// Phones in the run.
+    n: usize,
+}
+
+/// Where in `[0, 1)` participant `index` falls, spread evenly but not in index order.
+fn spread_point(index: usize, n: usize) -> f64 {
+    // A multiplicative permutation of 0..n (Knuth's constant), so neighbours in index
+    // order are not neighbours in time.
+    let n = n.max(1) as u64;
+    ((index as u64).wrapping_mul(2_654_435_761) % n) as f64 / n as f64
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -362,6 +385,10 @@ async fn participant(
 ) {
     // Limit how many handshakes are in flight, as phones arriving over Wi-Fi would; the
     // permit is released once joined.
+    if !shared.join_spread.is_zero() {
+        let n = shared.n;
+        tokio::time::sleep(shared.join_spread.mul_f64(spread_point(index, n))).await;
+    }
     let permit = gate.acquire_owned().await.expect("semaphore");
     let mut ws = connect(addr, Some(phone_address(index))).await;
     send(
@@ -439,6 +466,14 @@ async fn participant(
 
     wait_open(&mut ws, "first").await;
     let first = index as u32 % N_OPTIONS;
+    if !shared.answer_spread.is_zero() {
+        let n = shared.n;
+        tokio::time::sleep(shared.answer_spread.mul_f64(spread_point(index, n))).await;
+    }
+    let sent_us = shared.epoch.elapsed().as_micros() as u64;
+    shared
+        .last_first_sent_us
+        .fetch_max(sent_us, Ordering::Relaxed);
     answer_and_wait(&mut ws, &mut latencies, "first", first, 0).await;
 
     wait_open(&mut ws, "second").await;
@@ -594,6 +629,11 @@ async fn run(args: Args, nofile: u64) {
     let shared = Arc::new(Shared {
         soak_over: AtomicBool::new(false),
         unacknowledged: AtomicU64::new(0),
+        epoch: Instant::now(),
+        last_first_sent_us: AtomicU64::new(0),
+        answer_spread: Duration::from_millis(args.answer_spread_ms),
+        join_spread: Duration::from_millis(args.join_spread_ms),
+        n,
     });
     let (reports_tx, mut reports) = mpsc::unbounded_channel();
     let (close_tx, close_rx) = watch::channel(false);
@@ -649,6 +689,12 @@ async fn run(args: Args, nofile: u64) {
         }
     }
     let open_to_all_answered_s = opened.elapsed().as_secs_f64();
+    // The last phone's tap → the facilitator sees everyone (with clickers, the last
+    // phone's tap only).
+    let last_sent_to_all_s = (shared.epoch.elapsed().as_micros() as u64)
+        .saturating_sub(shared.last_first_sent_us.load(Ordering::Relaxed))
+        as f64
+        / 1e6;
     let cpu_first = CpuMark::now(&server);
     // Like a facilitator, wait until every clicker has its acknowledgement before moving
     // on (stored is not enough: a device whose acknowledgement was lost still retries).
@@ -657,6 +703,11 @@ async fn run(args: Args, nofile: u64) {
         clicker_answers.extend(clicker_truth(&mut clicker_truths, 1).await);
     }
     println!("open → all {n} answered in the facilitator's tally: {open_to_all_answered_s:.3} s");
+    println!(
+        "last answer sent → the facilitator sees all: {:.1} ms (answers spread over {} ms)",
+        last_sent_to_all_s * 1e3,
+        args.answer_spread_ms
+    );
 
     // Second question: everyone answers and changes twice (and soaks, if asked).
     send(
@@ -902,6 +953,7 @@ async fn run(args: Args, nofile: u64) {
         println!("clickers: {clickers} simulated devices through the bridge port, counted above");
     }
     println!(
-        "participants={n} joined_s={joined_s:.3} open_to_all_answered_s={open_to_all_answered_s:.3} ack_p50_ms={ack_p50_ms:.1} ack_p99_ms={ack_p99_ms:.1} server_rss_mb={rss_peak_mb:.1} server_cpu_s={cpu_s:.2} lost={lost} duplicated={duplicated}"
+        "participants={n} joined_s={joined_s:.3} open_to_all_answered_s={open_to_all_answered_s:.3} last_sent_to_all_ms={:.1} ack_p50_ms={ack_p50_ms:.1} ack_p99_ms={ack_p99_ms:.1} server_rss_mb={rss_peak_mb:.1} server_cpu_s={cpu_s:.2} lost={lost} duplicated={duplicated}",
+        last_sent_to_all_s * 1e3
     );
 }
