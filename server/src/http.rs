@@ -77,8 +77,8 @@ async fn websocket(
         .max_frame_size(MAX_MESSAGE_BYTES)
         // Small buffers: a participant sends a few short messages per question, and a
         // school hall may hold thousands of connections.
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
+        .write_buffer_size(1024)
         .on_upgrade(move |socket| crate::ws::serve_socket(socket, app, peer.ip()))
 }
 
