@@ -168,6 +168,8 @@ pub struct Guard {
     limits: Limits,
     /// Most open connections in all (the open-files limit less the reserve).
     max_connections: u64,
+    /// `limits.read_*` as a bucket rate (one byte regained per interval).
+    read_rate: Rate,
     open: Mutex<(u64, HashMap<IpAddr, Entry>)>,
     logged: [AtomicBool; Limit::ALL],
 }
@@ -185,12 +187,7 @@ impl Slot {
     /// Counts `bytes` just read from the connection; `false` when it is over its byte
     /// rate and must be closed.
     pub fn read(&mut self, bytes: usize) -> bool {
-        let limits = &self.guard.limits;
-        let rate = Rate::new(
-            limits.read_burst_bytes,
-            Duration::from_secs(1) / limits.read_bytes_per_second.max(1),
-        );
-        self.read.refill(rate, Instant::now());
+        self.read.refill(self.guard.read_rate, Instant::now());
         self.read.tokens -= bytes as f64;
         if self.read.tokens < 0.0 {
             self.guard.hit(Limit::ReadRate, Some(self.address));
@@ -240,6 +237,10 @@ impl Guard {
             .map(|n| n.saturating_sub(limits.fd_reserve).max(1))
             .unwrap_or(u64::MAX);
         Guard {
+            read_rate: Rate::new(
+                limits.read_burst_bytes,
+                Duration::from_secs(1) / limits.read_bytes_per_second.max(1),
+            ),
             limits,
             max_connections,
             open: Mutex::new((0, HashMap::new())),
@@ -308,9 +309,9 @@ impl Guard {
         }
     }
 
-    /// Whether `address` may look up another join code; call [`Guard::unknown_code`]
-    /// when the code matched nothing.
-    pub fn may_try_code(&self, address: IpAddr) -> bool {
+    /// Whether `address` may make another guess (a join code, a host or screen token);
+    /// call [`Guard::wrong_guess`] when it matched nothing.
+    pub fn may_guess(&self, address: IpAddr) -> bool {
         self.peek(
             address,
             |entry| &mut entry.unknown_codes,
@@ -318,8 +319,8 @@ impl Guard {
         )
     }
 
-    /// Charges `address` for a join code that matched no session.
-    pub fn unknown_code(&self, address: IpAddr) {
+    /// Charges `address` for a join code or token that matched nothing.
+    pub fn wrong_guess(&self, address: IpAddr) {
         self.charge(
             address,
             |entry| &mut entry.unknown_codes,
@@ -455,11 +456,11 @@ mod tests {
             None,
         );
         for _ in 0..3 {
-            assert!(guard.may_try_code(ip("10.0.0.1")));
-            guard.unknown_code(ip("10.0.0.1"));
+            assert!(guard.may_guess(ip("10.0.0.1")));
+            guard.wrong_guess(ip("10.0.0.1"));
         }
-        assert!(!guard.may_try_code(ip("10.0.0.1")));
-        assert!(guard.may_try_code(ip("10.0.0.2")));
+        assert!(!guard.may_guess(ip("10.0.0.1")));
+        assert!(guard.may_guess(ip("10.0.0.2")));
         assert!(
             guard.may_add_participant(ip("10.0.0.1")),
             "separate budgets"

@@ -122,7 +122,10 @@ async fn queued(outgoing: &mut Option<mpsc::Receiver<Message>>) -> Option<Messag
 pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
     let conn = app.next_conn_id();
     let mut shutdown = app.shutdown_signal();
-    let limits = app.guard.limits().clone();
+    let (ping_interval, ping_timeout) = {
+        let limits = app.guard.limits();
+        (limits.ping_interval, limits.ping_timeout)
+    };
     let mut connection = Connection {
         app,
         conn,
@@ -133,10 +136,8 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
         role: ConnRole::Fresh,
     };
     let mut rate = RateLimit::new();
-    let mut pings = tokio::time::interval_at(
-        tokio::time::Instant::now() + limits.ping_interval,
-        limits.ping_interval,
-    );
+    let mut pings =
+        tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_heard = Instant::now();
     // One task per connection reads frames and writes what the session queued: no
@@ -165,7 +166,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                 continue;
             }
             _ = pings.tick() => {
-                if last_heard.elapsed() >= limits.ping_timeout {
+                if last_heard.elapsed() >= ping_timeout {
                     // Nothing, not even a pong, for the whole timeout: the device left.
                     connection.app.guard.hit(Limit::PingTimeout, Some(connection.peer));
                     break;
@@ -195,11 +196,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                 }
                 Verdict::Close => {
                     connection
-                        .app
-                        .guard
-                        .hit(Limit::Flood, Some(connection.peer));
-                    connection
-                        .send(close_message(CLOSE_POLICY_VIOLATION, "too many messages"))
+                        .close_for(Limit::Flood, CLOSE_POLICY_VIOLATION, "too many messages")
                         .await;
                     // Read on until the client answers the close (or briefly at most):
                     // closing the socket with unread data would reset it before the
@@ -218,11 +215,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                 let message = error.to_string();
                 if message.contains("too long") || message.contains("Space limit") {
                     connection
-                        .app
-                        .guard
-                        .hit(Limit::TooBig, Some(connection.peer));
-                    connection
-                        .send(close_message(CLOSE_MESSAGE_TOO_BIG, "message too big"))
+                        .close_for(Limit::TooBig, CLOSE_MESSAGE_TOO_BIG, "message too big")
                         .await;
                 }
                 tracing::debug!(conn, "websocket read error: {message}");
@@ -248,6 +241,12 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
 impl Connection {
     /// Writes `first` and everything else the session has queued, with one flush: a
     /// burst (welcome and state, say) costs one system call, not one per message.
+    /// Closes the connection for going over `limit` (logged once per server run).
+    async fn close_for(&mut self, limit: Limit, code: u16, reason: &'static str) {
+        self.app.guard.hit(limit, Some(self.peer));
+        self.send(close_message(code, reason)).await;
+    }
+
     /// A fresh outbox for a session to queue this connection's messages in; whatever an
     /// earlier session queued is dropped with its channel.
     fn new_outbox(&mut self) -> Outbox {
@@ -420,7 +419,7 @@ impl Connection {
                 }
                 if !self.app.is_host_token(&host_token) {
                     // A wrong token is a guess, like a code that matches nothing.
-                    self.app.guard.unknown_code(self.peer);
+                    self.app.guard.wrong_guess(self.peer);
                     return self
                         .error(ErrorCode::BadToken, "the host token is not right")
                         .await;
@@ -441,7 +440,7 @@ impl Connection {
                 };
                 let host = self.app.is_host_token(&token);
                 if token != session.screen_token.as_ref() && !host {
-                    self.app.guard.unknown_code(self.peer);
+                    self.app.guard.wrong_guess(self.peer);
                     return self
                         .error(
                             ErrorCode::BadToken,
@@ -583,7 +582,7 @@ impl Connection {
         }
         let session = self.app.hub.by_code(code);
         if session.is_none() {
-            self.app.guard.unknown_code(self.peer);
+            self.app.guard.wrong_guess(self.peer);
             self.error(
                 ErrorCode::UnknownSession,
                 format!("no running session has the code \"{}\"", short(code)),
@@ -596,7 +595,7 @@ impl Connection {
     /// Whether this address may try another code or token; if not, the client is told.
     async fn may_guess(&mut self) -> bool {
         let guard = self.app.guard.clone();
-        if guard.may_try_code(self.peer) {
+        if guard.may_guess(self.peer) {
             return true;
         }
         guard.hit(Limit::UnknownCodes, Some(self.peer));

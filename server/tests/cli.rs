@@ -171,6 +171,16 @@ async fn create_session(facilitator: &mut Ws, label: &str) -> pejling_wire::Sess
     .await
 }
 
+/// Waits for the welcome; an error instead fails the test with its code and message.
+async fn welcomed(ws: &mut Ws) {
+    recv_until(ws, |m| match m {
+        ServerMessage::Welcome { .. } => Some(()),
+        ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
+        _ => None,
+    })
+    .await
+}
+
 fn host() -> ClientMessage {
     ClientMessage::Host {
         version: PROTOCOL_VERSION,
@@ -494,12 +504,7 @@ async fn a_restart_keeps_the_facilitator_link_and_the_data_file_holds_no_secret(
         "the facilitator's token is kept per data file"
     );
     let mut console = connect(addr, host(&token)).await;
-    recv_until(&mut console, |m| match m {
-        ServerMessage::Welcome { .. } => Some(()),
-        ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
-        _ => None,
-    })
-    .await;
+    welcomed(&mut console).await;
     // The projector's link still works after the restart.
     let mut screen = connect(
         addr,
@@ -510,12 +515,7 @@ async fn a_restart_keeps_the_facilitator_link_and_the_data_file_holds_no_secret(
         },
     )
     .await;
-    recv_until(&mut screen, |m| match m {
-        ServerMessage::Welcome { .. } => Some(()),
-        ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
-        _ => None,
-    })
-    .await;
+    welcomed(&mut screen).await;
     child.kill().unwrap();
     child.wait().unwrap();
     // Neither secret is in the data file (nor its journal).
