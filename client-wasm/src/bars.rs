@@ -3,8 +3,6 @@
 
 use pejling_wire::{Distribution, QuestionKindView, QuestionView, TallyResult};
 
-use crate::i18n::Lang;
-
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bar {
     pub label: String,
@@ -35,20 +33,6 @@ impl Bars {
             .filter(|(_, count)| *count > 0)
             .map(|(label, count)| format!("{label}: {count}"))
             .collect()
-    }
-}
-
-/// A number with one decimal at most, in the language's notation ("38,5" in Danish).
-pub fn decimal(value: f64, lang: Lang) -> String {
-    let rounded = (value * 10.0).round() / 10.0;
-    let text = if rounded.fract() == 0.0 {
-        format!("{rounded:.0}")
-    } else {
-        format!("{rounded:.1}")
-    };
-    match lang {
-        Lang::Da => text.replace('.', ","),
-        Lang::En => text,
     }
 }
 
@@ -176,7 +160,7 @@ pub fn bars(question: &QuestionView, result: &TallyResult) -> Bars {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pejling_wire::ValueCount;
+    use pejling_wire::{Language, ValueCount};
 
     fn view(kind: QuestionKindView, abstain: &[&str]) -> QuestionView {
         QuestionView {
@@ -244,8 +228,8 @@ mod tests {
             ("90–100 %", 2)
         );
         assert_eq!(bars.total, 6);
-        assert_eq!(decimal(bars.mean.unwrap(), Lang::Da), "38,5");
-        assert_eq!(decimal(bars.median.unwrap(), Lang::En), "10");
+        assert_eq!(Language::Da.decimal(bars.mean.unwrap()), "38,5");
+        assert_eq!(Language::En.decimal(bars.median.unwrap()), "10");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use pejling_wire::{
     ClientMessage, ErrorCode, ServerMessage, SessionState, SessionSummary, SetSummary, Tally,
 };
 
-use crate::i18n::Lang;
+use crate::i18n::{Language, Texted};
 
 /// The tab's storage key for the host token (sessionStorage: gone when the tab closes).
 pub const HOST_KEY: &str = "pejling.host";
@@ -57,7 +57,7 @@ impl ConsoleModel {
         &mut self,
         message: ServerMessage,
         stored_session: Option<String>,
-        lang: Lang,
+        lang: Language,
     ) -> Update {
         let mut update = Update {
             redraw: Some(Redraw::All),

@@ -1,88 +1,75 @@
 //! Every text the browser client shows, in Danish (the default) and English. Question
 //! texts come from the question set in its own language; only the chrome is here.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    Da,
-    En,
-}
+pub use pejling_wire::Language;
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Da => "da",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Lang {
-        if code == "en" { Lang::En } else { Lang::Da }
-    }
-
-    /// The other language, for the switch button.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Da => Lang::En,
-            Lang::En => Lang::Da,
-        }
-    }
-
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::Da => &DA,
-            Lang::En => &EN,
-        }
-    }
+/// The client's own texts in a language (the language itself, and how numbers are
+/// written in it, are `pejling_wire::Language`, shared with the server).
+pub trait Texted {
+    fn texts(self) -> &'static Texts;
 
     /// What an error from the server means, for the person in front of the screen (the
     /// server's own message is for developers and logs, in English).
-    pub fn error_text(self, code: pejling_wire::ErrorCode) -> &'static str {
+    fn error_text(self, code: pejling_wire::ErrorCode) -> &'static str;
+}
+
+impl Texted for Language {
+    fn texts(self) -> &'static Texts {
+        match self {
+            Language::Da => &DA,
+            Language::En => &EN,
+        }
+    }
+
+    fn error_text(self, code: pejling_wire::ErrorCode) -> &'static str {
         use pejling_wire::ErrorCode as E;
         match (self, code) {
-            (Lang::Da, E::BadToken) => DA.bad_token,
-            (Lang::En, E::BadToken) => EN.bad_token,
-            (Lang::Da, E::UnknownSession) => {
+            (Language::Da, E::BadToken) => DA.bad_token,
+            (Language::En, E::BadToken) => EN.bad_token,
+            (Language::Da, E::UnknownSession) => {
                 "Ingen igangværende session har den kode. Er serveren genstartet, så åbn skærmen igen fra facilitator-siden."
             }
-            (Lang::En, E::UnknownSession) => {
+            (Language::En, E::UnknownSession) => {
                 "No running session has that code. If the server was restarted, open the screen again from the facilitator page."
             }
-            (Lang::Da, E::SessionEnded) => DA.session_ended_error,
-            (Lang::En, E::SessionEnded) => EN.session_ended_error,
-            (Lang::Da, E::UnknownSet) => "Spørgesættet findes ikke (længere) på serveren.",
-            (Lang::En, E::UnknownSet) => "That question set is not (or no longer) on the server.",
-            (Lang::Da, E::NoSession) => "Vælg eller start en session først.",
-            (Lang::En, E::NoSession) => "Choose or start a session first.",
-            (Lang::Da, E::InvalidAction) => "Det trin kan ikke tages lige nu.",
-            (Lang::En, E::InvalidAction) => "That step cannot be taken right now.",
-            (Lang::Da, E::InvalidLink) => {
+            (Language::Da, E::SessionEnded) => DA.session_ended_error,
+            (Language::En, E::SessionEnded) => EN.session_ended_error,
+            (Language::Da, E::UnknownSet) => "Spørgesættet findes ikke (længere) på serveren.",
+            (Language::En, E::UnknownSet) => {
+                "That question set is not (or no longer) on the server."
+            }
+            (Language::Da, E::NoSession) => "Vælg eller start en session først.",
+            (Language::En, E::NoSession) => "Choose or start a session first.",
+            (Language::Da, E::InvalidAction) => "Det trin kan ikke tages lige nu.",
+            (Language::En, E::InvalidAction) => "That step cannot be taken right now.",
+            (Language::Da, E::InvalidLink) => {
                 "Elevsessionerne kan ikke kobles på: de skal være afsluttede og have brugt et spørgesæt, forældresættet spørger til."
             }
-            (Lang::En, E::InvalidLink) => {
+            (Language::En, E::InvalidLink) => {
                 "Those pupil sessions cannot be linked: they must have ended and used a set this parents' set asks about."
             }
-            (Lang::Da, E::RateLimited) => {
+            (Language::Da, E::RateLimited) => {
                 "For mange forsøg fra denne enhed. Vent et par minutter, og prøv igen."
             }
-            (Lang::En, E::RateLimited) => {
+            (Language::En, E::RateLimited) => {
                 "Too many tries from this device. Wait a few minutes and try again."
             }
-            (Lang::Da, E::Internal) => {
+            (Language::Da, E::Internal) => {
                 "Serveren kunne ikke gemme eller læse data. Prøv igen; hjælper det ikke, så genstart pejling."
             }
-            (Lang::En, E::Internal) => {
+            (Language::En, E::Internal) => {
                 "The server could not store or read data. Try again; if that does not help, restart pejling."
             }
-            (Lang::Da, E::UnsupportedVersion) => {
+            (Language::Da, E::UnsupportedVersion) => {
                 "Siden og serveren passer ikke sammen. Genindlæs siden."
             }
-            (Lang::En, E::UnsupportedVersion) => {
+            (Language::En, E::UnsupportedVersion) => {
                 "This page and the server do not match. Reload the page."
             }
-            (Lang::Da, E::QuestionNotOpen) => "Spørgsmålet tager ikke imod svar lige nu.",
-            (Lang::En, E::QuestionNotOpen) => "The question is not taking answers right now.",
-            (Lang::Da, _) => "Noget gik galt mellem siden og serveren. Genindlæs siden.",
-            (Lang::En, _) => {
+            (Language::Da, E::QuestionNotOpen) => "Spørgsmålet tager ikke imod svar lige nu.",
+            (Language::En, E::QuestionNotOpen) => "The question is not taking answers right now.",
+            (Language::Da, _) => "Noget gik galt mellem siden og serveren. Genindlæs siden.",
+            (Language::En, _) => {
                 "Something went wrong between this page and the server. Reload the page."
             }
         }
@@ -400,8 +387,11 @@ mod tests {
 
     #[test]
     fn danish_is_the_default_and_both_languages_fill_templates() {
-        assert_eq!(Lang::from_code("fr"), Lang::Da);
-        assert_eq!(question_of(Lang::Da.texts(), 1, 10), "Spørgsmål 2 af 10");
-        assert_eq!(question_of(Lang::En.texts(), 0, 3), "Question 1 of 3");
+        assert_eq!(Language::from_code("fr"), Language::Da);
+        assert_eq!(
+            question_of(Language::Da.texts(), 1, 10),
+            "Spørgsmål 2 af 10"
+        );
+        assert_eq!(question_of(Language::En.texts(), 0, 3), "Question 1 of 3");
     }
 }

@@ -14,7 +14,7 @@ use pejling_wire::{
 };
 
 use crate::bars::{Bars, bars};
-use crate::i18n::{Lang, Texts, question_of};
+use crate::i18n::{Language, Texted, Texts, question_of};
 
 #[derive(Default, Debug)]
 pub struct ScreenModel {
@@ -119,10 +119,10 @@ impl ScreenModel {
     }
 
     /// The session's language, which the screen always uses.
-    pub fn lang(&self) -> Lang {
+    pub fn lang(&self) -> Language {
         self.session
             .as_ref()
-            .map_or(Lang::Da, |s| Lang::from_code(&s.session.language))
+            .map_or(Language::Da, |s| Language::from_code(&s.session.language))
     }
 
     /// What a key does: only a screen that controls reacts to the step keys.
@@ -206,9 +206,9 @@ impl ScreenModel {
                                 question.kind,
                                 QuestionKindView::Number { .. } | QuestionKindView::Percent
                             );
-                            let mean = bars.mean.map(|mean| {
-                                format!("{}: {}", t.mean, crate::bars::decimal(mean, self.lang()))
-                            });
+                            let mean = bars
+                                .mean
+                                .map(|mean| format!("{}: {}", t.mean, self.lang().decimal(mean)));
                             ResultView::Bars {
                                 bars,
                                 columns,

@@ -18,17 +18,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::Message;
 use bytes::BytesMut;
 use pejling_wire::{BridgeStatus, ErrorCode, Phase, ServerMessage};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio_util::codec::{Decoder, LinesCodec, LinesCodecError};
 
+use crate::app::App;
 use crate::bridge::{self, AckStatus, FromBridge, LineError, OpenQuestion, ToBridge, Vote};
-use crate::engine::{ConnId, Event, Staff};
-use crate::hub::{OUTBOX_CAPACITY, SessionHandle};
-use crate::server::App;
+use crate::hub::{OUTBOX_CAPACITY, Outbox, SessionHandle};
+use pejling_core::engine::{ConnId, Event, Staff};
 
 /// USB ids of a BBC micro:bit (its interface chip's serial port).
 pub const MICROBIT_USB: (u16, u16) = (0x0D28, 0x0204);
@@ -233,9 +232,9 @@ async fn exec_loop(app: Arc<App>, words: Vec<String>) {
 /// Messages from the session to the bridge's connections.
 enum Inbound {
     /// To the bridge's watching connection (session state, tallies).
-    Watch(Message),
+    Watch(ServerMessage),
     /// To one device's connection.
-    Device(String, Message),
+    Device(String, ServerMessage),
 }
 
 #[derive(Default)]
@@ -455,7 +454,7 @@ impl Bridge {
         };
         // `OPEN` or `CLOSED` follows with the session's first state.
         self.synced = false;
-        let (outbox, mut rx) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+        let (outbox, mut rx) = mpsc::channel::<ServerMessage>(OUTBOX_CAPACITY);
         let inbound = self.inbound.clone();
         tokio::spawn(async move {
             while let Some(message) = rx.recv().await {
@@ -464,7 +463,7 @@ impl Bridge {
                 }
             }
         });
-        session.connect(self.watch_conn, outbox, None);
+        session.connect(self.watch_conn, Outbox::Typed(outbox), None);
         session.event(Event::Watch {
             conn: self.watch_conn,
             staff: Staff::Screen,
@@ -574,7 +573,7 @@ impl Bridge {
             None => {
                 let conn = self.app.next_conn_id();
                 device.conn = Some(conn);
-                let (outbox, mut rx) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+                let (outbox, mut rx) = mpsc::channel::<ServerMessage>(OUTBOX_CAPACITY);
                 let inbound = self.inbound.clone();
                 let tag = id.clone();
                 tokio::spawn(async move {
@@ -588,7 +587,7 @@ impl Bridge {
                         }
                     }
                 });
-                session.connect(conn, outbox, None);
+                session.connect(conn, Outbox::Typed(outbox), None);
                 // The same device is the same participant in this session, also after a
                 // restart: its token is derived from the session, the device id and the
                 // server key, so no phone can present it.
@@ -626,12 +625,6 @@ impl Bridge {
         let (target, message) = match inbound {
             Inbound::Watch(message) => (None, message),
             Inbound::Device(id, message) => (Some(id), message),
-        };
-        let Message::Text(text) = message else {
-            return;
-        };
-        let Ok(message) = serde_json::from_str::<ServerMessage>(text.as_str()) else {
-            return;
         };
         match target {
             None => {

@@ -18,8 +18,8 @@ use axum::routing::get;
 use pejling_wire::MAX_MESSAGE_BYTES;
 use rust_embed::RustEmbed;
 
+use crate::app::App;
 use crate::hub::{JOIN_CODE_ALPHABET, JOIN_CODE_LEN, normalize_code};
-use crate::server::App;
 
 #[derive(RustEmbed)]
 #[folder = "$OUT_DIR/web"]
@@ -268,15 +268,12 @@ async fn export(
     let stored = match app.hub.store.load(session_id).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
-        Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error),
+        Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
-    let mut linked = Vec::new();
-    for id in &stored.links {
-        if let Ok(Some(session)) = app.hub.store.load(id.clone()).await {
-            linked.push(session);
-        }
-    }
-    let linked = crate::links::groups_for(&stored.set, linked);
+    let linked = match app.hub.store.load_linked(stored.links.clone()).await {
+        Ok(linked) => linked,
+        Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+    };
     // The thresholds the session was run with, so every report names the same patterns.
     let thresholds = stored.thresholds.unwrap_or(app.hub.thresholds);
     let built = tokio::task::spawn_blocking(move || {

@@ -13,17 +13,19 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes};
+use bytes::Bytes;
 use pejling_wire::ServerMessage;
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::engine::{ConnId, Effect, Engine, Event, SessionMeta};
+use pejling_core::engine::{ConnId, Effect, Engine, Event, NotStored, SessionMeta, SessionRecord};
+use pejling_core::pooling::groups_for;
+
 use crate::library::Library;
 use crate::limits::Guard;
-use crate::results::Thresholds;
-use crate::store::{NewSession, StoreHandle, StoredSession};
+use crate::store::{NewSession, StoreError, StoreHandle};
+use pejling_core::results::Thresholds;
 
 /// Longest time between two tallies sent to staff (at least ten a second while answers
 /// come in), reached from 2,000 participants on.
@@ -54,12 +56,52 @@ pub const OUTBOX_CAPACITY: usize = 256;
 pub const JOIN_CODE_ALPHABET: &[u8] = b"ACDEFHJKMNPRTUVWXY3479";
 pub const JOIN_CODE_LEN: usize = 6;
 
-pub type Outbox = mpsc::Sender<Message>;
+/// A server message as JSON text, serialised once and shared by every connection it goes
+/// to (a clone is a reference count). Always valid UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(Bytes);
 
-pub fn encode(message: &ServerMessage) -> Message {
-    Message::Text(Utf8Bytes::from(
-        serde_json::to_string(message).expect("server messages serialize"),
-    ))
+impl Text {
+    pub fn encode(message: &ServerMessage) -> Text {
+        Text(Bytes::from(
+            serde_json::to_string(message).expect("server messages serialize"),
+        ))
+    }
+
+    pub fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+/// Where a session queues one connection's messages. A WebSocket takes them as text, as
+/// they go on the wire; a clicker device or bridge (in-process) takes the messages
+/// themselves, with no JSON in between.
+#[derive(Debug, Clone)]
+pub enum Outbox {
+    Socket(mpsc::Sender<Text>),
+    Typed(mpsc::Sender<ServerMessage>),
+}
+
+/// A message on its way to one or more connections: serialised at most once, and only if
+/// a WebSocket is among them.
+struct Parcel {
+    message: ServerMessage,
+    text: Option<Text>,
+}
+
+impl Parcel {
+    fn new(message: ServerMessage) -> Self {
+        Parcel {
+            message,
+            text: None,
+        }
+    }
+
+    fn text(&mut self) -> Text {
+        self.text
+            .get_or_insert_with(|| Text::encode(&self.message))
+            .clone()
+    }
 }
 
 /// Random hex text of `bytes` random bytes (participant, screen and host tokens).
@@ -94,11 +136,11 @@ pub enum SessionCmd {
     },
     Event(Event),
     /// A write to store again (after [`STORE_RETRY`]).
-    Retry(crate::engine::Write),
+    Retry(pejling_core::engine::Write),
     /// The screen's chart of a question (`None`: unknown or not revealed).
     Chart {
         question_id: String,
-        reply: oneshot::Sender<Option<crate::charts::Chart>>,
+        reply: oneshot::Sender<Option<pejling_core::chart::Chart>>,
     },
 }
 
@@ -126,7 +168,7 @@ impl SessionHandle {
 
     /// The chart the screen shows for `question_id` (drawn by the caller, off the
     /// session task).
-    pub async fn chart(&self, question_id: &str) -> Option<crate::charts::Chart> {
+    pub async fn chart(&self, question_id: &str) -> Option<pejling_core::chart::Chart> {
         let (reply, response) = oneshot::channel();
         self.commands
             .send(SessionCmd::Chart {
@@ -240,32 +282,26 @@ impl SessionActor {
         for effect in effects {
             match effect {
                 Effect::Send { conn, message } => {
-                    self.deliver(conn, encode(&message), &mut stalled);
+                    self.deliver(conn, &mut Parcel::new(message), &mut stalled);
                 }
                 Effect::ToParticipants {
                     unanswered,
                     answered,
                     answered_conns,
                 } => {
-                    let unanswered = encode(&unanswered);
-                    let answered = encode(&answered);
+                    let mut unanswered = Parcel::new(*unanswered);
+                    let mut answered = Parcel::new(*answered);
                     let conns: Vec<ConnId> = self.engine.participant_conns().collect();
                     for conn in conns {
-                        let message = if answered_conns.contains(&conn) {
-                            answered.clone()
+                        let parcel = if answered_conns.contains(&conn) {
+                            &mut answered
                         } else {
-                            unanswered.clone()
+                            &mut unanswered
                         };
-                        self.deliver(conn, message, &mut stalled);
+                        self.deliver(conn, parcel, &mut stalled);
                     }
                 }
-                Effect::ToStaff(message) => {
-                    let message = encode(&message);
-                    let conns: Vec<ConnId> = self.engine.staff_conns().collect();
-                    for conn in conns {
-                        self.deliver(conn, message.clone(), &mut stalled);
-                    }
-                }
+                Effect::ToStaff(message) => self.to_staff(message, &mut stalled),
                 Effect::TallyChanged => self.tally_dirty = true,
                 Effect::StoreLater(write) => {
                     // After a pause, as a failed write's completion would arrive: the
@@ -279,7 +315,7 @@ impl SessionActor {
                     });
                 }
                 Effect::Store(write) => {
-                    if let crate::engine::Write::Participant {
+                    if let pejling_core::engine::Write::Participant {
                         conn,
                         clicker: false,
                         ..
@@ -293,6 +329,8 @@ impl SessionActor {
                         self.session_id.clone(),
                         write,
                         Box::new(move |write, result| {
+                            // The store has logged why; the engine needs only the outcome.
+                            let result = result.map_err(|_| NotStored);
                             if let Some(sender) = sender.upgrade() {
                                 let _ =
                                     sender.send(SessionCmd::Event(Event::Stored { write, result }));
@@ -305,31 +343,41 @@ impl SessionActor {
         stalled
     }
 
-    fn deliver(&mut self, conn: ConnId, message: Message, stalled: &mut Vec<ConnId>) {
+    fn to_staff(&mut self, message: ServerMessage, stalled: &mut Vec<ConnId>) {
+        let mut parcel = Parcel::new(message);
+        let conns: Vec<ConnId> = self.engine.staff_conns().collect();
+        for conn in conns {
+            self.deliver(conn, &mut parcel, stalled);
+        }
+    }
+
+    fn deliver(&mut self, conn: ConnId, parcel: &mut Parcel, stalled: &mut Vec<ConnId>) {
         let Some(outbox) = self.outboxes.get(&conn) else {
             return;
         };
-        match outbox.try_send(message) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(conn, "connection stalled; dropping it");
-                self.outboxes.remove(&conn);
-                stalled.push(conn);
-            }
-            // The connection is closing; its Leave event is on the way.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        let full = match outbox {
+            Outbox::Socket(sender) => match sender.try_send(parcel.text()) {
+                Err(mpsc::error::TrySendError::Full(_)) => true,
+                // Closed: the connection is closing; its Leave event is on the way.
+                _ => false,
+            },
+            Outbox::Typed(sender) => match sender.try_send(parcel.message.clone()) {
+                Err(mpsc::error::TrySendError::Full(_)) => true,
+                _ => false,
+            },
+        };
+        if full {
+            tracing::warn!(conn, "connection stalled; dropping it");
+            self.outboxes.remove(&conn);
+            stalled.push(conn);
         }
     }
 
     fn send_tally(&mut self) {
         self.tally_dirty = false;
         self.last_tally = Instant::now();
-        let message = encode(&ServerMessage::Tally(self.engine.tally()));
         let mut stalled = Vec::new();
-        let conns: Vec<ConnId> = self.engine.staff_conns().collect();
-        for conn in conns {
-            self.deliver(conn, message.clone(), &mut stalled);
-        }
+        self.to_staff(ServerMessage::Tally(self.engine.tally()), &mut stalled);
         for conn in stalled {
             self.handle(Event::Leave { conn });
         }
@@ -343,7 +391,7 @@ pub enum CreateError {
     #[error("the label is longer than {MAX_LABEL_CHARS} characters")]
     LabelTooLong,
     #[error("could not store the new session")]
-    Store(String),
+    Store(#[source] StoreError),
     /// A link that cannot be made; the text says why and what to do.
     #[error("{0}")]
     Link(String),
@@ -414,28 +462,23 @@ impl Hub {
     }
 
     /// Brings a stored session back to life.
-    pub async fn resume(&self, stored: StoredSession) -> SessionHandle {
+    pub async fn resume(&self, stored: SessionRecord) -> SessionHandle {
         let engine = self.restore(stored).await;
         self.register(engine)
     }
 
     /// An engine for a stored session, with its linked pupil sessions' counts.
-    async fn restore(&self, mut stored: StoredSession) -> Engine {
+    async fn restore(&self, mut stored: SessionRecord) -> Engine {
         stored.meta.screen_token = self.secrets.screen_token(&stored.meta.id);
         let links = stored.links.clone();
         let thresholds = stored.thresholds.unwrap_or(self.thresholds);
-        let mut engine = stored.into_engine();
+        let mut engine = Engine::from_record(stored);
         engine.set_thresholds(thresholds);
         if !links.is_empty() {
-            let mut linked = Vec::new();
-            for id in &links {
-                match self.store.load(id.clone()).await {
-                    Ok(Some(stored)) => linked.push(stored),
-                    Ok(None) => tracing::warn!("linked session {id} is missing"),
-                    Err(error) => tracing::warn!("linked session {id}: {error}"),
-                }
+            match self.store.load_linked(links).await {
+                Ok(linked) => engine.set_linked(groups_for(engine.set(), linked)),
+                Err(error) => tracing::warn!("linked sessions not loaded: {error}"),
             }
-            engine.set_linked(crate::links::groups_for(engine.set(), linked));
         }
         engine
     }
@@ -444,9 +487,9 @@ impl Hub {
     /// exist, have ended, and use a pupils' set that `set` cites.
     async fn linked_sessions(
         &self,
-        set: &crate::questions::QuestionSet,
+        set: &pejling_core::questions::QuestionSet,
         links: &[String],
-    ) -> Result<Vec<StoredSession>, CreateError> {
+    ) -> Result<Vec<SessionRecord>, CreateError> {
         if links.is_empty() {
             return Ok(Vec::new());
         }
@@ -474,11 +517,7 @@ impl Hub {
                 .await
                 .map_err(CreateError::Store)?
                 .ok_or_else(|| CreateError::Link(format!("no session \"{id}\" to link")))?;
-            let name = stored
-                .meta
-                .label
-                .clone()
-                .unwrap_or(stored.meta.code.clone());
+            let name = stored.meta.name().to_string();
             if stored.set.audience != pejling_wire::Audience::Pupils {
                 return Err(CreateError::Link(format!(
                     "\"{name}\" is not a pupils' session"
@@ -539,7 +578,7 @@ impl Hub {
 
     /// A running session, or a stored one brought back (e.g. an ended session the
     /// facilitator wants to look at again).
-    pub async fn by_id(&self, id: &str) -> Result<Option<SessionHandle>, String> {
+    pub async fn by_id(&self, id: &str) -> Result<Option<SessionHandle>, StoreError> {
         if let Some(handle) = self.registry.lock().expect("registry lock").by_id.get(id) {
             return Ok(Some(handle.clone()));
         }
@@ -615,7 +654,7 @@ impl Hub {
             .map_err(CreateError::Store)?;
         let mut engine = Engine::new(meta, entry.set.clone());
         engine.set_thresholds(self.thresholds);
-        engine.set_linked(crate::links::groups_for(&entry.set, linked));
+        engine.set_linked(groups_for(&entry.set, linked));
         Ok(self.register(engine))
     }
 }
@@ -673,7 +712,7 @@ mod tests {
             .unwrap();
         pupils.event(Event::Watch {
             conn: 1,
-            staff: crate::engine::Staff::Facilitator,
+            staff: pejling_core::engine::Staff::Facilitator,
         });
         pupils.event(Event::Control {
             conn: 1,

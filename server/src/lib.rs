@@ -1,19 +1,15 @@
 //! pejling's server: question sets, the session engine, storage and the network edge.
 //! `ARCHITECTURE.md` maps the modules and their invariants.
 
+pub mod app;
 pub mod bridge;
 pub mod charts;
 pub mod clicker;
-pub mod engine;
 pub mod http;
 pub mod hub;
 pub mod library;
 pub mod limits;
-pub mod links;
-pub mod questions;
 pub mod report;
-pub mod results;
-pub mod reveal;
 pub mod secrets;
 pub mod server;
 pub mod simulate;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use pejling_wire::SetSummary;
 use rust_embed::RustEmbed;
 
-use crate::questions::{self, ParsedSet, Problem, QuestionSet, Reference};
+use pejling_core::questions::{self, ParsedSet, Problem, QuestionSet, Reference};
 
 /// The file name of a reference registry: `questions/references.toml` is built in, and a
 /// `references.toml` in the `--questions` folder adds to it (an id there replaces the

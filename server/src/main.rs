@@ -76,7 +76,7 @@ enum Command {
         session: String,
         /// What to write.
         #[arg(long, value_enum, default_value = "html")]
-        format: pejling::report::Format,
+        format: ExportFormat,
         /// The folder to write into (created if missing).
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
@@ -88,6 +88,24 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
         min_answers: Option<u32>,
     },
+}
+
+/// `pejling export --format`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ExportFormat {
+    Html,
+    Csv,
+    Png,
+}
+
+impl From<ExportFormat> for pejling::report::Format {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Html => Self::Html,
+            ExportFormat::Csv => Self::Csv,
+            ExportFormat::Png => Self::Png,
+        }
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -120,7 +138,7 @@ struct ServeArgs {
     host_token: Option<String>,
     /// Answers a question needs (abstentions not counted) before any result of it is
     /// shown, sent to a screen or exported; a set's own `min_answers` takes precedence.
-    #[arg(long, value_name = "N", default_value_t = pejling::results::DEFAULT_MIN_ANSWERS,
+    #[arg(long, value_name = "N", default_value_t = pejling_core::results::DEFAULT_MIN_ANSWERS,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     min_answers: u32,
     /// A gap between perceived and actual share of at most this many percentage points
@@ -270,7 +288,7 @@ fn simulate_clickers(
 fn export(
     data: PathBuf,
     session: &str,
-    format: pejling::report::Format,
+    format: ExportFormat,
     out: &std::path::Path,
     min_answers: Option<u32>,
 ) -> ExitCode {
@@ -290,21 +308,19 @@ fn export(
                         data.display()
                     )
                 })?;
-            // A parents' session: the linked pupil sessions' counts.
-            let mut linked = Vec::new();
-            for id in &stored.links {
-                if let Some(pupils) = store.load(id).map_err(|error| error.to_string())? {
-                    linked.push(pupils);
-                }
-            }
-            let linked = pejling::links::groups_for(&stored.set, linked);
+            // A parents' session: the linked pupil sessions.
+            let linked = store
+                .load_linked(&stored.links)
+                .map_err(|error| error.to_string())?;
             // The thresholds the session was run with, so this report names the same
             // patterns as the console's.
             let mut thresholds = stored.thresholds.unwrap_or_default();
             if let Some(min_answers) = min_answers {
                 thresholds.min_answers = min_answers;
             }
-            pejling::report::SessionReport::new(stored, linked, thresholds).write(format, out)
+            pejling::report::SessionReport::new(stored, linked, thresholds)
+                .write(format.into(), out)
+                .map_err(|error| error.to_string())
         });
     match result {
         Ok(files) => {
@@ -398,10 +414,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         questions: args.questions,
         public_url: args.public_url,
         host_token: args.host_token,
-        thresholds: pejling::results::Thresholds {
+        thresholds: pejling_core::results::Thresholds {
             min_answers: args.min_answers,
             agreement_pp: args.agreement_pp,
-            ..pejling::results::Thresholds::default()
+            ..pejling_core::results::Thresholds::default()
         },
         clickers: args.clickers,
         limits: {

@@ -12,10 +12,13 @@ use std::sync::Arc;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use pejling_wire::{Distribution, TallyResult};
 
-use crate::charts::{self, Chart};
-use crate::questions::{Language, Question, QuestionKind, QuestionSet};
-use crate::results::{Comparison, PairResult, Shown, Thresholds};
-use crate::store::StoredSession;
+use pejling_core::chart::{self, Chart};
+use pejling_core::engine::{Engine, SessionRecord};
+use pejling_core::pooling::groups_for;
+use pejling_core::questions::{Language, Question, QuestionKind, QuestionSet};
+use pejling_core::results::{Comparison, PairResult, Shown, Thresholds};
+
+use crate::charts;
 
 /// One question's aggregates.
 pub struct QuestionReport {
@@ -48,10 +51,10 @@ pub struct SessionReport {
 impl SessionReport {
     /// Builds the report of a stored session. `thresholds` are the server's; the set's
     /// own `min_answers` takes precedence, as in the live session.
-    /// `linked`: for a parents' session, the linked pupil sessions' counts.
+    /// `linked`: for a parents' session, the linked pupil sessions.
     pub fn new(
-        stored: StoredSession,
-        linked: Vec<crate::links::LinkedGroup>,
+        stored: SessionRecord,
+        linked: Vec<SessionRecord>,
         thresholds: Thresholds,
     ) -> SessionReport {
         let created = time::OffsetDateTime::from_unix_timestamp(stored.meta.created_at)
@@ -64,7 +67,8 @@ impl SessionReport {
             })
             .unwrap_or_default();
         let meta = stored.meta.clone();
-        let mut engine = stored.into_engine();
+        let linked = groups_for(&stored.set, linked);
+        let mut engine = Engine::from_record(stored);
         engine.set_thresholds(thresholds);
         engine.set_linked(linked);
         let thresholds = *engine.thresholds();
@@ -107,7 +111,7 @@ impl SessionReport {
     pub fn chart(&self, idx: usize) -> Chart {
         let report = &self.questions[idx];
         if let (Some(pair), Some(actual)) = (&report.pair, &report.actual) {
-            return charts::pair_chart(actual, &report.question, pair, self.language());
+            return chart::pair_chart(actual, &report.question, pair, self.language());
         }
         let result = match &report.result {
             Shown::Yes(result) => Shown::Yes(result),
@@ -116,14 +120,14 @@ impl SessionReport {
                 needed: *needed,
             },
         };
-        charts::question_chart(&report.question, result, self.language())
+        chart::question_chart(&report.question, result, self.language())
     }
 
     /// For a pair: how the guesses scattered, as the projector showed it at the last
     /// reveal step (`None` for other questions and while the guesses are too few).
     pub fn strip(&self, idx: usize) -> Option<Chart> {
         let report = &self.questions[idx];
-        charts::guess_strip(
+        chart::guess_strip(
             report.pair.as_ref()?,
             &report.question,
             &report.counts,
@@ -180,7 +184,7 @@ impl SessionReport {
                                 " har svaret (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med). Gruppens egen andel er en optælling af hele gruppen; det usikre er gættene. Mønstret kaldes social overensstemmelse, når gennemsnittet af gættene ligger højst ",
                                 " have answered (\"won't say\" and \"don't know\" do not count). The group's own share is a count of the whole group; what is uncertain is the guesses. The pattern is called agreement when the mean guess is at most ",
                             ))
-                            (charts::number(self.thresholds.agreement_pp, self.language()))
+                            (self.language().decimal(self.thresholds.agreement_pp))
                             (t(
                                 " procentpoint fra det faktiske tal; ellers nævnes et mønster kun, når klart flere gættede på den ene side end på den anden (fortegnstest, p < 0,05), og ellers står der \"intet tydeligt mønster\".",
                                 " percentage points from the actual figure; otherwise a pattern is named only when clearly more guessed on one side than on the other (sign test, p < 0.05), else it says \"no clear pattern\".",
@@ -214,7 +218,7 @@ impl SessionReport {
                                 @for reference in references {
                                     li {
                                         (reference.measures) ": "
-                                        (charts::number(reference.value, self.language())) " " (reference.unit) ". "
+                                        (self.language().decimal(reference.value)) " " (reference.unit) ". "
                                         (reference.population) ", " (reference.year) ". "
                                         (reference.survey)
                                         @if let Some(by) = &reference.reported_by { " (" (by) ")" }
@@ -241,8 +245,8 @@ impl SessionReport {
         let language = self.language();
         let da = language == Language::Da;
         let t = |da_text: &'static str, en_text: &'static str| if da { da_text } else { en_text };
-        let pct = |v: f64| format!("{} %", charts::number(v, language));
-        let num = |v: f64| charts::number(v, language);
+        let pct = |v: f64| format!("{} %", language.decimal(v));
+        let num = |v: f64| language.decimal(v);
         let too_few = |answers: u32, needed: u32| {
             format!(
                 "{} ({answers} {}, min. {needed})",
@@ -421,7 +425,7 @@ impl SessionReport {
             for reference in &report.question.references {
                 row(
                     "national_reference",
-                    &charts::citation(reference, self.language()),
+                    &chart::citation(reference, self.language()),
                     format!("{} {}", reference.value, reference.unit),
                 );
             }
@@ -430,14 +434,15 @@ impl SessionReport {
     }
 
     /// Writes the report in `format` into `dir`; returns the files written.
-    pub fn write(&self, format: Format, dir: &Path) -> Result<Vec<PathBuf>, String> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    pub fn write(&self, format: Format, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+        std::fs::create_dir_all(dir).map_err(|source| WriteError::Folder {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let stem = self.file_stem();
-        let write = |path: PathBuf, contents: &str| {
-            std::fs::write(&path, contents)
-                .map(|()| path.clone())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        let write = |path: PathBuf, contents: &str| match std::fs::write(&path, contents) {
+            Ok(()) => Ok(path),
+            Err(source) => Err(WriteError::File { path, source }),
         };
         match format {
             Format::Html => Ok(vec![write(dir.join(format!("{stem}.html")), &self.html())?]),
@@ -456,11 +461,29 @@ impl SessionReport {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The files `pejling export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Html,
     Csv,
     Png,
+}
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("cannot create {}: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Chart(#[from] charts::PngError),
 }
 
 /// (category, count) pairs of a distribution, labelled for people.

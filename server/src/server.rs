@@ -5,13 +5,12 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::app::App;
 use crate::hub::Hub;
 use crate::library::{FileReport, Library};
 use crate::limits::{Guard, Limit, Limits};
@@ -30,39 +29,11 @@ pub struct Config {
     /// `None` means a random token.
     pub host_token: Option<String>,
     /// When results are shown and how findings are named (`docs/results.md`).
-    pub thresholds: crate::results::Thresholds,
+    pub thresholds: pejling_core::results::Thresholds,
     /// Clicker bridges to run (`--clicker`).
     pub clickers: Vec<crate::clicker::ClickerSpec>,
     /// Timeouts and per-address limits (`docs/protocol.md`, "Limits").
     pub limits: Limits,
-}
-
-/// State shared by every connection.
-pub struct App {
-    pub hub: Hub,
-    /// Base of join links and QR codes.
-    pub public_url: String,
-    host_token_hash: [u8; 32],
-    next_conn: AtomicU64,
-    shutdown: watch::Receiver<bool>,
-    /// Per-address counts and the limits they are held to.
-    pub guard: Arc<Guard>,
-}
-
-impl App {
-    pub fn next_conn_id(&self) -> u64 {
-        self.next_conn.fetch_add(1, Ordering::Relaxed)
-    }
-
-    /// Compares hashes, so the comparison takes the same time wherever the texts differ.
-    pub fn is_host_token(&self, token: &str) -> bool {
-        let hash: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        hash == self.host_token_hash
-    }
-
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.clone()
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -219,14 +190,13 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         let session = hub.resume(stored).await;
         hub.set_active(&session);
     }
-    let app = Arc::new(App {
+    let app = Arc::new(App::new(
         hub,
-        public_url: public_url.clone(),
-        host_token_hash: Sha256::digest(host_token.as_bytes()).into(),
-        next_conn: AtomicU64::new(1),
-        shutdown: shutdown.clone(),
-        guard: guard.clone(),
-    });
+        public_url.clone(),
+        &host_token,
+        guard.clone(),
+        shutdown.clone(),
+    ));
 
     let clicker_addrs = crate::clicker::start(app.clone(), &config.clickers)
         .await

@@ -22,19 +22,36 @@ use rusqlite_migration::{M, Migrations};
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
-use crate::engine::{ParticipantKey, Progress, SessionMeta, Write};
-use crate::questions::QuestionSet;
+use pejling_core::engine::{ParticipantKey, Progress, SessionMeta, SessionRecord, Write};
+use pejling_core::questions::QuestionSet;
 
-#[derive(Debug, thiserror::Error)]
+/// What went wrong with the data file. Cheap to clone: one failed commit fails every job
+/// of its batch with the same error.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(Arc<rusqlite::Error>),
     #[error("database migration failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    Migration(Arc<rusqlite_migration::Error>),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("the storage thread has stopped")]
     Stopped,
+    /// A job of a batch whose transaction failed before the job ran.
+    #[error("not run: an earlier write in the same transaction failed")]
+    NotRun,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Sql(Arc::new(error))
+    }
+}
+
+impl From<rusqlite_migration::Error> for StoreError {
+    fn from(error: rusqlite_migration::Error) -> Self {
+        StoreError::Migration(Arc::new(error))
+    }
 }
 
 fn migrations() -> Migrations<'static> {
@@ -103,39 +120,7 @@ pub struct NewSession {
     /// Ids of the pupil sessions a parents' session is linked to.
     pub links: Vec<String>,
     /// The server's thresholds when the session was created.
-    pub thresholds: crate::results::Thresholds,
-}
-
-/// Everything needed to bring a stored session back.
-#[derive(Debug, Clone)]
-pub struct StoredSession {
-    pub meta: SessionMeta,
-    pub set: QuestionSet,
-    pub progress: Progress,
-    pub participants: Vec<ParticipantKey>,
-    pub answers: Vec<(String, ParticipantKey, Answer)>,
-    /// Ids of linked pupil sessions (parents' sessions only).
-    pub links: Vec<String>,
-    /// The participants that answer with clicker devices.
-    pub clickers: Vec<ParticipantKey>,
-    /// The thresholds the session was run with (`None`: stored before they were kept).
-    pub thresholds: Option<crate::results::Thresholds>,
-}
-
-impl StoredSession {
-    /// The session's engine with every stored answer counted (and its clicker devices
-    /// known); links and thresholds are the caller's to set.
-    pub fn into_engine(self) -> crate::engine::Engine {
-        let mut engine = crate::engine::Engine::restore(
-            self.meta,
-            Arc::new(self.set),
-            self.progress,
-            self.participants,
-            self.answers,
-        );
-        engine.set_clickers(self.clickers);
-        engine
-    }
+    pub thresholds: pejling_core::results::Thresholds,
 }
 
 /// A synchronous connection, for command-line tools and start-up. While a server runs,
@@ -163,7 +148,7 @@ impl Store {
     }
 
     /// Sessions that have not ended, to resume after a restart.
-    pub fn load_running(&self) -> Result<Vec<StoredSession>, StoreError> {
+    pub fn load_running(&self) -> Result<Vec<SessionRecord>, StoreError> {
         let ids: Vec<String> = self
             .conn
             .prepare("SELECT id FROM sessions WHERE ended = 0 ORDER BY created_at, id")?
@@ -174,8 +159,13 @@ impl Store {
             .collect()
     }
 
-    pub fn load(&self, id: &str) -> Result<Option<StoredSession>, StoreError> {
+    pub fn load(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         load(&self.conn, id)
+    }
+
+    /// The pupil sessions a parents' session is linked to ([`load_linked`]).
+    pub fn load_linked(&self, links: &[String]) -> Result<Vec<SessionRecord>, StoreError> {
+        load_linked(&self.conn, links)
     }
 
     pub fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
@@ -184,7 +174,7 @@ impl Store {
 
     /// A session by its id or, failing that, by its join code (any case; the newest
     /// session with that code, as codes of ended sessions may be reused).
-    pub fn find(&self, id_or_code: &str) -> Result<Option<StoredSession>, StoreError> {
+    pub fn find(&self, id_or_code: &str) -> Result<Option<SessionRecord>, StoreError> {
         let wanted = id_or_code.trim();
         if let Some(found) = self.load(wanted)? {
             return Ok(Some(found));
@@ -200,6 +190,19 @@ impl Store {
             None => Ok(None),
         }
     }
+}
+
+/// The sessions `links` names, for pooling; one that is missing (it cannot be deleted,
+/// but the data file may be damaged) is left out with a warning.
+fn load_linked(conn: &Connection, links: &[String]) -> Result<Vec<SessionRecord>, StoreError> {
+    let mut linked = Vec::with_capacity(links.len());
+    for id in links {
+        match load(conn, id)? {
+            Some(record) => linked.push(record),
+            None => tracing::warn!("linked session {id} is missing"),
+        }
+    }
+    Ok(linked)
 }
 
 fn apply_write(conn: &Connection, session_id: &str, write: &Write) -> rusqlite::Result<()> {
@@ -278,7 +281,7 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
     Ok(())
 }
 
-fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError> {
+fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError> {
     let row = conn
         .query_row(
             "SELECT s.code, s.label, s.created_at, s.progress, q.snapshot, s.thresholds
@@ -338,7 +341,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<StoredSession>, StoreError
         .prepare("SELECT linked_id FROM session_links WHERE session_id = ?1 ORDER BY linked_id")?
         .query_map(params![id], |row| row.get::<_, String>(0))?
         .collect::<Result<_, _>>()?;
-    Ok(Some(StoredSession {
+    Ok(Some(SessionRecord {
         meta: SessionMeta {
             id: id.to_string(),
             code,
@@ -398,7 +401,7 @@ fn key_from_blob(blob: &[u8]) -> Result<ParticipantKey, StoreError> {
 }
 
 /// Called on the writer thread once a write is committed (or failed).
-pub type WriteDone = Box<dyn FnOnce(Write, Result<(), String>) + Send>;
+pub type WriteDone = Box<dyn FnOnce(Write, Result<(), StoreError>) + Send>;
 
 enum Job {
     Write {
@@ -408,14 +411,18 @@ enum Job {
     },
     Create {
         new: Box<NewSession>,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
     },
     List {
-        reply: oneshot::Sender<Result<Vec<SessionSummary>, String>>,
+        reply: oneshot::Sender<Result<Vec<SessionSummary>, StoreError>>,
     },
     Load {
         id: String,
-        reply: oneshot::Sender<Result<Option<StoredSession>, String>>,
+        reply: oneshot::Sender<Result<Option<SessionRecord>, StoreError>>,
+    },
+    LoadLinked {
+        links: Vec<String>,
+        reply: oneshot::Sender<Result<Vec<SessionRecord>, StoreError>>,
     },
 }
 
@@ -460,41 +467,38 @@ impl StoreHandle {
             done,
         };
         if let Err(std_mpsc::SendError(Job::Write { write, done, .. })) = self.jobs.send(job) {
-            done(write, Err(StoreError::Stopped.to_string()));
+            done(write, Err(StoreError::Stopped));
         }
     }
 
-    pub async fn create_session(&self, new: NewSession) -> Result<(), String> {
-        let (reply, response) = oneshot::channel();
-        self.send(Job::Create {
-            new: Box::new(new),
-            reply,
-        })?;
-        response
-            .await
-            .map_err(|_| StoreError::Stopped.to_string())?
+    pub async fn create_session(&self, new: NewSession) -> Result<(), StoreError> {
+        let new = Box::new(new);
+        self.ask(|reply| Job::Create { new, reply }).await
     }
 
-    pub async fn list_sessions(&self) -> Result<Vec<SessionSummary>, String> {
-        let (reply, response) = oneshot::channel();
-        self.send(Job::List { reply })?;
-        response
-            .await
-            .map_err(|_| StoreError::Stopped.to_string())?
+    pub async fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        self.ask(|reply| Job::List { reply }).await
     }
 
-    pub async fn load(&self, id: String) -> Result<Option<StoredSession>, String> {
-        let (reply, response) = oneshot::channel();
-        self.send(Job::Load { id, reply })?;
-        response
-            .await
-            .map_err(|_| StoreError::Stopped.to_string())?
+    pub async fn load(&self, id: String) -> Result<Option<SessionRecord>, StoreError> {
+        self.ask(|reply| Job::Load { id, reply }).await
     }
 
-    fn send(&self, job: Job) -> Result<(), String> {
+    /// The pupil sessions a parents' session is linked to ([`load_linked`]).
+    pub async fn load_linked(&self, links: Vec<String>) -> Result<Vec<SessionRecord>, StoreError> {
+        self.ask(|reply| Job::LoadLinked { links, reply }).await
+    }
+
+    /// Sends the job `make` builds and waits for its answer.
+    async fn ask<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Job,
+    ) -> Result<T, StoreError> {
+        let (reply, response) = oneshot::channel();
         self.jobs
-            .send(job)
-            .map_err(|_| StoreError::Stopped.to_string())
+            .send(make(reply))
+            .map_err(|_| StoreError::Stopped)?;
+        response.await.map_err(|_| StoreError::Stopped)?
     }
 }
 
@@ -513,9 +517,10 @@ fn writer_loop(mut store: Store, receiver: std_mpsc::Receiver<Job>) {
 
 /// What a job produced inside the transaction, reported after the commit.
 enum Outcome {
-    Done(Result<(), String>),
-    List(Result<Vec<SessionSummary>, String>),
-    Load(Box<Result<Option<StoredSession>, String>>),
+    Done(Result<(), StoreError>),
+    List(Result<Vec<SessionSummary>, StoreError>),
+    Load(Box<Result<Option<SessionRecord>, StoreError>>),
+    LoadLinked(Result<Vec<SessionRecord>, StoreError>),
 }
 
 /// Runs a batch of jobs in one transaction and reports each job's result only after the
@@ -533,9 +538,8 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
         outcomes.clear();
         committed = run_jobs(conn, &batch, true, &mut outcomes);
     }
-    let commit_error = committed.err().map(|error| {
+    let commit_error = committed.err().inspect(|error| {
         tracing::error!("commit failed: {error}");
-        error.to_string()
     });
     // With a failed commit every job of the batch failed with it.
     let mut outcomes = outcomes.into_iter();
@@ -544,11 +548,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
             (None, Some(outcome)) => Some(outcome),
             _ => None,
         };
-        let failed = || {
-            commit_error
-                .clone()
-                .unwrap_or_else(|| "not run".to_string())
-        };
+        let failed = || commit_error.clone().unwrap_or(StoreError::NotRun);
         match (job, outcome) {
             (Job::Write { write, done, .. }, Some(Outcome::Done(result))) => done(write, result),
             (Job::Write { write, done, .. }, _) => done(write, Err(failed())),
@@ -568,6 +568,12 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
                 let _ = reply.send(*result);
             }
             (Job::Load { reply, .. }, _) => {
+                let _ = reply.send(Err(failed()));
+            }
+            (Job::LoadLinked { reply, .. }, Some(Outcome::LoadLinked(result))) => {
+                let _ = reply.send(result);
+            }
+            (Job::LoadLinked { reply, .. }, _) => {
                 let _ = reply.send(Err(failed()));
             }
         }
@@ -595,12 +601,9 @@ fn run_jobs(
                     create_session(conn, new)
                 }))
             }
-            Job::List { .. } => {
-                Outcome::List(list_sessions(&transaction).map_err(|e| e.to_string()))
-            }
-            Job::Load { id, .. } => {
-                Outcome::Load(Box::new(load(&transaction, id).map_err(|e| e.to_string())))
-            }
+            Job::List { .. } => Outcome::List(list_sessions(&transaction)),
+            Job::Load { id, .. } => Outcome::Load(Box::new(load(&transaction, id))),
+            Job::LoadLinked { links, .. } => Outcome::LoadLinked(load_linked(&transaction, links)),
         };
         let failed = matches!(outcome, Outcome::Done(Err(_)));
         outcomes.push(outcome);
@@ -617,16 +620,16 @@ fn in_savepoint(
     transaction: &mut rusqlite::Transaction<'_>,
     isolate: bool,
     f: impl FnOnce(&Connection) -> Result<(), StoreError>,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     if !isolate {
-        return f(transaction).map_err(|error| error.to_string());
+        return f(transaction);
     }
-    let savepoint = transaction.savepoint().map_err(|e| e.to_string())?;
+    let savepoint = transaction.savepoint()?;
     match f(&savepoint) {
-        Ok(()) => savepoint.commit().map_err(|e| e.to_string()),
+        Ok(()) => Ok(savepoint.commit()?),
         Err(error) => {
             tracing::warn!("write failed: {error}");
-            Err(error.to_string())
+            Err(error)
             // Dropping the savepoint rolls it back.
         }
     }

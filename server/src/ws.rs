@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use pejling_wire::{
     CLOSE_MESSAGE_TOO_BIG, CLOSE_POLICY_VIOLATION, CLOSE_TRY_AGAIN, ClientMessage, ErrorCode,
@@ -15,10 +15,10 @@ use pejling_wire::{
 };
 use tokio::sync::mpsc;
 
-use crate::engine::{ConnId, Event, Staff};
-use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, encode, random_token};
+use crate::app::App;
+use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, Text, random_token};
 use crate::limits::Limit;
-use crate::server::App;
+use pejling_core::engine::{ConnId, Event, Staff};
 
 /// Messages a connection may send per second on average, and in a burst.
 const RATE_PER_SECOND: f64 = 20.0;
@@ -89,11 +89,20 @@ struct Connection {
     /// What the session queued for this connection. The session holds the only sender
     /// (a new channel per session joined), so when it drops a stalled connection the
     /// channel closes and this connection closes too, and the client reconnects.
-    outgoing: Option<mpsc::Receiver<Message>>,
+    outgoing: Option<mpsc::Receiver<Text>>,
     socket: WebSocket,
     /// False once the socket failed or a close frame went out.
     open: bool,
     role: ConnRole,
+}
+
+/// A message the session serialised, as a WebSocket frame.
+fn frame(text: Text) -> Message {
+    Message::Text(Utf8Bytes::try_from(text.into_bytes()).expect("a Text is UTF-8"))
+}
+
+fn encode(message: &ServerMessage) -> Message {
+    frame(Text::encode(message))
 }
 
 fn error_message(code: ErrorCode, message: impl Into<String>) -> Message {
@@ -112,7 +121,7 @@ fn close_message(code: u16, reason: &'static str) -> Message {
 
 /// The next message the session queued; `None` when the session let go of this
 /// connection. Pending forever while the connection belongs to no session.
-async fn queued(outgoing: &mut Option<mpsc::Receiver<Message>>) -> Option<Message> {
+async fn queued(outgoing: &mut Option<mpsc::Receiver<Text>>) -> Option<Text> {
     match outgoing {
         Some(outgoing) => outgoing.recv().await,
         None => std::future::pending().await,
@@ -250,13 +259,13 @@ impl Connection {
     /// A fresh outbox for a session to queue this connection's messages in; whatever an
     /// earlier session queued is dropped with its channel.
     fn new_outbox(&mut self) -> Outbox {
-        let (outbox, outgoing) = mpsc::channel::<Message>(OUTBOX_CAPACITY);
+        let (outbox, outgoing) = mpsc::channel::<Text>(OUTBOX_CAPACITY);
         self.outgoing = Some(outgoing);
-        outbox
+        Outbox::Socket(outbox)
     }
 
-    async fn write_queued(&mut self, first: Message) {
-        self.feed(first).await;
+    async fn write_queued(&mut self, first: Text) {
+        self.feed(frame(first)).await;
         self.feed_queued().await;
         self.flush().await;
     }
@@ -285,9 +294,9 @@ impl Connection {
     async fn feed_queued(&mut self) {
         while self.open
             && let Some(outgoing) = &mut self.outgoing
-            && let Ok(message) = outgoing.try_recv()
+            && let Ok(text) = outgoing.try_recv()
         {
-            self.feed(message).await;
+            self.feed(frame(text)).await;
         }
     }
 

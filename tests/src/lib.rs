@@ -186,9 +186,9 @@ async fn start_with(
         questions,
         public_url: None,
         host_token: Some(HOST_TOKEN.to_string()),
-        thresholds: pejling::results::Thresholds {
+        thresholds: pejling_core::results::Thresholds {
             min_answers,
-            ..pejling::results::Thresholds::default()
+            ..pejling_core::results::Thresholds::default()
         },
         clickers,
         limits,

@@ -446,6 +446,56 @@ pub struct SessionInfo {
     pub facilitator_note: Option<String>,
 }
 
+/// The language of a question set, and of every text shown around it. Danish is the
+/// default; the server and the client format numbers by the same rule.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    Da,
+    En,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Da => "da",
+            Language::En => "en",
+        }
+    }
+
+    /// `"en"` is English; anything else is Danish, the default.
+    pub fn from_code(code: &str) -> Language {
+        if code == "en" {
+            Language::En
+        } else {
+            Language::Da
+        }
+    }
+
+    /// The other language, for a language switch.
+    pub fn other(self) -> Language {
+        match self {
+            Language::Da => Language::En,
+            Language::En => Language::Da,
+        }
+    }
+
+    /// A number with one decimal at most, in the language's notation ("38,5" in
+    /// Danish, "38.5" in English; "45", not "45,0").
+    pub fn decimal(self, value: f64) -> String {
+        let rounded = (value * 10.0).round() / 10.0;
+        let text = if rounded.fract() == 0.0 {
+            format!("{rounded:.0}")
+        } else {
+            format!("{rounded:.1}")
+        };
+        match self {
+            Language::Da => text.replace('.', ","),
+            Language::En => text,
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
@@ -722,6 +772,14 @@ pub enum ErrorCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_the_danish_way() {
+        assert_eq!(Language::Da.decimal(15.6), "15,6");
+        assert_eq!(Language::En.decimal(15.6), "15.6");
+        assert_eq!(Language::Da.decimal(45.0), "45");
+        assert_eq!(Language::Da.decimal(-1.84), "-1,8");
+    }
 
     #[test]
     fn client_messages_have_the_documented_shape() {

@@ -5,6 +5,7 @@
 use pejling_wire::{Audience, Phase, SessionInfo};
 
 use super::*;
+use crate::i18n::Texted;
 
 fn state(id: &str) -> SessionState {
     SessionState {
@@ -143,7 +144,7 @@ fn messages_to_what_is_sent_stored_and_redrawn() {
         ),
     ];
     for (n, (message, stored, sent, kept, redraw)) in table.into_iter().enumerate() {
-        let update = model.on_message(message, stored.map(String::from), Lang::Da);
+        let update = model.on_message(message, stored.map(String::from), Language::Da);
         assert_eq!(update.send, sent, "row {n}");
         let kept: Vec<(&str, Option<String>)> = kept
             .into_iter()
@@ -167,12 +168,12 @@ fn a_wrong_token_stops_and_says_so() {
             message: "the host token is not right".into(),
         },
         None,
-        Lang::Da,
+        Language::Da,
     );
     assert!(update.stop);
     assert_eq!(update.store, vec![(HOST_KEY, None)]);
     assert_eq!(model.token, None);
-    assert_eq!(model.error.as_deref(), Some(Lang::Da.texts().bad_token));
+    assert_eq!(model.error.as_deref(), Some(Language::Da.texts().bad_token));
     // A session that is gone sends the tab back to the list.
     let update = model.on_message(
         ServerMessage::Error {
@@ -180,7 +181,7 @@ fn a_wrong_token_stops_and_says_so() {
             message: "no session".into(),
         },
         None,
-        Lang::Da,
+        Language::Da,
     );
     assert_eq!(update.store, vec![(SESSION_KEY, None)]);
     assert!(!update.stop);

@@ -14,7 +14,7 @@ use super::{
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
-use crate::bars::{bars, decimal};
+use crate::bars::bars;
 use crate::console::{ConsoleModel, Redraw, SESSION_KEY};
 use crate::i18n::{Texts, question_of};
 use crate::screen::action_label;
@@ -194,10 +194,10 @@ impl App {
         figure = figure.kids(rows);
         let mut facts = Vec::new();
         if let Some(mean) = chart.mean {
-            facts.push(format!("{}: {}", t.mean, decimal(mean, self.lang)));
+            facts.push(format!("{}: {}", t.mean, self.lang.decimal(mean)));
         }
         if let Some(median) = chart.median {
-            facts.push(format!("{}: {}", t.median, decimal(median, self.lang)));
+            facts.push(format!("{}: {}", t.median, self.lang.decimal(median)));
         }
         let abstained = chart.abstained_labels();
         if !abstained.is_empty() {

@@ -18,7 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Element, Event, HtmlElement, HtmlInputElement, KeyboardEvent, WebSocket};
 
-use crate::i18n::{Lang, Texts};
+use crate::i18n::{Language, Texted, Texts};
 
 #[cfg(feature = "staff")]
 mod console;
@@ -185,7 +185,7 @@ enum Page {
 
 struct App {
     page: Page,
-    lang: Lang,
+    lang: Language,
     socket: Option<WebSocket>,
     /// Kept alive as long as the socket they belong to.
     handlers: Vec<Closure<dyn FnMut(Event)>>,
@@ -202,7 +202,7 @@ struct App {
 #[wasm_bindgen(start)]
 pub fn start() {
     let body = document().body().expect("a body");
-    let lang = Lang::from_code(&stored("pejling.lang").unwrap_or_default());
+    let lang = Language::from_code(&stored("pejling.lang").unwrap_or_default());
     let page = match body.get_attribute("data-page").as_deref() {
         #[cfg(feature = "staff")]
         Some("screen") => Page::Screen(screen::ScreenState {

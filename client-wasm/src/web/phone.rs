@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use super::{App, E, Page, button, document, el, input_value, store, stored};
-use crate::i18n::question_of;
+use crate::i18n::{Texted, question_of};
 use crate::phone::{Output, Phone, PhoneError, Screen};
 
 impl App {

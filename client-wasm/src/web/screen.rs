@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use super::{App, E, Page, document, el, encode_component, public_url, window};
-use crate::i18n::Lang;
+use crate::i18n::{Language, Texted};
 use crate::screen::{KeyOutcome, ResultView, ScreenModel, ScreenView};
 
 #[derive(Default)]
@@ -143,7 +143,7 @@ impl App {
             }))
     }
 
-    fn screen_result(&self, result: &ResultView, token: &str, lang: Lang) -> E {
+    fn screen_result(&self, result: &ResultView, token: &str, lang: Language) -> E {
         let t = lang.texts();
         let section = el("section").cls("screen-result").id("screen-result");
         match result {

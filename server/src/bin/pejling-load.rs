@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
-use pejling::engine::ParticipantKey;
+use pejling_core::engine::ParticipantKey;
 use pejling_wire::{
     Action, Answer, ClientMessage, Distribution, PROTOCOL_VERSION, Phase, ServerMessage, Tally,
 };
@@ -109,7 +109,7 @@ fn serve_child(dir: &Path, clickers: bool) {
             questions: Some(dir.join("questions")),
             public_url: None,
             host_token: Some(HOST_TOKEN.to_string()),
-            thresholds: pejling::results::Thresholds::default(),
+            thresholds: pejling_core::results::Thresholds::default(),
             // The server's own defaults: the simulated phones each have their own address.
             limits: pejling::limits::Limits::default(),
             clickers: if clickers {

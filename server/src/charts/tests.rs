@@ -3,9 +3,11 @@
 
 use pejling_wire::{Distribution, TallyResult};
 
+use pejling_core::chart::*;
+use pejling_core::questions::{Language, Perceives, Question, QuestionKind, Reference};
+use pejling_core::results::{self, Comparison, Counts, PairResult, Shown, Thresholds};
+
 use super::*;
-use crate::questions::{Perceives, Question, QuestionKind, Reference};
-use crate::results::{self, Counts, PairResult, Thresholds};
 
 fn reference() -> Reference {
     Reference {
@@ -261,14 +263,6 @@ fn png_export_is_a_png_of_the_chart_size() {
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
     assert_eq!((width, height), (WIDTH, HEIGHT));
     assert!(bytes.len() > 5_000, "a chart with text, not a blank image");
-}
-
-#[test]
-fn numbers_are_written_the_danish_way() {
-    assert_eq!(number(15.6, Language::Da), "15,6");
-    assert_eq!(number(15.6, Language::En), "15.6");
-    assert_eq!(number(45.0, Language::Da), "45");
-    assert_eq!(number(-1.84, Language::Da), "-1,8");
 }
 
 fn percent_guesses() -> TallyResult {

@@ -4,8 +4,8 @@
 use pejling_wire::{Answer, QuestionStatus};
 
 use super::*;
-use crate::engine::{ParticipantKey, Progress, SessionMeta};
-use crate::questions;
+use pejling_core::engine::{ParticipantKey, Progress, SessionMeta};
+use pejling_core::questions;
 
 const SET: &str = r#"
 format = 1
@@ -64,7 +64,7 @@ fn key(n: usize) -> ParticipantKey {
 
 /// 20 pupils: 6 "Ja", 12 "Nej", 2 "Vil ikke svare"; 10 estimates and 1 "Ved ikke"; only
 /// 3 ages (below the minimum).
-fn stored(text: &str) -> StoredSession {
+fn stored(text: &str) -> SessionRecord {
     let mut answers = Vec::new();
     for n in 0..20 {
         let own = match n {
@@ -84,7 +84,7 @@ fn stored(text: &str) -> StoredSession {
     for (n, value) in [14, 16, 18].into_iter().enumerate() {
         answers.push(("age".to_string(), key(n), Answer::Number { value }));
     }
-    StoredSession {
+    SessionRecord {
         meta: SessionMeta {
             id: "s-0001".into(),
             code: "ACDEF3".into(),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use pejling_wire::{Answer, Distribution, QuestionStatus, TallyResult};
 
 use super::*;
-use crate::engine::{Engine, ParticipantKey, Progress, SessionMeta};
+use crate::engine::{Engine, ParticipantKey, Progress, SessionMeta, SessionRecord};
 use crate::questions;
 use crate::results::{Comparison, Shown};
 
@@ -72,7 +72,7 @@ fn meta(id: &str, label: &str) -> SessionMeta {
     }
 }
 
-/// A stored, ended pupil session where `yes` said "Ja", `no` said "Nej" and
+/// An ended pupil session's record where `yes` said "Ja", `no` said "Nej" and
 /// `abstain` would not say; ages as given.
 fn pupils(
     id: &str,
@@ -81,7 +81,7 @@ fn pupils(
     no: usize,
     abstain: usize,
     ages: &[i64],
-) -> StoredSession {
+) -> SessionRecord {
     let n = yes + no + abstain;
     let key = |i: usize| ParticipantKey::of_token(&format!("{id}-{i}"));
     let mut answers = Vec::new();
@@ -98,7 +98,7 @@ fn pupils(
     for (i, &value) in ages.iter().enumerate() {
         answers.push(("age".to_string(), key(i), Answer::Number { value }));
     }
-    StoredSession {
+    SessionRecord {
         meta: meta(id, label),
         set: set(PUPILS),
         progress: Progress {

@@ -327,7 +327,7 @@ pub struct PairResult {
     pub references: Vec<Reference>,
     /// For a parents' question: the linked pupil sessions and whether each was pooled
     /// (empty when both questions are in the same session).
-    pub groups: Vec<crate::links::GroupUse>,
+    pub groups: Vec<crate::pooling::GroupUse>,
 }
 
 /// Two-sided p-value of the exact sign test: the chance, if every guess were as likely

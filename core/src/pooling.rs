@@ -11,12 +11,13 @@
 
 use std::collections::BTreeMap;
 
-use pejling_wire::{Distribution, TallyResult, ValueCount};
+use pejling_wire::{Answer, Distribution, TallyResult, ValueCount};
 use serde::Serialize;
 
+use crate::engine::SessionRecord;
+use crate::engine::counts;
 use crate::questions::{Question, QuestionKind, QuestionSet};
 use crate::results::Counts;
-use crate::store::StoredSession;
 
 /// One linked pupil session's counts for one cited question.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,42 +39,66 @@ pub struct GroupUse {
     pub included: bool,
 }
 
+/// A finished pupil session as pooling needs it: its name, set and answers.
+#[derive(Debug, Clone)]
+pub struct LinkedSession {
+    pub id: String,
+    /// The session's label, or its join code when it has none.
+    pub name: String,
+    pub created_at: i64,
+    pub set: QuestionSet,
+    /// Question id and answer, one per participant and question.
+    pub answers: Vec<(String, Answer)>,
+}
+
+impl From<SessionRecord> for LinkedSession {
+    fn from(record: SessionRecord) -> Self {
+        LinkedSession {
+            name: record.meta.name().to_string(),
+            id: record.meta.id,
+            created_at: record.meta.created_at,
+            set: record.set,
+            answers: record
+                .answers
+                .into_iter()
+                .map(|(question_id, _, answer)| (question_id, answer))
+                .collect(),
+        }
+    }
+}
+
 /// The counts of every question that `set` cites, from each linked session whose set is
 /// the cited one.
 /// Groups come in the order of their names (labels such as "7.a", "7.b").
-pub fn groups_for(set: &QuestionSet, mut linked: Vec<StoredSession>) -> Vec<LinkedGroup> {
-    let name_of = |s: &StoredSession| s.meta.label.clone().unwrap_or_else(|| s.meta.code.clone());
-    linked.sort_by_key(|s| (name_of(s), s.meta.created_at));
+pub fn groups_for<L: Into<LinkedSession>>(
+    set: &QuestionSet,
+    linked: impl IntoIterator<Item = L>,
+) -> Vec<LinkedGroup> {
+    let mut linked: Vec<LinkedSession> = linked.into_iter().map(Into::into).collect();
+    linked.sort_by(|a, b| (&a.name, a.created_at).cmp(&(&b.name, b.created_at)));
     let mut groups = Vec::new();
-    for stored in linked {
-        let name = stored
-            .meta
-            .label
-            .clone()
-            .unwrap_or_else(|| stored.meta.code.clone());
-        let session_id = stored.meta.id.clone();
-        let linked_set_id = stored.set.id.clone();
-        let cited: Vec<&str> = set
+    for session in linked {
+        let cited = set
             .questions
             .iter()
             .filter_map(|q| q.perceives.as_ref())
-            .filter(|p| p.set.as_deref() == Some(linked_set_id.as_str()))
-            .map(|p| p.question.as_str())
-            .collect();
-        if cited.is_empty() {
-            continue;
-        }
-        let engine = stored.into_engine();
+            .filter(|p| p.set.as_deref() == Some(session.set.id.as_str()))
+            .map(|p| p.question.as_str());
         for question_id in cited {
-            let Some(idx) = engine.set().question_index(question_id) else {
+            let Some(question) = session.set.question(question_id) else {
                 continue;
             };
+            let answers = session
+                .answers
+                .iter()
+                .filter(|(id, _)| id == question_id)
+                .map(|(_, answer)| answer);
             groups.push(LinkedGroup {
-                session_id: session_id.clone(),
-                name: name.clone(),
-                set_id: linked_set_id.clone(),
-                question: engine.set().questions[idx].clone(),
-                result: engine.counts_of(idx),
+                session_id: session.id.clone(),
+                name: session.name.clone(),
+                set_id: session.set.id.clone(),
+                question: question.clone(),
+                result: counts::tally(question, answers),
             });
         }
     }

@@ -10,7 +10,7 @@
 use pejling_wire::{FigureRole, KeyFigure, RevealView};
 use sha2::{Digest, Sha256};
 
-use crate::charts::{self, Chart};
+use crate::chart::Chart;
 use crate::questions::{Language, Question, QuestionKind, Reference};
 use crate::results::{AttitudeComparison, Comparison, PairResult, Pattern, Shown};
 
@@ -68,7 +68,7 @@ fn words(language: Language) -> &'static Words {
 }
 
 fn percent(value: f64, language: Language) -> String {
-    format!("{} %", charts::number(value.round(), language))
+    format!("{} %", language.decimal(value.round()))
 }
 
 fn quoted(labels: &[String], language: Language) -> String {
@@ -93,11 +93,7 @@ pub fn national_figures(references: &[Reference], language: Language) -> Vec<Key
             value: if reference.unit == "%" {
                 percent(reference.value, language)
             } else {
-                format!(
-                    "{} {}",
-                    charts::number(reference.value, language),
-                    reference.unit
-                )
+                format!("{} {}", language.decimal(reference.value), reference.unit)
             },
             label: format!(
                 "{}: {}, {}",
@@ -159,7 +155,7 @@ pub fn unlinked_view(
             (n >= min_answers.max(1))
                 .then_some(*mean)
                 .flatten()
-                .map(|m| (format!("{}{unit}", charts::number(m, language)), n))
+                .map(|m| (format!("{}{unit}", language.decimal(m)), n))
         }
         _ => None,
     };
@@ -317,11 +313,11 @@ pub fn pair_view(
                     ),
                     (Pattern::Overensstemmelse, true) => format!(
                         "Jeres gæt ramte tæt på: gennemsnittet af gættene lå {} procentpoint fra.",
-                        charts::number(f.gap_pp.abs().round(), language)
+                        language.decimal(f.gap_pp.abs().round())
                     ),
                     (Pattern::Overensstemmelse, false) => format!(
                         "Your guesses were close: their mean was {} percentage points off.",
-                        charts::number(f.gap_pp.abs().round(), language)
+                        language.decimal(f.gap_pp.abs().round())
                     ),
                     // A direction the guesses lean to but do not show clearly: say
                     // what leaned, and that it is not enough to call it a pattern.
@@ -352,8 +348,7 @@ pub fn pair_view(
                 .as_deref()
                 .map(|u| format!(" {u}"))
                 .unwrap_or_default();
-            let mean =
-                |s: &crate::results::Summary| format!("{}{unit}", charts::number(s.mean, language));
+            let mean = |s: &crate::results::Summary| format!("{}{unit}", language.decimal(s.mean));
             figures.push(match &c.perceived {
                 Shown::Yes(s) => KeyFigure {
                     role: FigureRole::Guesses,

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::questions;
+use pejling_wire::{Distribution, Hidden, ValueCount};
 
 const SET: &str = r#"
 format = 1
@@ -180,7 +181,7 @@ fn run(rows: Vec<(Step, Vec<&str>)>) -> Engine {
                 let result = if matches!(step, CommitAll) {
                     Ok(())
                 } else {
-                    Err("disk full".to_string())
+                    Err(NotStored)
                 };
                 std::mem::take(&mut pending)
                     .into_iter()
@@ -1031,7 +1032,7 @@ fn a_step_that_could_not_be_stored_is_tried_again_until_it_is() {
     let failed = writes.pop().expect("the step to question 2 was written");
     let mut effects = engine.handle(Event::Stored {
         write: failed,
-        result: Err("disk full".into()),
+        result: Err(NotStored),
     });
     let rendered: Vec<String> = effects.iter().map(render).collect();
     assert_eq!(
@@ -1047,7 +1048,7 @@ fn a_step_that_could_not_be_stored_is_tried_again_until_it_is() {
     };
     let effects = engine.handle(Event::Stored {
         write: retry.clone(),
-        result: Err("disk full".into()),
+        result: Err(NotStored),
     });
     let rendered: Vec<String> = effects.iter().map(render).collect();
     assert_eq!(

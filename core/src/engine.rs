@@ -11,22 +11,30 @@
 //! own device has answered, never anyone's answer. Staff (facilitator and screens) get
 //! counts; on a sensitive question the split stays hidden until it is revealed.
 
+//!
+//! Split by job: this file is the state machine (events, transitions, effects);
+//! [`counts`] counts answers; `views.rs` projects the state to wire messages; `pairs.rs`
+//! holds the comparisons and the one rule of what is hidden when.
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use pejling_wire::{
-    Action, Answer, Distribution, ErrorCode, Hidden, PROTOCOL_VERSION, ParticipantState, Phase,
-    QuestionKindView, QuestionStatus, QuestionSummary, QuestionTally, QuestionView, RevealView,
-    Role, ServerMessage, SessionInfo, SessionState, Tally, TallyResult, ValueCount,
+    Action, Answer, ErrorCode, PROTOCOL_VERSION, Phase, QuestionStatus, Role, ServerMessage,
+    TallyResult,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::charts;
-use crate::links::{self, LinkedGroup};
-use crate::questions::{Question, QuestionKind, QuestionSet};
-use crate::results::{self, PairResult, Thresholds};
-use crate::reveal;
+use crate::pooling::LinkedGroup;
+use crate::questions::{Question, QuestionSet};
+use crate::results::{self, Thresholds};
+
+pub mod counts;
+mod pairs;
+mod views;
+
+use counts::RunningCounts;
 
 /// Identifies one connection within the server; assigned by the network edge.
 pub type ConnId = u64;
@@ -74,6 +82,13 @@ pub struct SessionMeta {
     pub screen_token: String,
 }
 
+impl SessionMeta {
+    /// What people call the session: its label ("7.a"), or its join code without one.
+    pub fn name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.code)
+    }
+}
+
 /// Where the session stands; stored after every change.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Progress {
@@ -86,6 +101,30 @@ pub struct Progress {
     #[serde(default)]
     pub steps: Vec<u32>,
 }
+
+/// Everything needed to bring a session back: what the store keeps of it, as plain data.
+/// [`Engine::from_record`] builds the session from it; links and thresholds are the
+/// caller's to apply.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub meta: SessionMeta,
+    pub set: QuestionSet,
+    pub progress: Progress,
+    pub participants: Vec<ParticipantKey>,
+    pub answers: Vec<(String, ParticipantKey, Answer)>,
+    /// Ids of linked pupil sessions (parents' sessions only).
+    pub links: Vec<String>,
+    /// The participants that answer with clicker devices.
+    pub clickers: Vec<ParticipantKey>,
+    /// The thresholds the session was run with (`None`: stored before they were kept).
+    pub thresholds: Option<Thresholds>,
+}
+
+/// A [`Write`] that did not become durable. Why is the store's to log; the engine only
+/// needs to know that it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the write was not stored")]
+pub struct NotStored;
 
 impl Progress {
     pub fn new(n_questions: usize) -> Self {
@@ -161,7 +200,7 @@ pub enum Event {
     /// A [`Write`] finished: committed (`Ok`) or failed.
     Stored {
         write: Write,
-        result: Result<(), String>,
+        result: Result<(), NotStored>,
     },
 }
 
@@ -214,53 +253,6 @@ enum ConnRole {
     Staff(Staff),
 }
 
-/// Running counts for one question, kept up to date as answers arrive and change, so a
-/// tally costs O(options), not O(answers).
-#[derive(Debug, Clone, Default)]
-struct Counts {
-    abstained: Vec<u32>,
-    /// Per option, per scale point, or per percent value 0..=100.
-    by_index: Vec<u32>,
-    /// Per value, for number questions.
-    by_number: BTreeMap<i64, u32>,
-}
-
-impl Counts {
-    fn new(question: &Question) -> Self {
-        let slots = match &question.kind {
-            QuestionKind::Choice { options } => options.len(),
-            QuestionKind::Scale { points } => points.len(),
-            QuestionKind::Percent => 101,
-            QuestionKind::Number { .. } => 0,
-        };
-        Counts {
-            abstained: vec![0; question.abstain.len()],
-            by_index: vec![0; slots],
-            by_number: BTreeMap::new(),
-        }
-    }
-
-    fn change(&mut self, answer: &Answer, add: bool) {
-        let slot = match *answer {
-            Answer::Abstain { option } => &mut self.abstained[option as usize],
-            Answer::Choice { option } => &mut self.by_index[option as usize],
-            Answer::Scale { point } => &mut self.by_index[point as usize],
-            Answer::Percent { value } => &mut self.by_index[value as usize],
-            Answer::Number { value } => self.by_number.entry(value).or_insert(0),
-        };
-        if add {
-            *slot += 1;
-        } else {
-            *slot -= 1;
-        }
-        if let Answer::Number { value } = answer
-            && self.by_number.get(value) == Some(&0)
-        {
-            self.by_number.remove(value);
-        }
-    }
-}
-
 /// One running session.
 #[derive(Debug)]
 pub struct Engine {
@@ -269,7 +261,7 @@ pub struct Engine {
     progress: Progress,
     participants: HashSet<ParticipantKey>,
     answers: Vec<HashMap<ParticipantKey, Answer>>,
-    counts: Vec<Counts>,
+    counts: Vec<RunningCounts>,
     conns: HashMap<ConnId, ConnRole>,
     /// Open connections per participant, for the "connected" count.
     connected: HashMap<ParticipantKey, u32>,
@@ -331,7 +323,7 @@ impl Engine {
         }
         let mut engine = Engine {
             answers: vec![HashMap::new(); set.questions.len()],
-            counts: set.questions.iter().map(Counts::new).collect(),
+            counts: set.questions.iter().map(RunningCounts::new).collect(),
             meta,
             progress,
             participants: participants.into_iter().collect(),
@@ -358,6 +350,20 @@ impl Engine {
         engine
     }
 
+    /// The session as it was stored, every stored answer counted and its clicker devices
+    /// known; links and thresholds are the caller's to set.
+    pub fn from_record(record: SessionRecord) -> Self {
+        let mut engine = Self::restore(
+            record.meta,
+            Arc::new(record.set),
+            record.progress,
+            record.participants,
+            record.answers,
+        );
+        engine.set_clickers(record.clickers);
+        engine
+    }
+
     pub fn set_join_url(&mut self, join_url: String) {
         self.join_url = join_url;
     }
@@ -379,204 +385,9 @@ impl Engine {
         self.clickers = keys.into_iter().collect();
     }
 
-    /// A parents' session: the linked pupil sessions' counts (see `links.rs`).
+    /// A parents' session: the linked pupil sessions' counts ([`crate::pooling`]).
     pub fn set_linked(&mut self, groups: Vec<LinkedGroup>) {
         self.linked = groups;
-    }
-
-    pub fn linked_sessions(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.linked.iter().map(|g| g.session_id.clone()).collect();
-        ids.dedup();
-        ids
-    }
-
-    /// The whole comparison for question `idx` if it perceives another question and has
-    /// been revealed to its last step. Groups below the anonymity minimum come back as
-    /// `TooFew`.
-    pub fn pair_result(&self, idx: usize) -> Option<PairResult> {
-        if self.step(idx) < STEP_COMPLETE {
-            return None;
-        }
-        self.pair_with_actual(idx).map(|(pair, _)| pair)
-    }
-
-    /// The pair result and the actual question it compares with (from this set, or as a
-    /// linked pupil session used it), whatever has been revealed: for reports and for the
-    /// reveal steps, which show only part of it.
-    fn pair_with_actual(&self, idx: usize) -> Option<(PairResult, Question)> {
-        let perceived = self.set.questions.get(idx)?;
-        let perceives = perceived.perceives.as_ref()?;
-        let (actual, actual_counts, groups) = match &perceives.set {
-            Some(set_id) => {
-                let (question, pooled, uses) = links::pool(
-                    &self.linked,
-                    set_id,
-                    &perceives.question,
-                    self.thresholds.min_answers,
-                )?;
-                (question, pooled, uses)
-            }
-            None => {
-                let actual_idx = self.set.question_index(&perceives.question)?;
-                (
-                    self.set.questions[actual_idx].clone(),
-                    self.counts_of(actual_idx),
-                    Vec::new(),
-                )
-            }
-        };
-        let perceived_counts = self.counts_of(idx);
-        let comparison = results::compare(
-            &results::Counts {
-                question: &actual,
-                result: &actual_counts,
-            },
-            &results::Counts {
-                question: perceived,
-                result: &perceived_counts,
-            },
-            &perceives.options,
-            &self.thresholds,
-        );
-        Some((
-            PairResult {
-                actual_question: perceives.question.clone(),
-                perceived_question: perceived.id.clone(),
-                comparison,
-                references: perceived.references.clone(),
-                groups,
-            },
-            actual,
-        ))
-    }
-
-    /// The actual question a pair compares with, for charts and reports.
-    pub fn pair_for_report(&self, idx: usize) -> Option<(PairResult, Question)> {
-        self.pair_with_actual(idx)
-    }
-
-    /// What the screen may draw for question `id` now (`GET /chart/…`): the comparison of
-    /// a perceiving question up to its reveal step, else its distribution; `None` for an
-    /// unknown question and while its split is hidden (see [`Engine::hidden_reason`]).
-    /// Groups below the minimum are drawn as "for få svar".
-    pub fn screen_chart(&self, id: &str) -> Option<charts::Chart> {
-        self.screen_chart_at(self.set.question_index(id)?)
-    }
-
-    /// The projector's chart of a pair at its reveal step: how the guesses scatter, with
-    /// what they are compared with marked; an unordered choice pair: the rows of the
-    /// report's chart, up to the step.
-    fn pair_chart_at(
-        &self,
-        idx: usize,
-        question: &Question,
-        pair: &PairResult,
-        actual: &Question,
-    ) -> charts::Chart {
-        let step = self.step(idx);
-        charts::guess_strip(
-            pair,
-            question,
-            &self.counts_of(idx),
-            step,
-            self.set.language,
-        )
-        .unwrap_or_else(|| {
-            charts::at_step(
-                charts::pair_chart(actual, question, pair, self.set.language),
-                step,
-            )
-        })
-    }
-
-    fn screen_chart_at(&self, idx: usize) -> Option<charts::Chart> {
-        let question = &self.set.questions[idx];
-        if self.is_hidden(idx) {
-            return None;
-        }
-        if question.perceives.is_some() {
-            let (pair, actual) = self.pair_with_actual(idx)?;
-            return Some(self.pair_chart_at(idx, question, &pair, &actual));
-        }
-        let shown = self.shown_counts(idx);
-        let result = match &shown {
-            results::Shown::Yes(result) => results::Shown::Yes(result),
-            results::Shown::TooFew { answers, needed } => results::Shown::TooFew {
-                answers: *answers,
-                needed: *needed,
-            },
-        };
-        let mut chart = charts::question_chart(question, result, self.set.language);
-        // The screen shows the question above the chart; the chart need not repeat it.
-        chart.title.clear();
-        Some(chart)
-    }
-
-    /// The counts of question `idx` if enough answers that are not abstentions have come
-    /// in; the one place the anonymity minimum is applied to a question (reveal rules are
-    /// the caller's).
-    pub fn shown_counts(&self, idx: usize) -> results::Shown<TallyResult> {
-        let result = self.counts_of(idx);
-        let respondents = results::Counts {
-            question: &self.set.questions[idx],
-            result: &result,
-        }
-        .respondents();
-        results::threshold(respondents, &self.thresholds, || result)
-    }
-
-    /// Why the split of question `idx` may not be shown now, if it may not. This is where
-    /// the reveal order is enforced for every page and route:
-    /// - a question that perceives another (the guesses) shows nothing but its count
-    ///   until it is revealed, so nobody's guess is anchored by the others';
-    /// - a question that another question of the set perceives (the group's real
-    ///   answer) shows nothing until that comparison's second step reveals it, so
-    ///   nobody sees the answer before guessing;
-    /// - a sensitive question shows nothing until it is revealed.
-    fn hidden_reason(&self, idx: usize) -> Option<Hidden> {
-        let question = &self.set.questions[idx];
-        let revealed = self.progress.statuses[idx] == QuestionStatus::Revealed;
-        if question.perceives.is_some() && !revealed {
-            return Some(Hidden::UntilReveal);
-        }
-        let mut perceivers = self.perceivers_of(idx).peekable();
-        if perceivers.peek().is_some() {
-            let mut perceivers = perceivers;
-            return if perceivers.any(|p| self.step(p) >= STEP_ACTUAL) {
-                None
-            } else {
-                Some(Hidden::UntilComparison)
-            };
-        }
-        (question.sensitive && !revealed).then_some(Hidden::UntilReveal)
-    }
-
-    fn is_hidden(&self, idx: usize) -> bool {
-        self.hidden_reason(idx).is_some()
-    }
-
-    /// The questions of this set that perceive question `idx`.
-    fn perceivers_of(&self, idx: usize) -> impl Iterator<Item = usize> + '_ {
-        let id = &self.set.questions[idx].id;
-        self.set
-            .questions
-            .iter()
-            .enumerate()
-            .filter(move |(_, q)| {
-                q.perceives
-                    .as_ref()
-                    .is_some_and(|p| p.set.is_none() && &p.question == id)
-            })
-            .map(|(i, _)| i)
-    }
-
-    /// The reveal step question `idx` has reached (0: nothing revealed).
-    pub fn step(&self, idx: usize) -> u32 {
-        if self.progress.statuses[idx] == QuestionStatus::Revealed {
-            self.progress.steps[idx].max(1)
-        } else {
-            0
-        }
     }
 
     /// The natural next step for the facilitator: open, close, the next reveal step, the
@@ -774,19 +585,6 @@ impl Engine {
             .is_some_and(|idx| self.answers[idx].contains_key(key))
     }
 
-    pub fn participant_state(&self, answered: bool) -> ParticipantState {
-        let phase = self.phase();
-        let question = match phase {
-            Phase::Lobby | Phase::Ended => None,
-            _ => self.progress.current.map(|idx| self.question_view(idx)),
-        };
-        ParticipantState {
-            phase,
-            answered: answered && question.is_some(),
-            question,
-        }
-    }
-
     fn watch(&mut self, conn: ConnId, staff: Staff) -> Vec<Effect> {
         self.conns.insert(conn, ConnRole::Staff(staff));
         let mut effects = Vec::new();
@@ -825,65 +623,6 @@ impl Engine {
                 vec![Effect::TallyChanged]
             }
             _ => Vec::new(),
-        }
-    }
-
-    /// Why `answer` does not fit question `idx`, if it does not.
-    fn check_answer(&self, idx: usize, answer: &Answer) -> Result<(), String> {
-        let question = &self.set.questions[idx];
-        let out_of_range = |what: &str, value: String, max: usize| {
-            Err(format!(
-                "{what} {value} is out of range; this question has {what}s 0 to {}",
-                max.saturating_sub(1)
-            ))
-        };
-        match (answer, &question.kind) {
-            (Answer::Abstain { option }, _) => {
-                if question.abstain.is_empty() {
-                    Err("this question offers no abstain answer".to_string())
-                } else if *option as usize >= question.abstain.len() {
-                    out_of_range("option", option.to_string(), question.abstain.len())
-                } else {
-                    Ok(())
-                }
-            }
-            (Answer::Choice { option }, QuestionKind::Choice { options }) => {
-                if (*option as usize) < options.len() {
-                    Ok(())
-                } else {
-                    out_of_range("option", option.to_string(), options.len())
-                }
-            }
-            (Answer::Scale { point }, QuestionKind::Scale { points }) => {
-                if (*point as usize) < points.len() {
-                    Ok(())
-                } else {
-                    out_of_range("point", point.to_string(), points.len())
-                }
-            }
-            (Answer::Percent { value }, QuestionKind::Percent) => {
-                if *value <= 100 {
-                    Ok(())
-                } else {
-                    Err(format!("percent {value} is out of range 0 to 100"))
-                }
-            }
-            (Answer::Number { value }, QuestionKind::Number { min, max, .. }) => {
-                if (*min..=*max).contains(value) {
-                    Ok(())
-                } else {
-                    Err(format!("number {value} is out of range {min} to {max}"))
-                }
-            }
-            (_, kind) => Err(format!(
-                "this question takes a \"{}\" answer",
-                match kind {
-                    QuestionKind::Choice { .. } => "choice",
-                    QuestionKind::Percent => "percent",
-                    QuestionKind::Number { .. } => "number",
-                    QuestionKind::Scale { .. } => "scale",
-                }
-            )),
         }
     }
 
@@ -938,7 +677,7 @@ impl Engine {
         self.counts[idx].change(&answer, true);
     }
 
-    fn stored(&mut self, write: Write, result: Result<(), String>) -> Vec<Effect> {
+    fn stored(&mut self, write: Write, result: Result<(), NotStored>) -> Vec<Effect> {
         match (write, result) {
             (
                 Write::Participant {
@@ -1150,205 +889,15 @@ impl Engine {
         ]
     }
 
-    pub fn session_info(&self) -> SessionInfo {
-        SessionInfo {
-            id: self.meta.id.clone(),
-            code: self.meta.code.clone(),
-            label: self.meta.label.clone(),
-            set_id: self.set.id.clone(),
-            set_title: self.set.title.clone(),
-            audience: self.set.audience,
-            language: self.set.language.code().to_string(),
-            created_at: self.meta.created_at,
-            join_url: self.join_url.clone(),
-            screen_token: Some(self.meta.screen_token.clone()),
-            facilitator_note: self.set.facilitator_note.clone(),
-        }
-    }
-
-    pub fn session_state(&self) -> SessionState {
-        SessionState {
-            session: self.session_info(),
-            phase: self.phase(),
-            current: self.progress.current.map(|idx| self.question_view(idx)),
-            questions: self
-                .set
-                .questions
-                .iter()
-                .zip(&self.progress.statuses)
-                .map(|(question, status)| QuestionSummary {
-                    id: question.id.clone(),
-                    text: question.text.clone(),
-                    status: *status,
-                })
-                .collect(),
-            reveal_step: self.progress.current.map_or(0, |idx| self.step(idx)),
-            reveal_steps: self
-                .progress
-                .current
-                .map_or(0, |idx| reveal_steps_of(&self.set.questions[idx])),
-            next_action: self.next_action(),
-            back_action: self.back_action(),
-            has_national: self
-                .progress
-                .current
-                .is_some_and(|idx| !self.set.questions[idx].references.is_empty()),
-            compares_linked: self.progress.current.is_some_and(|idx| {
-                self.set.questions[idx]
-                    .perceives
-                    .as_ref()
-                    .is_some_and(|p| p.set.is_some())
-            }),
-        }
-    }
-
-    pub fn question_view(&self, idx: usize) -> QuestionView {
-        let question = &self.set.questions[idx];
-        QuestionView {
-            id: question.id.clone(),
-            index: idx as u32,
-            count: self.set.questions.len() as u32,
-            text: question.text.clone(),
-            kind: match &question.kind {
-                QuestionKind::Choice { options } => QuestionKindView::Choice {
-                    options: options.clone(),
-                },
-                QuestionKind::Percent => QuestionKindView::Percent,
-                QuestionKind::Number { min, max, unit } => QuestionKindView::Number {
-                    min: *min,
-                    max: *max,
-                    unit: unit.clone(),
-                },
-                QuestionKind::Scale { points } => QuestionKindView::Scale {
-                    points: points.clone(),
-                },
-            },
-            abstain: question.abstain.clone(),
-            sensitive: question.sensitive,
-        }
-    }
-
-    /// Counts for staff. The split of a sensitive question is left out until revealed.
-    pub fn tally(&self) -> Tally {
-        Tally {
-            session_id: self.meta.id.clone(),
-            participants: self.participants.len() as u32,
-            connected: self.connected.len() as u32,
-            clickers: self.clickers.len() as u32,
-            question: self.progress.current.map(|idx| self.question_tally(idx)),
-            bridges: self.bridges.values().cloned().collect(),
-        }
-    }
-
-    /// Answers stored for question `idx` (abstentions included).
-    pub fn answered(&self, idx: usize) -> u32 {
-        self.answers[idx].len() as u32
-    }
-
-    pub fn question_tally(&self, idx: usize) -> QuestionTally {
-        let question = &self.set.questions[idx];
-        let (result, hidden) = match self.hidden_reason(idx) {
-            Some(reason) => (None, Some(reason)),
-            None => match self.shown_counts(idx) {
-                results::Shown::Yes(result) => (Some(result), None),
-                results::Shown::TooFew { needed, .. } => (None, Some(Hidden::TooFew { needed })),
-            },
-        };
-        QuestionTally {
-            question_id: question.id.clone(),
-            answered: self.answers[idx].len() as u32,
-            result,
-            hidden,
-            reveal: self.reveal_view(idx),
-        }
-    }
-
-    /// What is revealed of question `idx` beyond its split, at its current step: the
-    /// comparison of a question that perceives another, or the national figures of any
-    /// other revealed question that cites some. `None` while nothing is revealed.
-    pub fn reveal_view(&self, idx: usize) -> Option<RevealView> {
-        let step = self.step(idx);
-        if step == 0 {
-            return None;
-        }
-        let question = &self.set.questions[idx];
-        // The pair is pooled once per tally (for a parents' session, across classes) and
-        // serves both the figures and the chart's key.
-        match (question.perceives.is_some(), self.pair_with_actual(idx)) {
-            (_, Some((pair, actual))) => {
-                let chart = self.pair_chart_at(idx, question, &pair, &actual);
-                Some(reveal::pair_view(
-                    &actual,
-                    question,
-                    &pair,
-                    step,
-                    self.set.language,
-                    Some(reveal::chart_key(&chart)),
-                ))
-            }
-            // A parents' question whose pupils' session is not linked: the same steps,
-            // with the pupils' side said to be missing.
-            (true, None) => Some(reveal::unlinked_view(
-                question,
-                &self.counts_of(idx),
-                step,
-                self.thresholds.min_answers,
-                self.set.language,
-            )),
-            (false, None) if question.references.is_empty() => None,
-            (false, None) => Some(reveal::references_view(
-                &question.references,
-                self.set.language,
-                self.screen_chart_at(idx)
-                    .map(|chart| reveal::chart_key(&chart)),
-            )),
-        }
-    }
-
     /// The full counts of question `idx`, hidden from nobody: for results, reports and
     /// exports, which apply their own rules.
     pub fn counts_of(&self, idx: usize) -> TallyResult {
-        let question = &self.set.questions[idx];
-        let counts = &self.counts[idx];
-        TallyResult {
-            abstained: counts.abstained.clone(),
-            distribution: match &question.kind {
-                QuestionKind::Choice { .. } => Distribution::Choice {
-                    counts: counts.by_index.clone(),
-                },
-                QuestionKind::Scale { .. } => Distribution::Scale {
-                    counts: counts.by_index.clone(),
-                },
-                QuestionKind::Percent => {
-                    let pairs: Vec<(i64, u32)> = counts
-                        .by_index
-                        .iter()
-                        .enumerate()
-                        .map(|(value, &count)| (value as i64, count))
-                        .collect();
-                    let summary = results::summarize(&pairs);
-                    Distribution::Percent {
-                        counts: counts.by_index.clone(),
-                        mean: summary.as_ref().map(|s| s.mean),
-                        median: summary.as_ref().map(|s| s.median),
-                    }
-                }
-                QuestionKind::Number { .. } => {
-                    let pairs: Vec<(i64, u32)> =
-                        counts.by_number.iter().map(|(&v, &c)| (v, c)).collect();
-                    let summary = results::summarize(&pairs);
-                    Distribution::Number {
-                        values: counts
-                            .by_number
-                            .iter()
-                            .map(|(&value, &count)| ValueCount { value, count })
-                            .collect(),
-                        mean: summary.as_ref().map(|s| s.mean),
-                        median: summary.as_ref().map(|s| s.median),
-                    }
-                }
-            },
-        }
+        self.counts[idx].result(&self.set.questions[idx])
+    }
+
+    /// Why `answer` does not fit question `idx`, if it does not.
+    fn check_answer(&self, idx: usize, answer: &Answer) -> Result<(), String> {
+        counts::check_answer(&self.set.questions[idx], answer)
     }
 }
 
