@@ -39,7 +39,7 @@ pub struct QuestionSet {
     pub grades: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facilitator_note: Option<String>,
-    /// Minimum number of answers before a result may be shown (the results issue uses it).
+    /// Minimum number of answers before a result may be shown (`docs/results.md`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_answers: Option<u32>,
     pub questions: Vec<Question>,
@@ -126,7 +126,7 @@ pub struct Perceives {
     pub options: Vec<u32>,
 }
 
-/// A national reference figure with its citation (see `reference-figures.md`), as defined
+/// A national reference figure with its citation (`docs/question-sets.md`), as defined
 /// once in a reference registry (`questions/references.toml`) and cited by sets by id.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 pub struct Reference {

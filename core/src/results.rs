@@ -15,7 +15,8 @@ use crate::questions::{Question, QuestionKind, Reference};
 /// z for a two-sided 95 % interval.
 const Z95: f64 = 1.959_963_984_540_054;
 
-/// The answers a result needs before it is shown (domain.md: default 5).
+/// The answers a result needs before it is shown, unless a set or the server says otherwise
+/// (`docs/results.md`, "Anonymity minimum").
 pub const DEFAULT_MIN_ANSWERS: u32 = 5;
 
 /// When a gap counts as a finding. See `docs/results.md`.

@@ -60,13 +60,18 @@ const STRIP_LINE: u32 = 50;
 const STRIP_PLOT: u32 = 190;
 const STRIP_AXIS: u32 = 64;
 
+/// DejaVu Sans, embedded (`server/fonts/`, with its licence): charts render the same text
+/// on every machine, with no system fonts needed.
+const DEJAVU_SANS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+const DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+
 fn register_fonts() {
     static FONTS: Once = Once::new();
     FONTS.call_once(|| {
-        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+        plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS)
             .map_err(|_| ())
             .expect("DejaVu Sans is a valid font");
-        plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+        plotters::style::register_font(FONT, FontStyle::Bold, DEJAVU_SANS_BOLD)
             .map_err(|_| ())
             .expect("DejaVu Sans Bold is a valid font");
     });

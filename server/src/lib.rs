@@ -1,8 +1,9 @@
-//! pejling's server: question sets, the session engine, storage and the network edge.
-//! `ARCHITECTURE.md` maps the modules and their invariants.
+//! pejling's server: everything with I/O around the domain in `pejling-core` — the
+//! data file, the question library on disk, the HTTP and WebSocket edge, clicker bridges,
+//! chart drawing, reports and the command line. `ARCHITECTURE.md` maps the modules and
+//! their invariants.
 
 pub mod app;
-pub mod bridge;
 pub mod charts;
 pub mod clicker;
 pub mod http;
@@ -12,7 +13,6 @@ pub mod limits;
 pub mod report;
 pub mod secrets;
 pub mod server;
-pub mod simulate;
 pub mod store;
 pub mod ws;
 

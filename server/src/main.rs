@@ -191,7 +191,7 @@ fn main() -> ExitCode {
             questions,
         }) => simulate_clickers(
             connect,
-            pejling::simulate::Options {
+            pejling::clicker::simulate::Options {
                 devices,
                 loss,
                 duplicate,
@@ -231,7 +231,7 @@ fn check(paths: &[PathBuf]) -> ExitCode {
 
 fn simulate_clickers(
     connect: std::net::SocketAddr,
-    options: pejling::simulate::Options,
+    options: pejling::clicker::simulate::Options,
 ) -> ExitCode {
     for (name, p) in [
         ("--loss", options.loss),
@@ -249,7 +249,7 @@ fn simulate_clickers(
         let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
         let printer = tokio::spawn(async move {
             while let Some(truth) = finished.recv().await {
-                let truth: pejling::simulate::QuestionTruth = truth;
+                let truth: pejling::clicker::simulate::QuestionTruth = truth;
                 let counts: Vec<String> = truth
                     .counts()
                     .iter()
@@ -273,7 +273,7 @@ fn simulate_clickers(
             "{} simulated clickers → {connect}; waiting for questions (Ctrl-C stops)",
             options.devices
         );
-        let result = pejling::simulate::run(connect, options, Some(done)).await;
+        let result = pejling::clicker::simulate::run(connect, options, Some(done)).await;
         let _ = printer.await;
         match result {
             Ok(_) => ExitCode::SUCCESS,

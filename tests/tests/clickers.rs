@@ -75,7 +75,7 @@ async fn three_hundred_lossy_clickers_end_with_the_exact_tally() {
     let (server, _questions) = spawn_with_unpaired_test_set().await;
     let mut facilitator = Facilitator::connect(server.addr).await;
     let session = facilitator.create("test-all-kinds", "hall").await.session;
-    let options = pejling::simulate::Options {
+    let options = pejling::clicker::simulate::Options {
         devices: 300,
         loss: 0.2,
         duplicate: 0.2,
@@ -85,7 +85,7 @@ async fn three_hundred_lossy_clickers_end_with_the_exact_tally() {
         questions: 4,
     };
     let (done, mut finished) = tokio::sync::mpsc::unbounded_channel();
-    let simulation = tokio::spawn(pejling::simulate::run(
+    let simulation = tokio::spawn(pejling::clicker::simulate::run(
         server.bridge_addr(),
         options,
         Some(done),
@@ -254,7 +254,7 @@ async fn phones_and_clickers_answer_the_same_session() {
     let session = facilitator.create("test-all-kinds", "7.c").await.session;
     facilitator.control(Action::Open).await;
     facilitator.control(Action::Next).await; // "guess", a percent estimate
-    let options = pejling::simulate::Options {
+    let options = pejling::clicker::simulate::Options {
         devices: 20,
         loss: 0.1,
         duplicate: 0.1,
@@ -263,7 +263,11 @@ async fn phones_and_clickers_answer_the_same_session() {
         seed: 5,
         questions: 1,
     };
-    let simulation = tokio::spawn(pejling::simulate::run(server.bridge_addr(), options, None));
+    let simulation = tokio::spawn(pejling::clicker::simulate::run(
+        server.bridge_addr(),
+        options,
+        None,
+    ));
     let mut phone_values = Vec::new();
     for value in [10u32, 20, 30, 40, 50] {
         let (mut phone, _) = Participant::join(server.addr, &session.code, None).await;

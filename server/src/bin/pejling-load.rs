@@ -511,7 +511,7 @@ async fn participant(
 /// The simulated clickers' final answers to question `number`, when every device has
 /// its acknowledgement.
 async fn clicker_truth(
-    truths: &mut mpsc::UnboundedReceiver<pejling::simulate::QuestionTruth>,
+    truths: &mut mpsc::UnboundedReceiver<pejling::clicker::simulate::QuestionTruth>,
     number: u32,
 ) -> Option<std::collections::BTreeMap<String, String>> {
     let truth = tokio::time::timeout(Duration::from_secs(120), truths.recv())
@@ -610,7 +610,7 @@ async fn run(args: Args, nofile: u64) {
     // Simulated clickers vote through the bridge port once questions open.
     let (clicker_done, mut clicker_truths) = mpsc::unbounded_channel();
     if let Some(bridge) = server.bridge {
-        let options = pejling::simulate::Options {
+        let options = pejling::clicker::simulate::Options {
             devices: args.clickers,
             loss: 0.05,
             duplicate: 0.02,
@@ -619,7 +619,11 @@ async fn run(args: Args, nofile: u64) {
             seed: 1,
             questions: 2,
         };
-        tokio::spawn(pejling::simulate::run(bridge, options, Some(clicker_done)));
+        tokio::spawn(pejling::clicker::simulate::run(
+            bridge,
+            options,
+            Some(clicker_done),
+        ));
     } else {
         drop(clicker_done);
     }

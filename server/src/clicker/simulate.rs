@@ -18,7 +18,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::bridge::{AnswerToken, VERSION_TAG};
+use super::bridge::{AnswerToken, VERSION_TAG};
 
 #[derive(Debug, Clone)]
 pub struct Options {
