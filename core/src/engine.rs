@@ -658,8 +658,8 @@ impl Engine {
                 format!("question \"{question_id}\" is not open for answers"),
             );
         }
-        if let Err(message) = self.check_answer(idx, &answer) {
-            return error(conn, ErrorCode::InvalidAnswer, message);
+        if let Err(problem) = self.check_answer(idx, &answer) {
+            return error(conn, ErrorCode::InvalidAnswer, problem.to_string());
         }
         vec![Effect::Store(Write::Answer {
             conn,
@@ -896,7 +896,7 @@ impl Engine {
     }
 
     /// Why `answer` does not fit question `idx`, if it does not.
-    fn check_answer(&self, idx: usize, answer: &Answer) -> Result<(), String> {
+    fn check_answer(&self, idx: usize, answer: &Answer) -> Result<(), counts::AnswerError> {
         counts::check_answer(&self.set.questions[idx], answer)
     }
 }

@@ -93,7 +93,7 @@ pub enum QuestionKind {
 }
 
 impl QuestionKind {
-    fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             QuestionKind::Choice { .. } => "choice",
             QuestionKind::Percent => "percent",

@@ -9,61 +9,65 @@ use pejling_wire::{Answer, Distribution, TallyResult, ValueCount};
 use crate::questions::{Question, QuestionKind};
 use crate::results;
 
+/// Why an answer does not fit its question; the text goes to the device (`invalid_answer`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("this question offers no abstain answer")]
+    NoAbstain,
+    /// An option or scale point past the last one.
+    #[error("{what} {value} is out of range; this question has {what}s 0 to {last}")]
+    OutOfRange {
+        what: &'static str,
+        value: u32,
+        last: usize,
+    },
+    #[error("percent {0} is out of range 0 to 100")]
+    Percent(u32),
+    #[error("number {value} is out of range {min} to {max}")]
+    Number { value: i64, min: i64, max: i64 },
+    /// An answer of another kind than the question's.
+    #[error("this question takes a \"{0}\" answer")]
+    Kind(&'static str),
+}
+
 /// Why `answer` does not fit `question`, if it does not.
-pub fn check_answer(question: &Question, answer: &Answer) -> Result<(), String> {
-    let out_of_range = |what: &str, value: String, max: usize| {
-        Err(format!(
-            "{what} {value} is out of range; this question has {what}s 0 to {}",
-            max.saturating_sub(1)
-        ))
-    };
-    match (answer, &question.kind) {
-        (Answer::Abstain { option }, _) => {
-            if question.abstain.is_empty() {
-                Err("this question offers no abstain answer".to_string())
-            } else if *option as usize >= question.abstain.len() {
-                out_of_range("option", option.to_string(), question.abstain.len())
-            } else {
-                Ok(())
-            }
+pub fn check_answer(question: &Question, answer: &Answer) -> Result<(), AnswerError> {
+    let within = |what: &'static str, value: u32, n: usize| {
+        if (value as usize) < n {
+            Ok(())
+        } else {
+            Err(AnswerError::OutOfRange {
+                what,
+                value,
+                last: n.saturating_sub(1),
+            })
         }
+    };
+    match (*answer, &question.kind) {
+        (Answer::Abstain { .. }, _) if question.abstain.is_empty() => Err(AnswerError::NoAbstain),
+        (Answer::Abstain { option }, _) => within("option", option, question.abstain.len()),
         (Answer::Choice { option }, QuestionKind::Choice { options }) => {
-            if (*option as usize) < options.len() {
-                Ok(())
-            } else {
-                out_of_range("option", option.to_string(), options.len())
-            }
+            within("option", option, options.len())
         }
         (Answer::Scale { point }, QuestionKind::Scale { points }) => {
-            if (*point as usize) < points.len() {
-                Ok(())
-            } else {
-                out_of_range("point", point.to_string(), points.len())
-            }
+            within("point", point, points.len())
         }
-        (Answer::Percent { value }, QuestionKind::Percent) => {
-            if *value <= 100 {
-                Ok(())
-            } else {
-                Err(format!("percent {value} is out of range 0 to 100"))
-            }
+        (Answer::Percent { value }, QuestionKind::Percent) if value > 100 => {
+            Err(AnswerError::Percent(value))
         }
+        (Answer::Percent { .. }, QuestionKind::Percent) => Ok(()),
         (Answer::Number { value }, QuestionKind::Number { min, max, .. }) => {
-            if (*min..=*max).contains(value) {
+            if (*min..=*max).contains(&value) {
                 Ok(())
             } else {
-                Err(format!("number {value} is out of range {min} to {max}"))
+                Err(AnswerError::Number {
+                    value,
+                    min: *min,
+                    max: *max,
+                })
             }
         }
-        (_, kind) => Err(format!(
-            "this question takes a \"{}\" answer",
-            match kind {
-                QuestionKind::Choice { .. } => "choice",
-                QuestionKind::Percent => "percent",
-                QuestionKind::Number { .. } => "number",
-                QuestionKind::Scale { .. } => "scale",
-            }
-        )),
+        (_, kind) => Err(AnswerError::Kind(kind.name())),
     }
 }
 
