@@ -7,6 +7,7 @@
 //! Danish labels by default, and the source of a national figure under its bar.
 
 use pejling_wire::{Distribution, TallyResult};
+use sha2::{Digest, Sha256};
 
 use crate::questions::{Language, Question, QuestionKind, Reference};
 use crate::results::{Comparison, PairResult, Shown};
@@ -56,6 +57,15 @@ pub struct Chart {
     /// Instead of rows: how the guesses of a percent pair scatter, with the figures they
     /// are compared with as marked lines (the projector's chart; `guess_strip`).
     pub strip: Option<Strip>,
+}
+
+impl Chart {
+    /// A short key that changes whenever the chart's content changes, so a page fetches
+    /// the chart again after a changed answer or a reveal step and not otherwise.
+    pub fn key(&self) -> String {
+        let digest = Sha256::digest(format!("{self:?}").as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// The guesses of a pair as columns along the answer's axis (bands of ten percent, each

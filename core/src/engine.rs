@@ -13,7 +13,7 @@
 
 //!
 //! Split by job: this file is the state machine (events, transitions, effects);
-//! [`counts`] counts answers; `views.rs` projects the state to wire messages; `pairs.rs`
+//! `views.rs` projects the state to wire messages; `pairs.rs`
 //! holds the comparisons and the one rule of what is hidden when.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -26,15 +26,13 @@ use pejling_wire::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::pooling::LinkedGroup;
+use crate::counts::{self, RunningCounts};
+use crate::pooling::{LinkedGroup, LinkedSession};
 use crate::questions::{Question, QuestionSet};
 use crate::results::{self, Thresholds};
 
-pub mod counts;
 mod pairs;
 mod views;
-
-use counts::RunningCounts;
 
 /// Identifies one connection within the server; assigned by the network edge.
 pub type ConnId = u64;
@@ -118,6 +116,22 @@ pub struct SessionRecord {
     pub clickers: Vec<ParticipantKey>,
     /// The thresholds the session was run with (`None`: stored before they were kept).
     pub thresholds: Option<Thresholds>,
+}
+
+impl From<SessionRecord> for LinkedSession {
+    fn from(record: SessionRecord) -> Self {
+        LinkedSession {
+            name: record.meta.name().to_string(),
+            id: record.meta.id,
+            created_at: record.meta.created_at,
+            set: record.set,
+            answers: record
+                .answers
+                .into_iter()
+                .map(|(question_id, _, answer)| (question_id, answer))
+                .collect(),
+        }
+    }
 }
 
 /// A [`Write`] that did not become durable. Why is the store's to log; the engine only

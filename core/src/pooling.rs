@@ -12,12 +12,10 @@
 use std::collections::BTreeMap;
 
 use pejling_wire::{Answer, Distribution, TallyResult, ValueCount};
-use serde::Serialize;
 
-use crate::engine::SessionRecord;
-use crate::engine::counts;
+use crate::counts;
 use crate::questions::{Question, QuestionKind, QuestionSet};
-use crate::results::Counts;
+use crate::results::{Counts, GroupUse};
 
 /// One linked pupil session's counts for one cited question.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,14 +29,6 @@ pub struct LinkedGroup {
     pub result: TallyResult,
 }
 
-/// How a linked group was used in a pool.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GroupUse {
-    pub name: String,
-    pub answers: u32,
-    pub included: bool,
-}
-
 /// A finished pupil session as pooling needs it: its name, set and answers.
 #[derive(Debug, Clone)]
 pub struct LinkedSession {
@@ -49,22 +39,6 @@ pub struct LinkedSession {
     pub set: QuestionSet,
     /// Question id and answer, one per participant and question.
     pub answers: Vec<(String, Answer)>,
-}
-
-impl From<SessionRecord> for LinkedSession {
-    fn from(record: SessionRecord) -> Self {
-        LinkedSession {
-            name: record.meta.name().to_string(),
-            id: record.meta.id,
-            created_at: record.meta.created_at,
-            set: record.set,
-            answers: record
-                .answers
-                .into_iter()
-                .map(|(question_id, _, answer)| (question_id, answer))
-                .collect(),
-        }
-    }
 }
 
 /// The counts of every question that `set` cites, from each linked session whose set is

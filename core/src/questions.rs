@@ -152,6 +152,13 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem at a line and column.
+    pub fn at((line, col): (usize, usize), message: String) -> Problem {
+        Problem { line, col, message }
+    }
+}
+
 /// A reference to a question in another set, to be resolved by the library.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CrossSetRef {

@@ -319,6 +319,14 @@ pub struct AttitudeComparison {
     pub pattern: Option<Pattern>,
 }
 
+/// How a linked class was used in a parents' pool (`pooling.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupUse {
+    pub name: String,
+    pub answers: u32,
+    pub included: bool,
+}
+
 /// One pair with its national references.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PairResult {
@@ -328,7 +336,7 @@ pub struct PairResult {
     pub references: Vec<Reference>,
     /// For a parents' question: the linked pupil sessions and whether each was pooled
     /// (empty when both questions are in the same session).
-    pub groups: Vec<crate::pooling::GroupUse>,
+    pub groups: Vec<GroupUse>,
 }
 
 /// Two-sided p-value of the exact sign test: the chance, if every guess were as likely

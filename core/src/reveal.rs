@@ -8,18 +8,9 @@
 //! step (`engine.rs`), `results.rs` decides the pattern.
 
 use pejling_wire::{FigureRole, KeyFigure, RevealView};
-use sha2::{Digest, Sha256};
 
-use crate::chart::Chart;
 use crate::questions::{Language, Question, QuestionKind, Reference};
 use crate::results::{AttitudeComparison, Comparison, PairResult, Pattern, Shown};
-
-/// A short key that changes whenever the chart's content changes, so a page fetches the
-/// chart again after a changed answer or a reveal step and not otherwise.
-pub fn chart_key(chart: &Chart) -> String {
-    let digest = Sha256::digest(format!("{chart:?}").as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
-}
 
 struct Words {
     guesses: &'static str,

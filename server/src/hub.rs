@@ -24,6 +24,7 @@ use pejling_core::pooling::groups_for;
 
 use crate::library::Library;
 use crate::limits::Guard;
+use crate::secrets::random_token;
 use crate::store::{NewSession, StoreError, StoreHandle};
 use pejling_core::results::Thresholds;
 
@@ -102,14 +103,6 @@ impl Parcel {
             .get_or_insert_with(|| Text::encode(&self.message))
             .clone()
     }
-}
-
-/// Random hex text of `bytes` random bytes (participant, screen and host tokens).
-pub fn random_token(bytes: usize) -> String {
-    let mut rng = rand::rng();
-    (0..bytes)
-        .map(|_| format!("{:02x}", rng.random::<u8>()))
-        .collect()
 }
 
 pub fn random_join_code() -> String {
@@ -301,7 +294,7 @@ impl SessionActor {
                         self.deliver(conn, parcel, &mut stalled);
                     }
                 }
-                Effect::ToStaff(message) => self.to_staff(message, &mut stalled),
+                Effect::ToStaff(message) => self.send_staff(message, &mut stalled),
                 Effect::TallyChanged => self.tally_dirty = true,
                 Effect::StoreLater(write) => {
                     // After a pause, as a failed write's completion would arrive: the
@@ -343,7 +336,7 @@ impl SessionActor {
         stalled
     }
 
-    fn to_staff(&mut self, message: ServerMessage, stalled: &mut Vec<ConnId>) {
+    fn send_staff(&mut self, message: ServerMessage, stalled: &mut Vec<ConnId>) {
         let mut parcel = Parcel::new(message);
         let conns: Vec<ConnId> = self.engine.staff_conns().collect();
         for conn in conns {
@@ -355,16 +348,16 @@ impl SessionActor {
         let Some(outbox) = self.outboxes.get(&conn) else {
             return;
         };
+        // Closed is not stalled: the connection is closing; its Leave event is on the way.
         let full = match outbox {
-            Outbox::Socket(sender) => match sender.try_send(parcel.text()) {
-                Err(mpsc::error::TrySendError::Full(_)) => true,
-                // Closed: the connection is closing; its Leave event is on the way.
-                _ => false,
-            },
-            Outbox::Typed(sender) => match sender.try_send(parcel.message.clone()) {
-                Err(mpsc::error::TrySendError::Full(_)) => true,
-                _ => false,
-            },
+            Outbox::Socket(sender) => matches!(
+                sender.try_send(parcel.text()),
+                Err(mpsc::error::TrySendError::Full(_))
+            ),
+            Outbox::Typed(sender) => matches!(
+                sender.try_send(parcel.message.clone()),
+                Err(mpsc::error::TrySendError::Full(_))
+            ),
         };
         if full {
             tracing::warn!(conn, "connection stalled; dropping it");
@@ -377,7 +370,7 @@ impl SessionActor {
         self.tally_dirty = false;
         self.last_tally = Instant::now();
         let mut stalled = Vec::new();
-        self.to_staff(ServerMessage::Tally(self.engine.tally()), &mut stalled);
+        self.send_staff(ServerMessage::Tally(self.engine.tally()), &mut stalled);
         for conn in stalled {
             self.handle(Event::Leave { conn });
         }

@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use crate::hub::random_token;
+use rand::Rng;
 
 #[derive(Clone, Serialize, Deserialize)]
 struct KeyFile {
@@ -167,6 +167,14 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(text.as_bytes())?;
     file.sync_all()
+}
+
+/// Random hex text of `bytes` random bytes (participant, screen and host tokens).
+pub fn random_token(bytes: usize) -> String {
+    let mut rng = rand::rng();
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.random::<u8>()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -16,8 +16,9 @@ use pejling_wire::{
 use tokio::sync::mpsc;
 
 use crate::app::App;
-use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, Text, random_token};
+use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, Text};
 use crate::limits::Limit;
+use crate::secrets::random_token;
 use pejling_core::engine::{ConnId, Event, Staff};
 
 /// Messages a connection may send per second on average, and in a burst.

@@ -185,12 +185,7 @@ fn run(rows: Vec<(Step, Vec<&str>)>) -> Engine {
                 };
                 std::mem::take(&mut pending)
                     .into_iter()
-                    .flat_map(|write| {
-                        engine.handle(Event::Stored {
-                            write,
-                            result: result.clone(),
-                        })
-                    })
+                    .flat_map(|write| engine.handle(Event::Stored { write, result }))
                     .collect()
             }
         };

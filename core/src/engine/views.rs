@@ -158,7 +158,7 @@ impl Engine {
                     &pair,
                     step,
                     self.set.language,
-                    Some(reveal::chart_key(&chart)),
+                    Some(chart.key()),
                 ))
             }
             // A parents' question whose pupils' session is not linked: the same steps,
@@ -174,8 +174,7 @@ impl Engine {
             (false, None) => Some(reveal::references_view(
                 &question.references,
                 self.set.language,
-                self.screen_chart_at(idx)
-                    .map(|chart| reveal::chart_key(&chart)),
+                self.screen_chart_at(idx).map(|chart| chart.key()),
             )),
         }
     }

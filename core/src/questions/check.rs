@@ -79,10 +79,6 @@ pub fn parse(text: &str) -> Result<ParsedSet, Vec<Problem>> {
     }
 }
 
-pub(super) fn problem_at((line, col): (usize, usize), message: String) -> Problem {
-    Problem { line, col, message }
-}
-
 pub(super) struct Checker<'a> {
     pub(super) locator: &'a Locator<'a>,
     pub(super) problems: Vec<Problem>,
@@ -241,7 +237,7 @@ impl Checker<'_> {
             let mut seen_ids = Vec::new();
             for (id, at) in cited {
                 if seen_ids.contains(&id) {
-                    self.problems.push(problem_at(
+                    self.problems.push(Problem::at(
                         at,
                         format!("reference \"{id}\" is cited twice by this question"),
                     ));

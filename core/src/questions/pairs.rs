@@ -1,7 +1,6 @@
 //! The rules of a pair: whether a perceived question fits the own question it perceives
 //! (in its own set, or in a pupils' set it cites).
 
-use super::check::problem_at;
 use super::*;
 
 /// Checks a resolved cross-set reference against the set it names: the question must exist
@@ -16,7 +15,7 @@ pub fn check_cross_ref(
         return problems;
     };
     if target_set.audience != Audience::Pupils {
-        problems.push(problem_at(
+        problems.push(Problem::at(
             reference.set_at,
             format!(
                 "set \"{}\" is a parents' set; a question can only cite a pupils' set",
@@ -26,7 +25,7 @@ pub fn check_cross_ref(
         return problems;
     }
     match target_set.question_index(&perceives.question) {
-        None => problems.push(problem_at(
+        None => problems.push(Problem::at(
             reference.question_at,
             format!(
                 "set \"{}\" has no question \"{}\"",
@@ -39,7 +38,7 @@ pub fn check_cross_ref(
                 &target_set.questions[idx],
                 &perceives.options,
             ) {
-                problems.push(problem_at(reference.options_at, message));
+                problems.push(Problem::at(reference.options_at, message));
             }
         }
     }
