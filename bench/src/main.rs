@@ -1,0 +1,67 @@
+//! `pejling-load`: a load benchmark for a whole school hall on one laptop.
+//!
+//! Starts the server as a child process (this same binary in server mode) on loopback with
+//! a fresh data file, connects N simulated participants over real WebSockets, and runs:
+//! all join; the facilitator opens a single-choice question; everyone answers; then a
+//! second question where everyone changes the answer twice. It prints the figures and a
+//! last line of `key=value` pairs (see `docs/performance.md`). `--soak-seconds S` adds a
+//! phase where every participant keeps changing its answer for S seconds while the
+//! server's memory is sampled.
+//!
+//! *lost* counts acknowledged answers missing from the database or from the
+//! facilitator's final tally; *duplicated* counts answers counted more than once (rows
+//! or tally counts beyond one per participant). The benchmark is a program, not a test:
+//! it asserts nothing about time.
+//!
+//! `server` runs and measures the server child, `phone` is one simulated phone (and the
+//! WebSocket helpers the facilitator shares), `run` is the scenario and its checks.
+
+mod phone;
+mod run;
+mod server;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(about = "Load benchmark: N simulated participants against a local pejling server")]
+struct Args {
+    /// Simulated participants (phones) to connect.
+    #[arg(long, default_value_t = 2000)]
+    participants: usize,
+    /// Simulated clicker devices beside the phones, voting through the server's loopback
+    /// bridge port (`pejling simulate-clickers`, with a little loss, duplication and
+    /// reordering); each answers both questions once.
+    #[arg(long, default_value_t = 0)]
+    clickers: usize,
+    /// After the two questions, every participant keeps changing its answer for this many
+    /// seconds while the server's memory is sampled every 5 s.
+    #[arg(long, default_value_t = 0)]
+    soak_seconds: u64,
+    /// Connections opened at the same time while joining.
+    #[arg(long, default_value_t = 500)]
+    connect_concurrency: usize,
+    /// The first question's answers are spread uniformly over this many milliseconds
+    /// after it opens, as people tap (0: everyone at once).
+    #[arg(long, default_value_t = 0)]
+    answer_spread_ms: u64,
+    /// Joins are spread uniformly over this many milliseconds (0: as fast as the
+    /// connection limit lets them).
+    #[arg(long, default_value_t = 0)]
+    join_spread_ms: u64,
+    /// Internal: run as the server child process.
+    #[arg(long, hide = true)]
+    internal_serve: Option<PathBuf>,
+}
+
+fn main() {
+    let args = Args::parse();
+    // 10,000 sockets on each side need more than the usual 1,024 open files.
+    let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
+    if let Some(dir) = args.internal_serve {
+        return server::serve_child(&dir, args.clickers > 0);
+    }
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run::run(args, nofile));
+}
