@@ -6,6 +6,7 @@
 pub mod app;
 pub mod charts;
 pub mod clicker;
+pub mod export;
 pub mod http;
 pub mod hub;
 pub mod library;

@@ -98,7 +98,7 @@ enum ExportFormat {
     Png,
 }
 
-impl From<ExportFormat> for pejling::report::Format {
+impl From<ExportFormat> for pejling::export::Format {
     fn from(format: ExportFormat) -> Self {
         match format {
             ExportFormat::Html => Self::Html,
@@ -318,9 +318,8 @@ fn export(
             if let Some(min_answers) = min_answers {
                 thresholds.min_answers = min_answers;
             }
-            pejling::report::SessionReport::new(stored, linked, thresholds)
-                .write(format.into(), out)
-                .map_err(|error| error.to_string())
+            let report = pejling::report::SessionReport::new(stored, linked, thresholds);
+            pejling::export::write(&report, format.into(), out).map_err(|error| error.to_string())
         });
     match result {
         Ok(files) => {

@@ -1,12 +1,12 @@
-//! Reports of a stored session: a self-contained printable HTML page (inline SVG charts),
-//! a CSV of aggregates and PNG charts — what a municipality needs to document a session.
-//! Used by `pejling export` and by the facilitator console's download links.
+//! Reports of a stored session, built in memory: a self-contained printable HTML page
+//! (inline SVG charts), a CSV of aggregates and the chart of each question — what a
+//! municipality needs to document a session. Used by `pejling export` (which writes them
+//! to files, `export.rs`) and by the facilitator console's download links.
 //!
 //! Aggregates only: counts, shares and means, each withheld below the anonymity
 //! minimum; never an individual answer, a token or a participant key. HTML is written
 //! with maud, which escapes every interpolated text.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -432,58 +432,6 @@ impl SessionReport {
         }
         String::from_utf8(writer.into_inner().expect("CSV into memory")).expect("UTF-8")
     }
-
-    /// Writes the report in `format` into `dir`; returns the files written.
-    pub fn write(&self, format: Format, dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
-        std::fs::create_dir_all(dir).map_err(|source| WriteError::Folder {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let stem = self.file_stem();
-        let write = |path: PathBuf, contents: &str| match std::fs::write(&path, contents) {
-            Ok(()) => Ok(path),
-            Err(source) => Err(WriteError::File { path, source }),
-        };
-        match format {
-            Format::Html => Ok(vec![write(dir.join(format!("{stem}.html")), &self.html())?]),
-            Format::Csv => Ok(vec![write(dir.join(format!("{stem}.csv")), &self.csv())?]),
-            Format::Png => {
-                let mut files = Vec::new();
-                for (idx, report) in self.questions.iter().enumerate() {
-                    let path =
-                        dir.join(format!("{stem}-{:02}-{}.png", idx + 1, report.question.id));
-                    charts::png(&self.chart(idx), &path)?;
-                    files.push(path);
-                }
-                Ok(files)
-            }
-        }
-    }
-}
-
-/// The files `pejling export` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Html,
-    Csv,
-    Png,
-}
-
-/// Why a report could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("cannot create {}: {source}", path.display())]
-    Folder {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("cannot write {}: {source}", path.display())]
-    File {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(transparent)]
-    Chart(#[from] charts::PngError),
 }
 
 /// (category, count) pairs of a distribution, labelled for people.

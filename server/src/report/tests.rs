@@ -195,7 +195,7 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
 fn png_export_writes_one_chart_per_question() {
     let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
     let dir = tempfile::tempdir().unwrap();
-    let files = report.write(Format::Png, dir.path()).unwrap();
+    let files = crate::export::write(&report, crate::export::Format::Png, dir.path()).unwrap();
     let names: Vec<String> = files
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
