@@ -99,7 +99,7 @@ struct Connection {
 
 /// A message the session serialised, as a WebSocket frame.
 fn frame(text: Text) -> Message {
-    Message::Text(Utf8Bytes::try_from(text.into_bytes()).expect("a Text is UTF-8"))
+    Message::Text(Utf8Bytes::try_from(text.bytes()).expect("a Text is UTF-8"))
 }
 
 fn encode(message: &ServerMessage) -> Message {
@@ -240,7 +240,10 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                     ))
                     .await;
             }
-            Some(Ok(Message::Text(text))) => connection.handle_text(text.as_str()).await,
+            // Boxed: handling a message (creating a session, listing sets, …) needs far
+            // more state than waiting for the next frame, and a boxed future is held only
+            // while a message is handled, not by every idle connection's task.
+            Some(Ok(Message::Text(text))) => Box::pin(connection.handle_text(text.as_str())).await,
         }
     }
     connection.leave();
