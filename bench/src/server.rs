@@ -15,6 +15,7 @@ pub fn serve_child(dir: &Path, clickers: bool) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let running = pejling::start(pejling::Config {
+            port_fallback: false,
             bind: [127, 0, 0, 1].into(),
             port: 0,
             data: dir.join("load.db"),

@@ -113,9 +113,10 @@ struct ServeArgs {
     /// Address to listen on; 0.0.0.0 lets phones on the same network reach the server.
     #[arg(long, default_value = "0.0.0.0")]
     bind: IpAddr,
-    /// Port to listen on; 0 picks a free one.
-    #[arg(long, default_value_t = 8080)]
-    port: u16,
+    /// Port to listen on [default: 8080, or a free one near it if 8080 is taken]; 0
+    /// picks a free one. A port given here that is taken is an error.
+    #[arg(long)]
+    port: Option<u16>,
     /// The data file, created on first start [default: pejling.db in the user's data
     /// folder].
     #[arg(long, value_name = "PATH")]
@@ -166,7 +167,13 @@ struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().new_participants.burst,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_new_participants: u32,
+    /// Do not open the facilitator page in the default browser at start.
+    #[arg(long, env = "PEJLING_NO_BROWSER", value_parser = clap::builder::BoolishValueParser::new())]
+    no_browser: bool,
 }
+
+/// The port of `pejling serve` without `--port`.
+const DEFAULT_PORT: u16 = 8080;
 
 fn default_data_file() -> PathBuf {
     directories::ProjectDirs::from("dk", "pejling", "pejling")
@@ -214,7 +221,26 @@ fn main() -> ExitCode {
             &out,
             min_answers,
         ),
-        None => serve(cli.serve),
+        None => {
+            // Started with no arguments, as a double-click in Explorer starts it: if it
+            // cannot run, keep the window open until the message is read.
+            let double_clicked = std::env::args_os().len() == 1;
+            let code = serve(cli.serve);
+            if double_clicked && code != ExitCode::SUCCESS {
+                wait_for_enter();
+            }
+            code
+        }
+    }
+}
+
+/// Waits for Enter when a person is at the console, so a window that would close with the
+/// program stays open until its last message is read.
+fn wait_for_enter() {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        eprintln!("Tryk Enter for at lukke vinduet.");
+        let _ = std::io::stdin().read_line(&mut String::new());
     }
 }
 
@@ -385,6 +411,43 @@ fn sessions(data: PathBuf) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// What to do next, in Danish, for the consultant in front of the laptop.
+fn next_steps(url: &str, opened: bool) -> String {
+    let console = if opened {
+        "Facilitator-siden er åbnet i din browser."
+    } else {
+        "Åbn linket ud for «Facilitator» ovenfor i din browser."
+    };
+    format!(
+        "\nSådan kommer I i gang:\n  \
+         1. {console}\n  \
+         2. Eleverne åbner {url}/ på deres telefon eller scanner QR-koden på skærmen.\n     \
+            Telefonerne skal være på samme netværk som denne computer: skolens wifi\n     \
+            eller computerens mobile hotspot.\n  \
+         3. Kan telefonerne ikke komme ind? Spørger Windows Firewall, så tillad pejling på\n     \
+            private netværk. Tjek at telefonen er på samme wifi eller hotspot som\n     \
+            computeren, og at adressen i telefonens browser starter med {url}.\n\n\
+         Luk dette vindue for at stoppe pejling (eller tryk Ctrl-C).\n"
+    )
+}
+
+/// Opens the facilitator page in the default browser, over loopback when the server
+/// listens there; says whether it could.
+fn open_console(running: &pejling::Running) -> bool {
+    let base = if running.addr.ip().is_unspecified() || running.addr.ip().is_loopback() {
+        format!("http://127.0.0.1:{}", running.addr.port())
+    } else {
+        running.public_url.clone()
+    };
+    match webbrowser::open(&format!("{base}/host#token={}", running.host_token)) {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::info!("could not open a browser: {error}");
+            false
+        }
+    }
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -408,7 +471,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
     let config = pejling::Config {
         bind: args.bind,
-        port: args.port,
+        port: args.port.unwrap_or(DEFAULT_PORT),
+        port_fallback: args.port.is_none(),
         data: args.data.unwrap_or_else(default_data_file),
         questions: args.questions,
         public_url: args.public_url,
@@ -435,6 +499,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             }
         },
     };
+    let no_browser = args.no_browser;
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async move {
         let running = match pejling::start(config).await {
@@ -470,7 +535,8 @@ fn serve(args: ServeArgs) -> ExitCode {
                 "  Clickere:      bro (bridge) på tcp {addr}, protokol PJ1\n"
             ));
         }
-        banner.push_str("Stop med Ctrl-C.\n");
+        let opened = !no_browser && open_console(&running);
+        banner.push_str(&next_steps(url, opened));
         let mut stdout = std::io::stdout();
         let _ = stdout
             .write_all(banner.as_bytes())

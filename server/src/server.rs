@@ -34,6 +34,39 @@ pub struct Config {
     pub clickers: Vec<crate::clicker::ClickerSpec>,
     /// Timeouts and per-address limits (`docs/protocol.md`, "Limits").
     pub limits: Limits,
+    /// If `port` is taken, listen on a free one instead (the default port, started with
+    /// no `--port`, e.g. by a double-click); an explicit port that is taken is an error.
+    pub port_fallback: bool,
+}
+
+/// Ports tried after a taken default port, before any free one: near it, so the address
+/// is easy to read out (8081 is left to the clicker bridge, `--clicker tcp`).
+const FALLBACK_PORTS: std::ops::RangeInclusive<u16> = 8082..=8099;
+
+/// Binds `config.port`, or with `port_fallback` the first free of [`FALLBACK_PORTS`] and
+/// then any free port, when it is taken.
+fn listen_on(config: &Config) -> Result<tokio::net::TcpListener, StartError> {
+    let error = |port: u16, source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::AddrInUse => StartError::PortInUse {
+            bind: config.bind,
+            port,
+        },
+        _ => StartError::Bind {
+            bind: config.bind,
+            port,
+            source,
+        },
+    };
+    match listen(SocketAddr::new(config.bind, config.port)) {
+        Err(source) if config.port_fallback && source.kind() == std::io::ErrorKind::AddrInUse => {
+            tracing::info!("port {} is taken; looking for a free one", config.port);
+            FALLBACK_PORTS
+                .chain(std::iter::once(0))
+                .find_map(|port| listen(SocketAddr::new(config.bind, port)).ok())
+                .ok_or_else(|| error(config.port, source))
+        }
+        result => result.map_err(|source| error(config.port, source)),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,20 +167,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .host_token
         .clone()
         .unwrap_or_else(|| secrets.host_token().to_string());
-    let listener =
-        listen(SocketAddr::new(config.bind, config.port)).map_err(|source| {
-            match source.kind() {
-                std::io::ErrorKind::AddrInUse => StartError::PortInUse {
-                    bind: config.bind,
-                    port: config.port,
-                },
-                _ => StartError::Bind {
-                    bind: config.bind,
-                    port: config.port,
-                    source,
-                },
-            }
-        })?;
+    let listener = listen_on(&config)?;
     let addr = listener.local_addr().map_err(|source| StartError::Bind {
         bind: config.bind,
         port: config.port,

@@ -1,7 +1,7 @@
 //! The `pejling` binary as a user runs it: `check`, `sessions`, a clear error when the
 //! port is taken, and durability across `kill -9`.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,8 +11,11 @@ use futures_util::{SinkExt, StreamExt};
 use pejling_wire::{Action, Answer, ClientMessage, PROTOCOL_VERSION, ServerMessage};
 use tokio_tungstenite::tungstenite::Message;
 
+/// The binary, never opening a browser (tests run where people work).
 fn pejling() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_pejling"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pejling"));
+    command.env("PEJLING_NO_BROWSER", "1");
+    command
 }
 
 fn repo_questions() -> PathBuf {
@@ -88,6 +91,70 @@ fn a_taken_port_is_a_clear_error() {
         "{stderr}"
     );
     assert!(stderr.contains("--port"), "{stderr}");
+}
+
+/// Started without `--port` (as a double-click starts it), a taken 8080 is no error: the
+/// server listens on a free port near it and says where.
+#[test]
+fn a_taken_default_port_falls_back_to_a_free_one() {
+    // Taken by this test, or already by something else on this machine.
+    let _taken = std::net::TcpListener::bind("127.0.0.1:8080");
+    assert!(
+        std::net::TcpListener::bind("127.0.0.1:8080").is_err(),
+        "port 8080 is taken"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = pejling()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--host-token",
+            "cli-test-token",
+            "--data",
+        ])
+        .arg(dir.path().join("data.db"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = Vec::new();
+    let addr: SocketAddr = loop {
+        let line = lines.next().expect("server prints its address").unwrap();
+        printed.push(line.clone());
+        if let Some(addr) = line.trim().strip_prefix("Lytter på:") {
+            break addr.trim().parse().unwrap();
+        }
+    };
+    // The rest of the banner: what to do next, in Danish.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let last = line.starts_with("Luk dette vindue");
+        printed.push(line);
+        if last {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    assert_ne!(addr.port(), 8080);
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let banner = printed.join("\n");
+    assert!(banner.contains("Sådan kommer I i gang"), "{banner}");
+    assert!(
+        banner.contains(&format!("Eleverne åbner http://127.0.0.1:{}/", addr.port())),
+        "{banner}"
+    );
+    assert!(banner.contains("samme netværk"), "{banner}");
+    assert!(banner.contains("Windows Firewall"), "{banner}");
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 /// Starts `pejling serve` and reads the address it prints.

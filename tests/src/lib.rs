@@ -180,6 +180,7 @@ async fn start_with(
     limits: pejling::limits::Limits,
 ) -> pejling::Running {
     pejling::start(pejling::Config {
+        port_fallback: false,
         bind: Ipv4Addr::LOCALHOST.into(),
         port,
         data: data.to_path_buf(),
