@@ -455,6 +455,9 @@ fn serve(args: ServeArgs) -> ExitCode {
                 .unwrap_or_else(|_| "pejling=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only where they show as colours: a terminal, and not Windows' console,
+        // which prints the escape codes unless told otherwise.
+        .with_ansi(cfg!(not(windows)) && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // Every phone is an open socket. The usual soft limit of 1,024 open files would refuse
     // a big hall, so raise it to the hard limit the system allows (docs/performance.md).

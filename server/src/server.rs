@@ -189,10 +189,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .clone()
         .map(|url| url.trim_end_matches('/').to_string())
         .unwrap_or_else(|| default_public_url(config.bind, addr.port()));
+    // Windows has no open-files limit of this kind for sockets.
+    #[cfg(unix)]
     let open_files = rlimit::getrlimit(rlimit::Resource::NOFILE)
         .ok()
         .map(|(soft, _)| soft)
         .filter(|&soft| soft != rlimit::INFINITY);
+    #[cfg(not(unix))]
+    let open_files = None;
     let guard = Arc::new(Guard::new(config.limits.clone(), open_files));
     let (shutdown_sender, shutdown) = watch::channel(false);
     let hub = Hub::new(

@@ -484,11 +484,16 @@ pub struct Facilitator {
 
 impl Facilitator {
     pub async fn connect(addr: SocketAddr) -> Facilitator {
+        Facilitator::connect_with(addr, HOST_TOKEN).await
+    }
+
+    /// Connects with a host token other than the test servers' own.
+    pub async fn connect_with(addr: SocketAddr, host_token: &str) -> Facilitator {
         let mut client = Client::connect(addr).await;
         client
             .send(&ClientMessage::Host {
                 version: PROTOCOL_VERSION,
-                host_token: HOST_TOKEN.to_string(),
+                host_token: host_token.to_string(),
             })
             .await;
         match client.recv().await {

@@ -10,6 +10,7 @@ mod parents;
 mod restart;
 mod results;
 mod session;
+mod windows;
 
 /// A set with one question of every kind, written to a `--questions` folder.
 pub const ALL_KINDS: &str = r#"
