@@ -340,7 +340,17 @@ impl App {
             .kid(link("results.csv", t.results_csv, "download-csv"))
     }
 
+    /// The console page, with pejling's version at its foot (the client is built with
+    /// the server and embedded in it, so its version is the server's).
     pub(super) fn render_console(&self, console: &ConsoleModel) -> E {
+        el("div").kid(self.console_page(console)).kid(
+            el("footer")
+                .cls("version")
+                .text(concat!("pejling ", env!("CARGO_PKG_VERSION"))),
+        )
+    }
+
+    fn console_page(&self, console: &ConsoleModel) -> E {
         let t = self.texts();
         let header = el("header")
             .cls("top")
