@@ -182,6 +182,7 @@ async fn set_up(args: &Args, nofile: u64) -> Hall {
             set_id: SET_ID.to_string(),
             label: Some("load benchmark".to_string()),
             linked_sessions: Vec::new(),
+            rehearsal: false,
         },
     )
     .await;

@@ -177,7 +177,11 @@ impl ScreenModel {
             (Phase::Ended, _) => ScreenView::Ended(t.session_over.to_string()),
             (Phase::Lobby, _) | (_, None) => ScreenView::Lobby {
                 title: state.session.set_title.clone(),
-                lead: t.waiting_for_start.to_string(),
+                lead: if state.session.rehearsal {
+                    format!("{} — {}", t.rehearsal_badge, t.waiting_for_start)
+                } else {
+                    t.waiting_for_start.to_string()
+                },
                 participants: format!("{participants} {}", t.participants),
             },
             (_, Some(question)) => {
@@ -185,8 +189,14 @@ impl ScreenModel {
                     .and_then(|t| t.question.as_ref())
                     .filter(|q| q.question_id == question.id);
                 let answered = q.map_or(0, |q| q.answered);
+                let progress = question_of(t, question.index, question.count);
                 let head = Head {
-                    progress: question_of(t, question.index, question.count),
+                    // A rehearsal says so on every screen.
+                    progress: if state.session.rehearsal {
+                        format!("{} · {progress}", t.rehearsal_label)
+                    } else {
+                        progress
+                    },
                     text: question.text.clone(),
                     answered: format!("{answered} / {participants} {}", t.answered),
                 };

@@ -78,6 +78,8 @@ pub struct SessionMeta {
     pub label: Option<String>,
     pub created_at: i64,
     pub screen_token: String,
+    /// A rehearsal: simulated pupils answer; never exported, linked or counted later.
+    pub rehearsal: bool,
 }
 
 impl SessionMeta {

@@ -270,6 +270,9 @@ async fn export(
         Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
         Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
+    if let Err(refused) = crate::report::exportable(&stored) {
+        return plain(StatusCode::CONFLICT, &refused.to_string());
+    }
     let linked = match app.hub.store.load_linked(stored.links.clone()).await {
         Ok(linked) => linked,
         Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),

@@ -514,6 +514,11 @@ impl Hub {
                 .map_err(CreateError::Store)?
                 .ok_or_else(|| CreateError::Link(format!("no session \"{id}\" to link")))?;
             let name = stored.meta.name().to_string();
+            if stored.meta.rehearsal {
+                return Err(CreateError::Link(format!(
+                    "\"{name}\" is a rehearsal with simulated pupils; link real classes only"
+                )));
+            }
             if stored.set.audience != pejling_wire::Audience::Pupils {
                 return Err(CreateError::Link(format!(
                     "\"{name}\" is not a pupils' session"
@@ -595,16 +600,24 @@ impl Hub {
         Ok(Some(handle))
     }
 
+    /// Creates a session; a `rehearsal` is marked as such (its simulated pupils are the
+    /// caller's to start, `rehearsal.rs`) and cannot be linked to pupil sessions.
     pub async fn create(
         &self,
         set_id: &str,
         label: Option<String>,
         links: Vec<String>,
+        rehearsal: bool,
     ) -> Result<SessionHandle, CreateError> {
         let entry = self
             .library
             .get(set_id)
             .ok_or_else(|| CreateError::UnknownSet(set_id.to_string()))?;
+        if rehearsal && !links.is_empty() {
+            return Err(CreateError::Link(
+                "a rehearsal cannot be linked to pupil sessions".to_string(),
+            ));
+        }
         let mut links = links;
         links.sort();
         links.dedup();
@@ -637,6 +650,7 @@ impl Hub {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
+            rehearsal,
         };
         self.store
             .create_session(NewSession {
@@ -703,7 +717,7 @@ mod tests {
         // parents' session back awaits the linked session's counts.
         let first = hub(store.clone(), shutdown.clone());
         let pupils = first
-            .create("7-klasse-alkohol", None, Vec::new())
+            .create("7-klasse-alkohol", None, Vec::new(), false)
             .await
             .unwrap();
         pupils.event(Event::Watch {
@@ -725,7 +739,12 @@ mod tests {
             tokio::task::yield_now().await;
         }
         let parents = first
-            .create("foraeldre-7-klasse", None, vec![pupils.id.to_string()])
+            .create(
+                "foraeldre-7-klasse",
+                None,
+                vec![pupils.id.to_string()],
+                false,
+            )
             .await
             .unwrap();
         // After a restart (an empty registry), two requests at once.

@@ -11,6 +11,7 @@ pub mod http;
 pub mod hub;
 pub mod library;
 pub mod limits;
+pub mod rehearsal;
 pub mod report;
 pub mod secrets;
 pub mod server;

@@ -334,6 +334,7 @@ fn export(
                         data.display()
                     )
                 })?;
+            pejling::report::exportable(&stored).map_err(|refused| refused.to_string())?;
             // A parents' session: the linked pupil sessions.
             let linked = store
                 .load_linked(&stored.links)

@@ -20,6 +20,24 @@ use pejling_core::results::{Comparison, PairResult, Shown, Thresholds};
 
 use crate::charts;
 
+/// A session that must not be exported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotExported {
+    #[error(
+        "\"{0}\" is a rehearsal with simulated pupils (Øv med 25 elever); rehearsals are never exported"
+    )]
+    Rehearsal(String),
+}
+
+/// Whether a stored session may be exported: rehearsals, whose answers are simulated,
+/// are not (for every export: `pejling export`, the console's downloads).
+pub fn exportable(stored: &SessionRecord) -> Result<(), NotExported> {
+    if stored.meta.rehearsal {
+        return Err(NotExported::Rehearsal(stored.meta.name().to_string()));
+    }
+    Ok(())
+}
+
 /// One question's aggregates.
 pub struct QuestionReport {
     pub question: Question,

@@ -209,10 +209,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         shutdown.clone(),
     );
     let resumed_sessions = stored_sessions.len();
+    let mut rehearsals = Vec::new();
     for stored in stored_sessions {
+        let rehearsal = stored.meta.rehearsal;
         // The newest running session is the one clicker bridges follow at first.
         let session = hub.resume(stored).await;
         hub.set_active(&session);
+        if rehearsal {
+            rehearsals.push(session);
+        }
     }
     let app = Arc::new(App::new(
         hub,
@@ -222,6 +227,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         shutdown.clone(),
     ));
 
+    // A rehearsal resumed mid-lesson gets its simulated pupils back.
+    for session in rehearsals {
+        crate::rehearsal::start(app.clone(), session);
+    }
     let clicker_addrs = crate::clicker::start(app.clone(), &config.clickers)
         .await
         .map_err(|source| StartError::Clicker { source })?;

@@ -108,6 +108,8 @@ fn migrations() -> Migrations<'static> {
         // The thresholds a session was run with (JSON), so every report of it names the
         // same patterns; NULL for sessions stored before.
         M::up("ALTER TABLE sessions ADD COLUMN thresholds TEXT;"),
+        // Rehearsals with simulated pupils: never exported, linked or counted later.
+        M::up("ALTER TABLE sessions ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0;"),
     ])
 }
 
@@ -260,8 +262,9 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
     )?;
     let progress = Progress::new(new.set.questions.len());
     conn.execute(
-        "INSERT INTO sessions (id, code, label, set_hash, created_at, progress, thresholds)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO sessions (id, code, label, set_hash, created_at, progress, thresholds,
+                               rehearsal)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             new.meta.id,
             new.meta.code,
@@ -270,6 +273,7 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
             new.meta.created_at,
             serde_json::to_string(&progress).expect("progress serializes"),
             serde_json::to_string(&new.thresholds).expect("thresholds serialize"),
+            new.meta.rehearsal,
         ],
     )?;
     for linked in &new.links {
@@ -284,7 +288,8 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
 fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError> {
     let row = conn
         .query_row(
-            "SELECT s.code, s.label, s.created_at, s.progress, q.snapshot, s.thresholds
+            "SELECT s.code, s.label, s.created_at, s.progress, q.snapshot, s.thresholds,
+                    s.rehearsal
              FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
              WHERE s.id = ?1",
             params![id],
@@ -296,11 +301,12 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
                     row.get::<_, String>(3)?,
                     row.get::<_, String>(4)?,
                     row.get::<_, Option<String>>(5)?,
+                    row.get::<_, bool>(6)?,
                 ))
             },
         )
         .optional()?;
-    let Some((code, label, created_at, progress, snapshot, thresholds)) = row else {
+    let Some((code, label, created_at, progress, snapshot, thresholds, rehearsal)) = row else {
         return Ok(None);
     };
     let corrupt = |what: &str, error: serde_json::Error| {
@@ -349,6 +355,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
             created_at,
             // Derived from the key file by whoever runs the session (secrets.rs).
             screen_token: String::new(),
+            rehearsal,
         },
         set,
         progress,
@@ -364,7 +371,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
 fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT s.id, s.code, s.label, q.set_id, q.title, s.created_at, s.progress,
-                (SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id)
+                (SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), s.rehearsal
          FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
          ORDER BY s.created_at DESC, s.id",
     )?;
@@ -379,6 +386,7 @@ fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
                 created_at: row.get(5)?,
                 phase: Phase::Lobby,
                 participants: row.get(7)?,
+                rehearsal: row.get(8)?,
             },
             row.get::<_, String>(6)?,
         ))

@@ -513,9 +513,18 @@ impl Connection {
                     set_id,
                     label,
                     linked_sessions,
+                    rehearsal,
                 },
-            ) => match self.app.hub.create(&set_id, label, linked_sessions).await {
-                Ok(session) => self.attach(session),
+            ) => match (self.app.hub)
+                .create(&set_id, label, linked_sessions, rehearsal)
+                .await
+            {
+                Ok(session) => {
+                    if rehearsal {
+                        crate::rehearsal::start(self.app.clone(), session.clone());
+                    }
+                    self.attach(session)
+                }
                 Err(CreateError::UnknownSet(id)) => {
                     self.error(
                         ErrorCode::UnknownSet,

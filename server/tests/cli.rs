@@ -228,6 +228,7 @@ async fn create_session(facilitator: &mut Ws, label: &str) -> pejling_wire::Sess
             set_id: "7-klasse-alkohol".into(),
             label: Some(label.into()),
             linked_sessions: Vec::new(),
+            rehearsal: false,
         },
     )
     .await;

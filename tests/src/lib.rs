@@ -523,6 +523,7 @@ impl Facilitator {
                 set_id: set_id.to_string(),
                 label: Some(label.to_string()),
                 linked_sessions,
+                rehearsal: false,
             })
             .await;
         self.session_state().await

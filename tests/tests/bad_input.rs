@@ -202,6 +202,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
             set_id: "no-such-set".into(),
             label: None,
             linked_sessions: Vec::new(),
+            rehearsal: false,
         })
         .await;
     host.client.expect_error(ErrorCode::UnknownSet).await;
@@ -219,6 +220,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
                 set_id: set_id.into(),
                 label: None,
                 linked_sessions: vec![link.into()],
+                rehearsal: false,
             })
             .await;
         let message = host.client.expect_error(ErrorCode::InvalidLink).await;

@@ -7,6 +7,7 @@ mod clickers;
 mod limits;
 mod microbit;
 mod parents;
+mod rehearsal;
 mod restart;
 mod results;
 mod session;

@@ -53,6 +53,7 @@ async fn parents_compare_with_the_pooled_classes() {
             set_id: "foraeldre-7-klasse".into(),
             label: None,
             linked_sessions: vec![a.clone(), running],
+            rehearsal: false,
         })
         .await;
     // (Tallies of the running class may come first.)

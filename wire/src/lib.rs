@@ -76,6 +76,10 @@ pub enum ClientMessage {
         /// parents' estimates are compared with (pooled).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         linked_sessions: Vec<String>,
+        /// A rehearsal: simulated pupils answer every question (for trying a lesson
+        /// alone); the session is marked as such everywhere and never exported or linked.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rehearsal: bool,
     },
     /// Facilitator: attach to an existing session to control it.
     AttachSession { session_id: String },
@@ -444,6 +448,9 @@ pub struct SessionInfo {
     /// Not sent to participants: the set's note on how to run it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facilitator_note: Option<String>,
+    /// A rehearsal with simulated pupils (`create_session`'s `rehearsal`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 /// The language of a question set, and of every text shown around it. Danish is the
@@ -722,6 +729,9 @@ pub struct SessionSummary {
     pub created_at: i64,
     pub phase: Phase,
     pub participants: u32,
+    /// A rehearsal with simulated pupils.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rehearsal: bool,
 }
 
 /// Machine-readable error codes; `message` says the same for people.

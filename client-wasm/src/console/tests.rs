@@ -21,6 +21,7 @@ fn state(id: &str) -> SessionState {
             join_url: String::new(),
             screen_token: None,
             facilitator_note: None,
+            rehearsal: false,
         },
         phase: Phase::Open,
         current: None,

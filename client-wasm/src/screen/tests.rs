@@ -21,6 +21,7 @@ fn state(phase: Phase, step: u32, next: Option<Action>) -> SessionState {
             join_url: String::new(),
             screen_token: None,
             facilitator_note: None,
+            rehearsal: false,
         },
         phase,
         current: (phase != Phase::Lobby).then(|| QuestionView {

@@ -84,6 +84,18 @@ impl App {
                         set_id,
                         label: Some(label).filter(|l| !l.trim().is_empty()),
                         linked_sessions,
+                        rehearsal: false,
+                    });
+                }
+            }
+            "rehearse" => {
+                let set_id = select_value("set-select");
+                if !set_id.is_empty() {
+                    self.send(&ClientMessage::CreateSession {
+                        set_id,
+                        label: Some(self.texts().rehearsal_label.to_string()),
+                        linked_sessions: Vec::new(),
+                        rehearsal: true,
                     });
                 }
             }
@@ -397,15 +409,19 @@ impl App {
                 ))
             });
             let sessions = console.sessions.iter().map(|session| {
+                let mut text = format!(
+                    "{} · {} · {} {} · {}",
+                    session.label.as_deref().unwrap_or("—"),
+                    session.set_title,
+                    session.participants,
+                    t.participants,
+                    phase_text(t, session.phase)
+                );
+                if session.rehearsal {
+                    text = format!("{text} · {}", t.rehearsal_label);
+                }
                 el("li")
-                    .kid(el("span").text(&format!(
-                        "{} · {} · {} {} · {}",
-                        session.label.as_deref().unwrap_or("—"),
-                        session.set_title,
-                        session.participants,
-                        t.participants,
-                        phase_text(t, session.phase)
-                    )))
+                    .kid(el("span").text(&text))
                     .kid(button(t.open_session, &format!("attach:{}", session.id)).cls("secondary"))
             });
             let mut list = el("ul").cls("sessions").kids(sessions);
@@ -449,8 +465,16 @@ impl App {
                             )))
                     }))
             });
+            // On first start, the three steps of a lesson.
+            let first_steps = console.sessions.is_empty().then(|| {
+                el("section")
+                    .cls("first-steps")
+                    .kid(el("h2").text(t.first_steps_title))
+                    .kid(el("ol").kids(t.first_steps.iter().map(|step| el("li").text(step))))
+            });
             return el("div").kid(header).kid(
-                main.kid(el("h1").text(t.start_session))
+                main.kids(first_steps)
+                    .kid(el("h1").text(t.start_session))
                     .kid(el("label").attr("for", "set-select").text(t.pick_set))
                     .kid(el("select").id("set-select").kids(sets))
                     .kid(el("label").attr("for", "label-input").text(t.label_label))
@@ -467,6 +491,12 @@ impl App {
                             .cls("primary")
                             .id("create-session"),
                     )
+                    .kid(
+                        button(t.rehearse, "rehearse")
+                            .cls("secondary rehearse")
+                            .id("rehearse"),
+                    )
+                    .kid(el("p").cls("hint").text(t.rehearse_hint))
                     .kid(el("h2").text(t.earlier_sessions))
                     .kid(list),
             );
@@ -555,6 +585,14 @@ impl App {
             info.label.as_deref().unwrap_or(&info.set_title),
             info.set_title
         )));
+        if info.rehearsal {
+            body = body.kid(
+                el("p")
+                    .cls("rehearsal")
+                    .attr("role", "status")
+                    .text(t.rehearsal_badge),
+            );
+        }
         if phase == Phase::Ended {
             // Said at the top, with the way on, rather than greyed-out buttons only.
             body = body.kid(
@@ -596,7 +634,12 @@ impl App {
                             .text(t.open_screen_readonly),
                     ),
             )
-            .kid(self.downloads(&info.id, console.token.as_deref().unwrap_or_default()))
+            .kid(if info.rehearsal {
+                // Simulated answers are never exported (the server refuses too).
+                el("p").cls("downloads").text(t.rehearsal_not_exported)
+            } else {
+                self.downloads(&info.id, console.token.as_deref().unwrap_or_default())
+            })
             .kid(controls);
         if let Some(note) = &info.facilitator_note {
             body = body.kid(

@@ -58,6 +58,7 @@ fn engine_from(text: &str) -> Engine {
             label: Some("7.b".into()),
             created_at: 0,
             screen_token: "screen".into(),
+            rehearsal: false,
         },
         Arc::new(set),
     )

@@ -38,6 +38,7 @@ impl Engine {
             join_url: self.join_url.clone(),
             screen_token: Some(self.meta.screen_token.clone()),
             facilitator_note: self.set.facilitator_note.clone(),
+            rehearsal: self.meta.rehearsal,
         }
     }
 

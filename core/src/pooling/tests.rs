@@ -69,6 +69,7 @@ fn meta(id: &str, label: &str) -> SessionMeta {
         label: Some(label.into()),
         created_at: 0,
         screen_token: "screen".into(),
+        rehearsal: false,
     }
 }
 

@@ -91,6 +91,7 @@ fn stored(text: &str) -> SessionRecord {
             label: Some("7.b, Nordskolen, forår 2027".into()),
             created_at: 1_795_000_000,
             screen_token: "secret-screen-token".into(),
+            rehearsal: false,
         },
         set: set(text),
         progress: Progress {

@@ -16,6 +16,7 @@ fn new_session(id: &str) -> NewSession {
             label: Some("7.b, Nordskolen".into()),
             created_at: 1_700_000_000,
             screen_token: "screen".into(),
+            rehearsal: false,
         },
         set: Arc::new(questions::parse(SET).unwrap().set),
         source: SET.into(),
