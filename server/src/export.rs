@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::charts;
-use crate::report::SessionReport;
+use crate::report::{CsvStyle, SessionReport};
 
 /// Writes the report in `format` into `dir`; returns the files written.
 pub fn write(
@@ -27,7 +27,10 @@ pub fn write(
             dir.join(format!("{stem}.html")),
             &report.html(),
         )?]),
-        Format::Csv => Ok(vec![write(dir.join(format!("{stem}.csv")), &report.csv())?]),
+        Format::Csv(style) => Ok(vec![write(
+            dir.join(format!("{stem}.csv")),
+            &report.csv(style),
+        )?]),
         Format::Png => {
             let mut files = Vec::new();
             for (idx, question) in report.questions.iter().enumerate() {
@@ -48,7 +51,7 @@ pub fn write(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Html,
-    Csv,
+    Csv(CsvStyle),
     Png,
 }
 

@@ -174,9 +174,12 @@ async fn qr_code(Path(file): Path<String>, State(app): State<Arc<App>>) -> Respo
         .into_response()
 }
 
+/// `/export/…` query: the host token, and for the CSV `csv=international` (commas and
+/// decimal points) instead of the default for Danish Excel.
 #[derive(serde::Deserialize)]
-struct TokenQuery {
+struct ExportQuery {
     token: Option<String>,
+    csv: Option<String>,
 }
 
 /// `/chart/…` query: the token, and optionally the size the page will show the chart at
@@ -254,7 +257,7 @@ async fn chart(
 async fn export(
     State(app): State<Arc<App>>,
     Path((session_id, file)): Path<(String, String)>,
-    Query(query): Query<TokenQuery>,
+    Query(query): Query<ExportQuery>,
 ) -> Response {
     if !app.is_host_token(query.token.as_deref().unwrap_or_default()) {
         return plain(StatusCode::FORBIDDEN, "the host token is needed: ?token=…");
@@ -265,6 +268,16 @@ async fn export(
             "exports are report.html and results.csv",
         );
     }
+    let style = match query.csv.as_deref() {
+        None | Some("danish") => crate::report::CsvStyle::Danish,
+        Some("international") => crate::report::CsvStyle::International,
+        Some(_) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "csv= is danish (the default: semicolons, decimal commas) or international",
+            );
+        }
+    };
     let stored = match app.hub.store.load(session_id).await {
         Ok(Some(stored)) => stored,
         Ok(None) => return plain(StatusCode::NOT_FOUND, "no such session"),
@@ -289,7 +302,7 @@ async fn export(
             )
         } else {
             (
-                report.csv(),
+                report.csv(style),
                 "text/csv; charset=utf-8",
                 format!("{}.csv", report.file_stem()),
             )

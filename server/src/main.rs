@@ -77,6 +77,11 @@ enum Command {
         /// What to write.
         #[arg(long, value_enum, default_value = "html")]
         format: ExportFormat,
+        /// How the CSV is written: `danish` for Danish Excel (semicolons, decimal commas,
+        /// a UTF-8 byte-order mark) or `international` (commas, decimal points); the
+        /// columns are the same.
+        #[arg(long, value_enum, default_value = "danish")]
+        csv: CsvFormat,
         /// The folder to write into (created if missing).
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
@@ -98,13 +103,22 @@ enum ExportFormat {
     Png,
 }
 
-impl From<ExportFormat> for pejling::export::Format {
-    fn from(format: ExportFormat) -> Self {
-        match format {
-            ExportFormat::Html => Self::Html,
-            ExportFormat::Csv => Self::Csv,
-            ExportFormat::Png => Self::Png,
-        }
+/// `pejling export --csv`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum CsvFormat {
+    Danish,
+    International,
+}
+
+fn export_format(format: ExportFormat, csv: CsvFormat) -> pejling::export::Format {
+    use pejling::report::CsvStyle;
+    match format {
+        ExportFormat::Html => pejling::export::Format::Html,
+        ExportFormat::Csv => pejling::export::Format::Csv(match csv {
+            CsvFormat::Danish => CsvStyle::Danish,
+            CsvFormat::International => CsvStyle::International,
+        }),
+        ExportFormat::Png => pejling::export::Format::Png,
     }
 }
 
@@ -211,13 +225,14 @@ fn main() -> ExitCode {
         Some(Command::Export {
             session,
             format,
+            csv,
             out,
             data,
             min_answers,
         }) => export(
             data.unwrap_or_else(default_data_file),
             &session,
-            format,
+            export_format(format, csv),
             &out,
             min_answers,
         ),
@@ -314,7 +329,7 @@ fn simulate_clickers(
 fn export(
     data: PathBuf,
     session: &str,
-    format: ExportFormat,
+    format: pejling::export::Format,
     out: &std::path::Path,
     min_answers: Option<u32>,
 ) -> ExitCode {
@@ -346,7 +361,7 @@ fn export(
                 thresholds.min_answers = min_answers;
             }
             let report = pejling::report::SessionReport::new(stored, linked, thresholds);
-            pejling::export::write(&report, format.into(), out).map_err(|error| error.to_string())
+            pejling::export::write(&report, format, out).map_err(|error| error.to_string())
         });
     match result {
         Ok(files) => {

@@ -20,6 +20,42 @@ use pejling_core::results::{Comparison, PairResult, Shown, Thresholds};
 
 use crate::charts;
 
+/// How the CSV is written. The columns are the same either way (README, `pejling
+/// export`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvStyle {
+    /// For Danish Excel, which opens it with a double-click: semicolons between fields,
+    /// decimal commas, and a UTF-8 byte-order mark so æøå come out right.
+    #[default]
+    Danish,
+    /// For programs and other locales: commas, decimal points, no byte-order mark.
+    International,
+}
+
+impl CsvStyle {
+    fn delimiter(self) -> u8 {
+        match self {
+            CsvStyle::Danish => b';',
+            CsvStyle::International => b',',
+        }
+    }
+
+    /// A number written with a point (`45.00`), in this style's notation.
+    fn decimal(self, text: String) -> String {
+        match self {
+            CsvStyle::Danish => text.replace('.', ","),
+            CsvStyle::International => text,
+        }
+    }
+
+    fn preamble(self) -> &'static str {
+        match self {
+            CsvStyle::Danish => "\u{FEFF}",
+            CsvStyle::International => "",
+        }
+    }
+}
+
 /// A session that must not be exported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotExported {
@@ -324,8 +360,11 @@ impl SessionReport {
     }
 
     /// Aggregates as CSV: one figure per line.
-    pub fn csv(&self) -> String {
-        let mut writer = csv::Writer::from_writer(Vec::new());
+    pub fn csv(&self, style: CsvStyle) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(style.delimiter())
+            .from_writer(Vec::new());
+        let dec = |value: f64| style.decimal(format!("{value:.2}"));
         let header = [
             "session_id",
             "set_id",
@@ -374,10 +413,10 @@ impl SessionReport {
                         _ => (None, None),
                     };
                     if let Some(mean) = mean {
-                        row("mean", "", format!("{mean:.2}"));
+                        row("mean", "", dec(mean));
                     }
                     if let Some(median) = median {
-                        row("median", "", format!("{median:.2}"));
+                        row("median", "", dec(median));
                     }
                 }
             }
@@ -387,13 +426,9 @@ impl SessionReport {
                     Comparison::Percent(c) => {
                         match &c.actual {
                             Shown::Yes(s) => {
-                                row(
-                                    "actual_percent",
-                                    &c.options.join(" / "),
-                                    format!("{:.2}", s.percent),
-                                );
-                                row("actual_ci95_low", "", format!("{:.2}", s.low));
-                                row("actual_ci95_high", "", format!("{:.2}", s.high));
+                                row("actual_percent", &c.options.join(" / "), dec(s.percent));
+                                row("actual_ci95_low", "", dec(s.low));
+                                row("actual_ci95_high", "", dec(s.high));
                             }
                             Shown::TooFew { .. } => {
                                 row("actual_percent", "", "withheld_too_few".into())
@@ -401,38 +436,34 @@ impl SessionReport {
                         }
                         match &c.perceived {
                             Shown::Yes(e) => {
-                                row("perceived_mean", "", format!("{:.2}", e.summary.mean));
-                                row("perceived_median", "", format!("{:.2}", e.summary.median));
+                                row("perceived_mean", "", dec(e.summary.mean));
+                                row("perceived_median", "", dec(e.summary.median));
                             }
                             Shown::TooFew { .. } => {
                                 row("perceived_mean", "", "withheld_too_few".into())
                             }
                         }
                         if let Some(f) = &c.finding {
-                            row("gap_pp", "", format!("{:.2}", f.gap_pp));
-                            row(
-                                "above_actual_percent",
-                                "",
-                                format!("{:.2}", f.above_percent),
-                            );
+                            row("gap_pp", "", dec(f.gap_pp));
+                            row("above_actual_percent", "", dec(f.above_percent));
                             row("pattern", "", f.pattern.danish().to_string());
                         }
                     }
                     Comparison::Number(c) => {
                         if let Shown::Yes(s) = &c.actual {
-                            row("actual_mean", "", format!("{:.2}", s.mean));
+                            row("actual_mean", "", dec(s.mean));
                         }
                         if let Shown::Yes(s) = &c.perceived {
-                            row("perceived_mean", "", format!("{:.2}", s.mean));
+                            row("perceived_mean", "", dec(s.mean));
                         }
                         if let Some(gap) = c.gap {
-                            row("gap", c.unit.as_deref().unwrap_or(""), format!("{gap:.2}"));
+                            row("gap", c.unit.as_deref().unwrap_or(""), dec(gap));
                         }
                     }
                     Comparison::Attitude(c) => {
                         if let (Some(a), Some(p)) = (c.actual_mean, c.perceived_mean) {
-                            row("actual_mean_point", "", format!("{a:.2}"));
-                            row("perceived_mean_point", "", format!("{p:.2}"));
+                            row("actual_mean_point", "", dec(a));
+                            row("perceived_mean_point", "", dec(p));
                         }
                         if let Some(pattern) = c.pattern {
                             row("pattern", "", pattern.danish().to_string());
@@ -444,11 +475,16 @@ impl SessionReport {
                 row(
                     "national_reference",
                     &chart::citation(reference, self.language()),
-                    format!("{} {}", reference.value, reference.unit),
+                    format!(
+                        "{} {}",
+                        style.decimal(reference.value.to_string()),
+                        reference.unit
+                    ),
                 );
             }
         }
-        String::from_utf8(writer.into_inner().expect("CSV into memory")).expect("UTF-8")
+        let text = String::from_utf8(writer.into_inner().expect("CSV into memory")).expect("UTF-8");
+        format!("{}{text}", style.preamble())
     }
 }
 

@@ -421,8 +421,34 @@ async fn acknowledged_answers_survive_kill_9_and_sessions_lists_them() {
     let csv_name = files.iter().find(|f| f.ends_with(".csv")).expect("a CSV");
     let csv = std::fs::read_to_string(out.join(csv_name)).unwrap();
     // The five estimates 10..50: mean 30, and the set's share question has no answers.
-    assert!(csv.contains(&format!(",{question_id},")), "{csv}");
-    assert!(csv.contains("mean,,30.00"), "{csv}");
+    // Written for Danish Excel by default: a byte-order mark, semicolons, decimal commas.
+    assert!(csv.starts_with('\u{feff}'), "{csv}");
+    assert!(csv.contains(&format!(";{question_id};")), "{csv}");
+    assert!(csv.contains("mean;;30,00"), "{csv}");
+    let international = dir.path().join("international");
+    let output = pejling()
+        .args([
+            "export",
+            &session.id,
+            "--format",
+            "csv",
+            "--csv",
+            "international",
+        ])
+        .arg("--out")
+        .arg(&international)
+        .arg("--data")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let csv_file = std::fs::read_dir(&international)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let international = std::fs::read_to_string(csv_file.path()).unwrap();
+    assert!(international.contains("mean,,30.00"), "{international}");
     assert!(files.iter().any(|f| f.ends_with(".html")));
     assert!(
         files.iter().filter(|f| f.ends_with(".png")).count() >= 2,

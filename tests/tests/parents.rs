@@ -183,6 +183,7 @@ async fn parents_compare_with_the_pooled_classes() {
     let csv = format!("/export/{}/results.csv?token={HOST_TOKEN}", parents.id);
     let (status, csv) = http_request(addr, &get(&csv)).await;
     assert!(status.contains("200"), "{status}");
-    assert!(csv.contains("actual_percent,Ja,27.27"), "{csv}");
+    // For Danish Excel by default: semicolons and a decimal comma.
+    assert!(csv.contains("actual_percent;Ja;27,27"), "{csv}");
     server.stop().await;
 }

@@ -171,7 +171,19 @@ async fn screen_chart_and_report_downloads() {
     );
     let (status, csv) = http_request(server.addr, &get(&csv)).await;
     assert!(status.contains("200"), "{status}");
-    assert!(csv.contains("actual_percent,Ja,33.33"), "{csv}");
+    // For Danish Excel by default: semicolons and a decimal comma.
+    assert!(csv.contains("actual_percent;Ja;33,33"), "{csv}");
+    let international = format!(
+        "/export/{}/results.csv?token={}&csv=international",
+        session.id,
+        pejling_tests::HOST_TOKEN
+    );
+    let (status, international) = http_request(server.addr, &get(&international)).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        international.contains("actual_percent,Ja,33.33"),
+        "{international}"
+    );
     server.stop().await;
 }
 

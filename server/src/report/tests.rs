@@ -122,7 +122,7 @@ fn html_and_csv_of_a_class() {
     };
     assert_eq!((answers, needed), (3, 5));
 
-    let csv = report.csv();
+    let csv = report.csv(CsvStyle::International);
     insta::assert_snapshot!("class_csv", csv);
     let html = report.html();
     assert!(
@@ -138,17 +138,66 @@ fn html_and_csv_of_a_class() {
     insta::assert_snapshot!("class_html", html);
 }
 
+/// The CSV opens in Danish Excel by default (semicolons, decimal commas, a UTF-8
+/// byte-order mark); the international style has the same columns and rows with commas
+/// and points.
+#[test]
+fn the_csv_is_written_for_danish_excel_by_default() {
+    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    assert_eq!(CsvStyle::default(), CsvStyle::Danish);
+    let danish = report.csv(CsvStyle::Danish);
+    let international = report.csv(CsvStyle::International);
+    let danish = danish
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark first, so Excel reads æøå");
+    assert!(!international.starts_with('\u{feff}'));
+    let read = |text: &str, delimiter: u8| -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|record| record.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    };
+    let danish = read(danish, b';');
+    let international = read(&international, b',');
+    assert_eq!(danish.len(), international.len(), "the same rows");
+    assert_eq!(danish[0], international[0], "the same columns");
+    assert_eq!(danish[0].len(), 10);
+    let mut decimals = 0;
+    for (d, i) in danish.iter().zip(&international) {
+        assert_eq!(d.len(), i.len());
+        for (d, i) in d.iter().zip(i) {
+            if i.parse::<f64>().is_ok() && i.contains('.') {
+                assert_eq!(*d, i.replace('.', ","), "a decimal comma");
+                decimals += 1;
+            } else {
+                assert_eq!(d, i);
+            }
+        }
+    }
+    assert!(
+        decimals > 5,
+        "the report has decimals to write ({decimals})"
+    );
+    assert!(
+        danish.iter().any(|row| row[9] == "45,00"),
+        "the mean guess, 45,00"
+    );
+}
+
 #[test]
 fn exports_hold_no_tokens_keys_or_individual_answers() {
     let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
-    for text in [report.html(), report.csv()] {
+    for text in [report.html(), report.csv(CsvStyle::International)] {
         assert!(!text.contains("secret-screen-token"));
         assert!(!text.contains("token-"));
         let key_hex: String = key(0).0.iter().map(|b| format!("{b:02x}")).collect();
         assert!(!text.contains(&key_hex[..16]));
     }
     // The withheld ages are not in the CSV as values.
-    let csv = report.csv();
+    let csv = report.csv(CsvStyle::International);
     let age_rows: Vec<&str> = csv.lines().filter(|l| l.contains(",age,")).collect();
     assert_eq!(age_rows.len(), 2, "{age_rows:?}");
     assert!(age_rows[0].ends_with("answered,,3"));
@@ -179,7 +228,7 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;7.b&quot;"));
     // CSV quotes fields with commas and quotes as RFC 4180 says; reading it back gives
     // the text unchanged.
-    let csv = report.csv();
+    let csv = report.csv(CsvStyle::International);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let labels: Vec<String> = reader
         .records()
