@@ -387,15 +387,30 @@ fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
                 phase: Phase::Lobby,
                 participants: row.get(7)?,
                 rehearsal: row.get(8)?,
+                linked: Vec::new(),
             },
             row.get::<_, String>(6)?,
         ))
     })?;
+    let mut linked: std::collections::HashMap<String, Vec<String>> = conn
+        .prepare(
+            "SELECT l.session_id, COALESCE(s.label, s.code) FROM session_links l
+             JOIN sessions s ON s.id = l.linked_id ORDER BY 2",
+        )?
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .try_fold(std::collections::HashMap::new(), |mut map, row| {
+            let (session, name) = row?;
+            map.entry(session).or_insert_with(Vec::new).push(name);
+            Ok::<_, rusqlite::Error>(map)
+        })?;
     rows.map(|row| {
         let (mut summary, progress) = row?;
         let progress: Progress = serde_json::from_str(&progress)
             .map_err(|e| StoreError::Corrupt(format!("session {}: progress: {e}", summary.id)))?;
         summary.phase = progress.phase();
+        summary.linked = linked.remove(&summary.id).unwrap_or_default();
         Ok(summary)
     })
     .collect()

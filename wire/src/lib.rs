@@ -732,6 +732,10 @@ pub struct SessionSummary {
     /// A rehearsal with simulated pupils.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rehearsal: bool,
+    /// A parents' session: the names (label, or join code) of the pupil sessions it is
+    /// linked to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub linked: Vec<String>,
 }
 
 /// Machine-readable error codes; `message` says the same for people.

@@ -16,7 +16,7 @@ use web_sys::HtmlInputElement;
 
 use crate::bars::bars;
 use crate::console::{ConsoleModel, Redraw, SESSION_KEY};
-use crate::i18n::{Texts, question_of};
+use crate::i18n::{Language, Texts, question_of};
 use crate::screen::action_label;
 
 impl App {
@@ -410,13 +410,17 @@ impl App {
             });
             let sessions = console.sessions.iter().map(|session| {
                 let mut text = format!(
-                    "{} · {} · {} {} · {}",
+                    "{} · {} · {} · {} {} · {}",
+                    local_time(session.created_at, self.lang),
                     session.label.as_deref().unwrap_or("—"),
                     session.set_title,
                     session.participants,
                     t.participants,
                     phase_text(t, session.phase)
                 );
+                if !session.linked.is_empty() {
+                    text = format!("{text} · {} {}", t.linked_to, session.linked.join(", "));
+                }
                 if session.rehearsal {
                     text = format!("{text} · {}", t.rehearsal_label);
                 }
@@ -720,5 +724,19 @@ fn apply_storage(store: &[(&'static str, Option<String>)]) {
             Some(value) => storage.set_item(key, value),
             None => storage.remove_item(key),
         };
+    }
+}
+
+/// A moment (Unix seconds) in this computer's time zone, as people write it: "02.12.2026
+/// 09:15" in Danish, "2026-12-02 09:15" in English.
+fn local_time(unix_seconds: i64, lang: Language) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        unix_seconds as f64 * 1000.0,
+    ));
+    let (year, month, day) = (date.get_full_year(), date.get_month() + 1, date.get_date());
+    let (hours, minutes) = (date.get_hours(), date.get_minutes());
+    match lang {
+        Language::Da => format!("{day:02}.{month:02}.{year} {hours:02}:{minutes:02}"),
+        Language::En => format!("{year}-{month:02}-{day:02} {hours:02}:{minutes:02}"),
     }
 }
