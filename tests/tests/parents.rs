@@ -77,6 +77,26 @@ async fn parents_compare_with_the_pooled_classes() {
         )
         .await
         .session;
+    // The console's list says which classes the parents' session is linked to.
+    facilitator
+        .client
+        .send(&pejling_tests::wire::ClientMessage::ListSessions)
+        .await;
+    let sessions = facilitator
+        .client
+        .recv_until(|m| match m {
+            ServerMessage::Sessions { sessions } => Some(sessions.clone()),
+            _ => None,
+        })
+        .await;
+    let listed = sessions.iter().find(|s| s.id == parents.id).unwrap();
+    assert_eq!(listed.linked, ["7.a", "7.b", "7.c"]);
+    assert!(
+        sessions
+            .iter()
+            .filter(|s| s.id != parents.id)
+            .all(|s| s.linked.is_empty())
+    );
     facilitator.control(Action::Open).await;
     let question = "pupils-drunk-alcohol-perceived";
     for value in [40, 50, 60, 70, 80] {
