@@ -223,10 +223,10 @@ impl SessionReport {
                         dl {
                             dt { (t("Hold", "Group")) } dd { (self.label.as_deref().unwrap_or("–")) }
                             dt { (t("Dato", "Date")) } dd { (self.created) }
-                            dt { (t("Spørgesæt", "Question set")) } dd { (self.set.title) " (" code { (self.set.id) } ")" }
+                            dt { (t("Spørgesæt", "Question set")) } dd { (self.set.title) }
                             dt { (t("Klassetrin", "Grades")) } dd { (self.set.grades.join(", ")) }
                             dt { (t("Deltagere", "Participants")) } dd { (self.participants) }
-                            dt { (t("Session", "Session")) } dd { code { (self.session_id) } " · " (t("kode", "code")) " " code { (self.code) } }
+                            dt { (t("Kode", "Code")) } dd { (self.code) }
                         }
                         p.method {
                             (t(
@@ -245,6 +245,7 @@ impl SessionReport {
                             ))
                         }
                     }
+                    (self.summary())
                     @for (idx, report) in self.questions.iter().enumerate() {
                         section.question {
                             h2 { (idx + 1) ". " (report.question.text) }
@@ -293,6 +294,73 @@ impl SessionReport {
             }
         };
         page.into_string()
+    }
+
+    /// The first page: each pair's figures and verdict in one table — what the class did,
+    /// what it guessed, the national figure — so the report can be filed from page one.
+    fn summary(&self) -> Markup {
+        let language = self.language();
+        let da = language == Language::Da;
+        let t = |da_text: &'static str, en_text: &'static str| if da { da_text } else { en_text };
+        let pct = |v: f64| format!("{} %", language.decimal(v));
+        let withheld = t("for få svar", "too few answers");
+        let pattern_name = |pattern: pejling_core::results::Pattern| {
+            if da {
+                pattern.danish()
+            } else {
+                pattern.english()
+            }
+        };
+        let pairs: Vec<&QuestionReport> =
+            self.questions.iter().filter(|q| q.pair.is_some()).collect();
+        html! {
+            @if !pairs.is_empty() {
+                section.summary {
+                    h2 { (t("Sammenfatning", "Summary")) }
+                    table {
+                        thead {
+                            tr {
+                                th { (t("Spørgsmål", "Question")) }
+                                th { (t("Faktisk", "Actual")) }
+                                th { (t("Gæt (gennemsnit)", "Guesses (mean)")) }
+                                th { (t("Landstal", "National figure")) }
+                                th { (t("Mønster", "Pattern")) }
+                            }
+                        }
+                        tbody {
+                            @for report in pairs {
+                                @let pair = report.pair.as_ref().expect("pairs only");
+                                @let national = report.question.references.first().map(|r| format!("{} {}", language.decimal(r.value), r.unit));
+                                tr {
+                                    td { (report.actual.as_ref().map_or(report.question.text.as_str(), |q| q.text.as_str())) }
+                                    @match &pair.comparison {
+                                        Comparison::Percent(c) => {
+                                            td { @match &c.actual { Shown::Yes(s) => (pct(s.percent)), Shown::TooFew { .. } => (withheld) } }
+                                            td { @match &c.perceived { Shown::Yes(e) => (pct(e.summary.mean)), Shown::TooFew { .. } => (withheld) } }
+                                            td { (national.unwrap_or_else(|| "–".into())) }
+                                            td { strong { (c.finding.as_ref().map_or(withheld, |f| pattern_name(f.pattern))) } }
+                                        }
+                                        Comparison::Number(c) => {
+                                            @let unit = c.unit.as_deref().unwrap_or("");
+                                            td { @match &c.actual { Shown::Yes(s) => { (language.decimal(s.mean)) " " (unit) }, Shown::TooFew { .. } => (withheld) } }
+                                            td { @match &c.perceived { Shown::Yes(s) => { (language.decimal(s.mean)) " " (unit) }, Shown::TooFew { .. } => (withheld) } }
+                                            td { (national.unwrap_or_else(|| "–".into())) }
+                                            td { @if let Some(gap) = c.gap { (t("forskel ", "gap ")) (language.decimal(gap)) " " (unit) } @else { (withheld) } }
+                                        }
+                                        Comparison::Attitude(c) => {
+                                            td { (c.actual_mean.map_or_else(|| withheld.to_string(), |a| language.decimal(a))) }
+                                            td { (c.perceived_mean.map_or_else(|| withheld.to_string(), |p| language.decimal(p))) }
+                                            td { (national.unwrap_or_else(|| "–".into())) }
+                                            td { strong { (c.pattern.map_or("–", pattern_name)) } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn figures(&self, report: &QuestionReport) -> Markup {
@@ -519,6 +587,8 @@ figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; border: 1px s
 table { border-collapse: collapse; } th, td { text-align: left; padding: .2rem 1rem .2rem 0; border-bottom: 1px solid #eee; }
 th { font-weight: 600; }
 section.question { break-inside: avoid; page-break-inside: avoid; }
+section.summary { break-after: page; page-break-after: always; }
+section.summary table { width: 100%; } section.summary td, section.summary th { vertical-align: top; }
 footer { margin-top: 3rem; color: #666; font-size: .9rem; }
 @media print { body { margin: 0; max-width: none; } figure svg { border: none; } }
 ";

@@ -138,6 +138,34 @@ fn html_and_csv_of_a_class() {
     insta::assert_snapshot!("class_html", html);
 }
 
+/// The report opens with a summary of each pair (actual, guesses, national figure,
+/// pattern) and shows no internal ids.
+#[test]
+fn the_report_opens_with_a_summary_and_shows_no_internal_ids() {
+    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    let html = report.html();
+    let summary = html
+        .split_once("<section class=\"summary\">")
+        .and_then(|(_, rest)| rest.split_once("</section>"))
+        .map(|(summary, _)| summary)
+        .expect("a summary section");
+    for cell in [
+        "Har du nogensinde drukket alkohol?",
+        "<td>33,3 %</td>",
+        "<td>45 %</td>",
+        "<td>33 %</td>",
+        "Intet tydeligt mønster",
+    ] {
+        assert!(summary.contains(cell), "{cell} in {summary}");
+    }
+    assert!(
+        html.find("<section class=\"summary\">") < html.find("<section class=\"question\">"),
+        "the summary comes first"
+    );
+    assert!(!html.contains("s-0001"), "no session id");
+    assert!(!html.contains("rapport-test"), "no set id");
+}
+
 /// The CSV opens in Danish Excel by default (semicolons, decimal commas, a UTF-8
 /// byte-order mark); the international style has the same columns and rows with commas
 /// and points.
