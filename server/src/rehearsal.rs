@@ -4,8 +4,9 @@
 //! the participant state and submits answers through the same engine events — with a
 //! token derived from the session and its number (so a restart brings the same pupils
 //! back). When a question opens, each pupil answers once after a short, random pause,
-//! with plausible spreads: choices and scale points by weights drawn per question, and
-//! guesses of a share that mostly overestimate it, as classes do.
+//! with plausible spreads: choices and scale points by weights drawn per question (the
+//! first option, usually the behaviour asked about, less often), and guesses of a share
+//! that mostly overestimate it, as classes do.
 //!
 //! The session itself is marked (`SessionMeta::rehearsal`): the pages say so, and it is
 //! never exported, linked to a parents' session or counted later (`report::exportable`,
@@ -53,7 +54,18 @@ fn answer(session_id: &str, pupil: usize, question: &QuestionView) -> Answer {
         return Answer::Abstain { option: 0 };
     }
     let weighted = |n: usize, class: &mut StdRng, rng: &mut StdRng| -> u32 {
-        let weights: Vec<f64> = (0..n).map(|_| class.random_range(0.15..1.0)).collect();
+        // The first option is usually the behaviour asked about ("Ja"), which most
+        // classes' majority does not do: it weighs less, so a rehearsal tends to show
+        // the usual finding, guesses above the class's real share.
+        let weights: Vec<f64> = (0..n)
+            .map(|index| {
+                if index == 0 {
+                    class.random_range(0.05..0.45)
+                } else {
+                    class.random_range(0.4..1.0)
+                }
+            })
+            .collect();
         let mut point = rng.random_range(0.0..weights.iter().sum::<f64>());
         for (index, weight) in weights.iter().enumerate() {
             if point < *weight {
