@@ -94,8 +94,11 @@ pub struct SessionReport {
     pub session_id: String,
     pub code: String,
     pub label: Option<String>,
-    /// `YYYY-MM-DD HH:MM UTC`.
+    /// `YYYY-MM-DD HH:MM UTC` (the CSV's, and the file name's date).
     pub created: String,
+    /// When, in the time zone the report is made for, as people write it:
+    /// `18.11.2026 kl. 12:06 (CET)`.
+    pub created_local: String,
     pub set: Arc<QuestionSet>,
     pub participants: usize,
     pub thresholds: Thresholds,
@@ -106,11 +109,31 @@ impl SessionReport {
     /// Builds the report of a stored session. `thresholds` are the server's; the set's
     /// own `min_answers` takes precedence, as in the live session.
     /// `linked`: for a parents' session, the linked pupil sessions.
+    /// Times are in the computer's time zone.
     pub fn new(
         stored: SessionRecord,
         linked: Vec<SessionRecord>,
         thresholds: Thresholds,
     ) -> SessionReport {
+        Self::new_in(stored, linked, thresholds, &jiff::tz::TimeZone::system())
+    }
+
+    /// As [`SessionReport::new`], with times in `time_zone`.
+    pub fn new_in(
+        stored: SessionRecord,
+        linked: Vec<SessionRecord>,
+        thresholds: Thresholds,
+        time_zone: &jiff::tz::TimeZone,
+    ) -> SessionReport {
+        let created_local = jiff::Timestamp::from_second(stored.meta.created_at)
+            .map(|moment| {
+                let local = moment.to_zoned(time_zone.clone());
+                match stored.set.language {
+                    Language::Da => local.strftime("%d.%m.%Y kl. %H:%M (%Z)").to_string(),
+                    Language::En => local.strftime("%Y-%m-%d %H:%M (%Z)").to_string(),
+                }
+            })
+            .unwrap_or_default();
         let created = time::OffsetDateTime::from_unix_timestamp(stored.meta.created_at)
             .ok()
             .and_then(|t| {
@@ -149,6 +172,7 @@ impl SessionReport {
             code: meta.code,
             label: meta.label,
             created,
+            created_local,
             participants: engine.participant_count(),
             set,
             thresholds,
@@ -222,7 +246,7 @@ impl SessionReport {
                         h1 { (title) }
                         dl {
                             dt { (t("Hold", "Group")) } dd { (self.label.as_deref().unwrap_or("–")) }
-                            dt { (t("Dato", "Date")) } dd { (self.created) }
+                            dt { (t("Dato", "Date")) } dd { (self.created_local) }
                             dt { (t("Spørgesæt", "Question set")) } dd { (self.set.title) }
                             dt { (t("Klassetrin", "Grades")) } dd { (self.set.grades.join(", ")) }
                             dt { (t("Deltagere", "Participants")) } dd { (self.participants) }

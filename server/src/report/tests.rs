@@ -114,7 +114,12 @@ fn stored(text: &str) -> SessionRecord {
 
 #[test]
 fn html_and_csv_of_a_class() {
-    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    let report = SessionReport::new_in(
+        stored(SET),
+        Vec::new(),
+        Thresholds::default(),
+        &jiff::tz::TimeZone::UTC,
+    );
     assert_eq!(report.participants, 20);
     assert_eq!(report.file_stem(), "pejling-2026-11-18-ACDEF3");
     let Shown::TooFew { answers, needed } = report.questions[2].result else {
@@ -142,7 +147,12 @@ fn html_and_csv_of_a_class() {
 /// pattern) and shows no internal ids.
 #[test]
 fn the_report_opens_with_a_summary_and_shows_no_internal_ids() {
-    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    let report = SessionReport::new_in(
+        stored(SET),
+        Vec::new(),
+        Thresholds::default(),
+        &jiff::tz::TimeZone::UTC,
+    );
     let html = report.html();
     let summary = html
         .split_once("<section class=\"summary\">")
@@ -166,12 +176,39 @@ fn the_report_opens_with_a_summary_and_shows_no_internal_ids() {
     assert!(!html.contains("rapport-test"), "no set id");
 }
 
+/// The report gives the date and time in the time zone it is made for (the computer's),
+/// as people write it; the CSV keeps UTC.
+#[test]
+fn the_report_says_when_in_local_time() {
+    let copenhagen_winter = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(1));
+    let report = SessionReport::new_in(
+        stored(SET),
+        Vec::new(),
+        Thresholds::default(),
+        &copenhagen_winter,
+    );
+    assert!(
+        report.html().contains("<dd>18.11.2026 kl. 12:06"),
+        "11:06 UTC is 12:06 at +01:00"
+    );
+    assert!(
+        report
+            .csv(CsvStyle::Danish)
+            .contains("2026-11-18 11:06 UTC")
+    );
+}
+
 /// The CSV opens in Danish Excel by default (semicolons, decimal commas, a UTF-8
 /// byte-order mark); the international style has the same columns and rows with commas
 /// and points.
 #[test]
 fn the_csv_is_written_for_danish_excel_by_default() {
-    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    let report = SessionReport::new_in(
+        stored(SET),
+        Vec::new(),
+        Thresholds::default(),
+        &jiff::tz::TimeZone::UTC,
+    );
     assert_eq!(CsvStyle::default(), CsvStyle::Danish);
     let danish = report.csv(CsvStyle::Danish);
     let international = report.csv(CsvStyle::International);
@@ -217,7 +254,12 @@ fn the_csv_is_written_for_danish_excel_by_default() {
 
 #[test]
 fn exports_hold_no_tokens_keys_or_individual_answers() {
-    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    let report = SessionReport::new_in(
+        stored(SET),
+        Vec::new(),
+        Thresholds::default(),
+        &jiff::tz::TimeZone::UTC,
+    );
     for text in [report.html(), report.csv(CsvStyle::International)] {
         assert!(!text.contains("secret-screen-token"));
         assert!(!text.contains("token-"));
@@ -248,7 +290,12 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
         );
     let mut stored = stored(&text);
     stored.meta.label = Some(r#"<img src=x onerror=alert(1)> & "7.b""#.into());
-    let report = SessionReport::new(stored, Vec::new(), Thresholds::default());
+    let report = SessionReport::new_in(
+        stored,
+        Vec::new(),
+        Thresholds::default(),
+        &jiff::tz::TimeZone::UTC,
+    );
     let html = report.html();
     assert!(!html.contains("<script"), "a script tag got through");
     assert!(!html.contains("<img"), "an img tag got through");
@@ -271,7 +318,12 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
 
 #[test]
 fn png_export_writes_one_chart_per_question() {
-    let report = SessionReport::new(stored(SET), Vec::new(), Thresholds::default());
+    let report = SessionReport::new_in(
+        stored(SET),
+        Vec::new(),
+        Thresholds::default(),
+        &jiff::tz::TimeZone::UTC,
+    );
     let dir = tempfile::tempdir().unwrap();
     let files = crate::export::write(&report, crate::export::Format::Png, dir.path()).unwrap();
     let names: Vec<String> = files
