@@ -39,6 +39,46 @@ def shoot(url, name, width, height, mobile=False):
     print(name)
 
 
+async def rehearse(send, until, base, token, final):
+    """One rehearsal photographed step by step; returns the pattern it ended with."""
+    await send({"type": "create_session", "set_id": "7-klasse-alkohol",
+                "label": "Øvelse", "rehearsal": True})
+    state = await until(lambda m: m["type"] == "session_state")
+    code = state["session"]["code"]
+    screen = f"{base}/screen/{code}#token={token}"
+    shoot(screen, "screen-lobby.png", 1280, 720)
+
+    async def all_answered(question_id):
+        await until(lambda m: m["type"] == "tally" and m.get("question")
+                    and m["question"]["question_id"] == question_id
+                    and m["question"]["answered"] >= 25)
+
+    # The own question, then the guesses about it.
+    await send({"type": "control", "action": "open"})
+    first = await until(lambda m: m["type"] == "session_state")
+    await all_answered(first["current"]["id"])
+    await send({"type": "control", "action": "next"})
+    second = await until(lambda m: m["type"] == "session_state" and m["current"]["index"] == 1)
+    await all_answered(second["current"]["id"])
+    shoot(screen, "screen-guessing.png", 1280, 720)
+    await send({"type": "control", "action": "close"})
+    for step, name in [(1, "guesses"), (2, "actual"), (3, "comparison")]:
+        await send({"type": "control", "action": "reveal"})
+        await until(lambda m: m["type"] == "session_state" and m["reveal_step"] == step)
+        tally = await until(lambda m: m["type"] == "tally" and m.get("question")
+                            and (m["question"].get("reveal") or {}).get("step") == step)
+        shoot(screen, f"screen-{name}.png", 1280, 720)
+    pattern = tally["question"]["reveal"].get("pattern")
+    if pattern == "Social overdrivelse" or final:
+        # A phone joins last, so the projector's counts above are the 25 pupils'.
+        await send({"type": "control", "action": "next"})
+        await until(lambda m: m["type"] == "session_state" and m["current"]["index"] == 2)
+        shoot(f"{base}/j/{code}", "phone-question.png", 360, 640, mobile=True)
+    await send({"type": "control", "action": "end"})
+    await until(lambda m: m["type"] == "session_state" and m["phase"] == "ended")
+    return pattern
+
+
 async def main():
     import websockets
 
@@ -70,35 +110,12 @@ async def main():
 
         await send({"type": "host", "version": 2, "host_token": token})
         await until(lambda m: m["type"] == "welcome")
-        await send({"type": "create_session", "set_id": "7-klasse-alkohol",
-                    "label": "Øvelse", "rehearsal": True})
-        state = await until(lambda m: m["type"] == "session_state")
-        code = state["session"]["code"]
-        screen = f"{base}/screen/{code}#token={token}"
-        shoot(screen, "screen-lobby.png", 1280, 720)
-
-        async def all_answered(question_id):
-            await until(lambda m: m["type"] == "tally" and m.get("question")
-                        and m["question"]["question_id"] == question_id
-                        and m["question"]["answered"] >= 25)
-
-        # The own question, then the guesses about it.
-        await send({"type": "control", "action": "open"})
-        first = await until(lambda m: m["type"] == "session_state")
-        await all_answered(first["current"]["id"])
-        await send({"type": "control", "action": "next"})
-        second = await until(lambda m: m["type"] == "session_state" and m["current"]["index"] == 1)
-        await all_answered(second["current"]["id"])
-        shoot(screen, "screen-guessing.png", 1280, 720)
-        await send({"type": "control", "action": "close"})
-        for step, name in [(1, "guesses"), (2, "actual"), (3, "comparison")]:
-            await send({"type": "control", "action": "reveal"})
-            await until(lambda m: m["type"] == "session_state" and m["reveal_step"] == step)
-            shoot(screen, f"screen-{name}.png", 1280, 720)
-        # A phone joins last, so the projector's counts above are the 25 pupils'.
-        await send({"type": "control", "action": "next"})
-        await until(lambda m: m["type"] == "session_state" and m["current"]["index"] == 2)
-        shoot(f"{base}/j/{code}", "phone-question.png", 360, 640, mobile=True)
+        # A rehearsal's answers are random; the pictures show a run with the usual
+        # finding (the class overestimates), trying a few rehearsals until one does.
+        for attempt in range(10):
+            pattern = await rehearse(send, until, base, token, final=attempt == 9)
+            if pattern == "Social overdrivelse" or attempt == 9:
+                break
         await ws.close()
     finally:
         server.terminate()

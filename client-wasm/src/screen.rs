@@ -69,6 +69,8 @@ pub enum ScreenView {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Head {
     pub progress: String,
+    /// A rehearsal: the progress line is drawn as a marker.
+    pub rehearsal: bool,
     pub text: String,
     pub answered: String,
 }
@@ -191,6 +193,7 @@ impl ScreenModel {
                 let answered = q.map_or(0, |q| q.answered);
                 let progress = question_of(t, question.index, question.count);
                 let head = Head {
+                    rehearsal: state.session.rehearsal,
                     // A rehearsal says so on every screen.
                     progress: if state.session.rehearsal {
                         format!("{} · {progress}", t.rehearsal_label)

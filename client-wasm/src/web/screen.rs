@@ -98,7 +98,15 @@ impl App {
             } => {
                 let head_el = el("header")
                     .cls("screen-head")
-                    .kid(el("p").cls("progress").text(&head.progress))
+                    .kid(
+                        el("p")
+                            .cls(if head.rehearsal {
+                                "progress rehearsal-mark"
+                            } else {
+                                "progress"
+                            })
+                            .text(&head.progress),
+                    )
                     .kid(el("h1").id("screen-question").text(&head.text))
                     .kid(
                         el("p")
