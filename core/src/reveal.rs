@@ -302,6 +302,16 @@ pub fn pair_view(
                         f.majority,
                         percent(share.percent, language)
                     ),
+                    // Within half a point the rounded gap would read "0 points off" beside
+                    // two figures that may differ by one after rounding.
+                    (Pattern::Overensstemmelse, true) if f.gap_pp.abs() < 0.5 => {
+                        "Jeres gæt ramte plet: gennemsnittet af gættene lå under ét procentpoint fra."
+                            .to_string()
+                    }
+                    (Pattern::Overensstemmelse, false) if f.gap_pp.abs() < 0.5 => {
+                        "Your guesses were spot on: their mean was less than one percentage point off."
+                            .to_string()
+                    }
                     (Pattern::Overensstemmelse, true) => format!(
                         "Jeres gæt ramte tæt på: gennemsnittet af gættene lå {} procentpoint fra.",
                         language.decimal(f.gap_pp.abs().round())

@@ -625,3 +625,53 @@ fn unordered_attitude_pairs_have_shares_but_no_pattern() {
     assert_eq!(c.actual_abstained, 1);
     assert_eq!((c.actual_mean, c.pattern), (None, None));
 }
+
+/// The verdict sentence of a close guess: a gap under half a point is "spot on", not
+/// "0 percentage points off" beside figures that may differ by one after rounding.
+#[test]
+fn a_gap_under_half_a_point_is_spot_on_not_zero_points_off() {
+    let thresholds = Thresholds::default();
+    let sentence = |ja: u32, nej: u32, guesses: &[u32]| {
+        let (own, perceived) = (choice(), percent());
+        let comparison = compare(
+            &Counts {
+                question: &own,
+                result: &choice_result(ja, nej, 0),
+            },
+            &Counts {
+                question: &perceived,
+                result: &percent_result(guesses, 0),
+            },
+            &[0],
+            &thresholds,
+        );
+        let pair = PairResult {
+            actual_question: own.id.clone(),
+            perceived_question: perceived.id.clone(),
+            comparison,
+            references: Vec::new(),
+            groups: Vec::new(),
+        };
+        crate::reveal::pair_view(
+            &own,
+            &perceived,
+            &pair,
+            3,
+            crate::questions::Language::Da,
+            None,
+        )
+        .sentence
+        .expect("a verdict at the last step")
+    };
+    // 10 of 24 is 41.7 %; the guesses' mean is 41.5 %.
+    let guesses = [41, 41, 41, 41, 41, 42, 42, 42, 42, 42];
+    assert_eq!(
+        sentence(10, 14, &guesses),
+        "Jeres gæt ramte plet: gennemsnittet af gættene lå under ét procentpoint fra."
+    );
+    // 10 of 20 is 50 %; a mean of 45 % is five points off.
+    assert_eq!(
+        sentence(10, 10, &[45; 10]),
+        "Jeres gæt ramte tæt på: gennemsnittet af gættene lå 5 procentpoint fra."
+    );
+}
