@@ -86,6 +86,27 @@ pub enum Outbox {
     Typed(mpsc::Sender<ServerMessage>),
 }
 
+impl Outbox {
+    /// The outbox of an in-process connection (a clicker device or bridge, a rehearsal
+    /// pupil): its messages arrive on `inbound` tagged with `tag`, so one task reads all
+    /// of its connections. Each connection keeps a queue of its own, so a full one is that
+    /// connection's, as with a socket; the forwarding ends when the session drops it.
+    pub fn forwarding<T: Clone + Send + 'static>(
+        inbound: mpsc::Sender<(T, ServerMessage)>,
+        tag: T,
+    ) -> Outbox {
+        let (outbox, mut queued) = mpsc::channel::<ServerMessage>(OUTBOX_CAPACITY);
+        tokio::spawn(async move {
+            while let Some(message) = queued.recv().await {
+                if inbound.send((tag.clone(), message)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Outbox::Typed(outbox)
+    }
+}
+
 /// A message on its way to one or more connections: serialised at most once, and only if
 /// a WebSocket is among them.
 struct Parcel {

@@ -108,16 +108,7 @@ async fn run(app: Arc<App>, session: SessionHandle) {
     let mut conns = Vec::with_capacity(PUPILS);
     for pupil in 0..PUPILS {
         let conn = app.next_conn_id();
-        let (outbox, mut received) = mpsc::channel::<ServerMessage>(OUTBOX_CAPACITY);
-        let inbound = inbound.clone();
-        tokio::spawn(async move {
-            while let Some(message) = received.recv().await {
-                if inbound.send((pupil, message)).await.is_err() {
-                    break;
-                }
-            }
-        });
-        session.connect(conn, Outbox::Typed(outbox), None);
+        session.connect(conn, Outbox::forwarding(inbound.clone(), pupil), None);
         let token = app
             .hub
             .secrets

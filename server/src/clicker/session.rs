@@ -19,13 +19,16 @@ use crate::hub::{OUTBOX_CAPACITY, Outbox, SessionHandle};
 
 const PING_EVERY: Duration = Duration::from_secs(5);
 
-/// Messages from the session to the bridge's connections.
-enum Inbound {
-    /// To the bridge's watching connection (session state, tallies).
-    Watch(ServerMessage),
-    /// To one device's connection.
-    Device(String, ServerMessage),
+/// Which of the bridge's connections a message from the session is for.
+#[derive(Debug, Clone)]
+enum Target {
+    /// The bridge's watching connection (session state, tallies).
+    Watch,
+    /// One device's connection.
+    Device(String),
 }
+
+type Inbound = (Target, ServerMessage);
 
 #[derive(Default)]
 struct Device {
@@ -244,16 +247,8 @@ impl Bridge {
         };
         // `OPEN` or `CLOSED` follows with the session's first state.
         self.synced = false;
-        let (outbox, mut rx) = mpsc::channel::<ServerMessage>(OUTBOX_CAPACITY);
-        let inbound = self.inbound.clone();
-        tokio::spawn(async move {
-            while let Some(message) = rx.recv().await {
-                if inbound.send(Inbound::Watch(message)).await.is_err() {
-                    break;
-                }
-            }
-        });
-        session.connect(self.watch_conn, Outbox::Typed(outbox), None);
+        let outbox = Outbox::forwarding(self.inbound.clone(), Target::Watch);
+        session.connect(self.watch_conn, outbox, None);
         session.event(Event::Watch {
             conn: self.watch_conn,
             staff: Staff::Screen,
@@ -363,21 +358,8 @@ impl Bridge {
             None => {
                 let conn = self.app.next_conn_id();
                 device.conn = Some(conn);
-                let (outbox, mut rx) = mpsc::channel::<ServerMessage>(OUTBOX_CAPACITY);
-                let inbound = self.inbound.clone();
-                let tag = id.clone();
-                tokio::spawn(async move {
-                    while let Some(message) = rx.recv().await {
-                        if inbound
-                            .send(Inbound::Device(tag.clone(), message))
-                            .await
-                            .is_err()
-                        {
-                            break;
-                        }
-                    }
-                });
-                session.connect(conn, Outbox::Typed(outbox), None);
+                let outbox = Outbox::forwarding(self.inbound.clone(), Target::Device(id.clone()));
+                session.connect(conn, outbox, None);
                 // The same device is the same participant in this session, also after a
                 // restart: its token is derived from the session, the device id and the
                 // server key, so no phone can present it.
@@ -411,13 +393,9 @@ impl Bridge {
         }
     }
 
-    fn inbound(&mut self, inbound: Inbound) {
-        let (target, message) = match inbound {
-            Inbound::Watch(message) => (None, message),
-            Inbound::Device(id, message) => (Some(id), message),
-        };
+    fn inbound(&mut self, (target, message): Inbound) {
         match target {
-            None => {
+            Target::Watch => {
                 if let ServerMessage::SessionState(state) = message {
                     let open = match (state.phase, &state.current) {
                         (Phase::Open, Some(view)) => {
@@ -442,7 +420,7 @@ impl Bridge {
                     }
                 }
             }
-            Some(id) => self.device_message(id, message),
+            Target::Device(id) => self.device_message(id, message),
         }
     }
 
