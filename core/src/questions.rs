@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 pub use pejling_wire::{Audience, Language};
 
 mod check;
+mod edit;
 mod pairs;
 mod raw;
 #[cfg(test)]
 mod tests;
 
 pub use check::{parse, parse_registry};
+pub use edit::{locate, read_draft, write_draft};
 pub use pairs::check_cross_ref;
 
 /// The only format version this build reads.

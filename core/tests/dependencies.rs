@@ -22,6 +22,12 @@ const ALLOWED: &[&str] = &[
     "toml_parser",
     "toml_writer",
     "winnow",
+    // Editing a set's file in place, keeping its comments and layout (the console's
+    // editor): `toml_edit` and its ordered map.
+    "toml_edit",
+    "indexmap",
+    "hashbrown",
+    "equivalent",
     // SHA-256 of participant tokens (pure computation; `libc` only for CPU feature
     // detection).
     "sha2",

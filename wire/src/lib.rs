@@ -11,6 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod editor;
+pub use editor::*;
+
 /// The protocol version a client states in its first message. The server answers a
 /// different version with [`ErrorCode::UnsupportedVersion`]; the connection stays open
 /// and may introduce itself again.
