@@ -386,10 +386,10 @@ fn path_in_table(table: &toml::de::DeTable<'_>, offset: usize, path: &mut Vec<St
     for (key, value) in table {
         let in_key = contains(&key.span(), offset);
         let in_value = contains(&value.span(), offset);
-        let nested = match value.get_ref() {
-            toml::de::DeValue::Table(_) | toml::de::DeValue::Array(_) => true,
-            _ => false,
-        };
+        let nested = matches!(
+            value.get_ref(),
+            toml::de::DeValue::Table(_) | toml::de::DeValue::Array(_)
+        );
         if !(in_key || in_value || nested) {
             continue;
         }
