@@ -54,6 +54,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/qr/{file}", get(qr_code))
         .route("/chart/{session_id}/{file}", get(chart))
         .route("/export/{session_id}/{file}", get(export))
+        .merge(crate::editor::routes())
         .fallback(|| async { not_found() })
         .with_state(app)
 }

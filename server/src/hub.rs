@@ -22,9 +22,9 @@ use tokio::time::Instant;
 use pejling_core::engine::{ConnId, Effect, Engine, Event, NotStored, SessionMeta, SessionRecord};
 use pejling_core::pooling::groups_for;
 
-use crate::library::Library;
 use crate::limits::Guard;
 use crate::secrets::random_token;
+use crate::shelf::Shelf;
 use crate::store::{NewSession, StoreError, StoreHandle};
 use pejling_core::results::Thresholds;
 
@@ -427,7 +427,8 @@ struct Registry {
 
 /// All running sessions.
 pub struct Hub {
-    pub library: Library,
+    /// The question library and the user's sets folder it is read from.
+    pub shelf: Shelf,
     pub store: StoreHandle,
     /// Base of join links, e.g. `http://192.168.1.20:8080`.
     pub public_url: String,
@@ -444,7 +445,7 @@ pub struct Hub {
 
 impl Hub {
     pub fn new(
-        library: Library,
+        shelf: Shelf,
         store: StoreHandle,
         public_url: String,
         thresholds: Thresholds,
@@ -453,7 +454,7 @@ impl Hub {
         shutdown: watch::Receiver<bool>,
     ) -> Hub {
         Hub {
-            library,
+            shelf,
             store,
             public_url,
             thresholds,
@@ -630,8 +631,8 @@ impl Hub {
         links: Vec<String>,
         rehearsal: bool,
     ) -> Result<SessionHandle, CreateError> {
-        let entry = self
-            .library
+        let library = self.shelf.library();
+        let entry = library
             .get(set_id)
             .ok_or_else(|| CreateError::UnknownSet(set_id.to_string()))?;
         if rehearsal && !links.is_empty() {
@@ -718,7 +719,8 @@ mod tests {
 
     fn hub(store: StoreHandle, shutdown: watch::Receiver<bool>) -> Hub {
         Hub::new(
-            Library::load(None).0,
+            // A folder that does not exist: the built-in sets only.
+            Shelf::open(std::path::PathBuf::from("/nonexistent/pejling-sets")).0,
             store,
             "http://test".into(),
             Thresholds::default(),

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod charts;
 pub mod clicker;
+pub mod editor;
 pub mod export;
 pub mod http;
 pub mod hub;
@@ -15,6 +16,7 @@ pub mod rehearsal;
 pub mod report;
 pub mod secrets;
 pub mod server;
+pub mod shelf;
 pub mod store;
 pub mod ws;
 

@@ -3,7 +3,7 @@
 //! binary and the tests both start the server through [`start`].
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,9 +12,10 @@ use tokio::task::JoinHandle;
 
 use crate::app::App;
 use crate::hub::Hub;
-use crate::library::{FileReport, Library};
+use crate::library::FileReport;
 use crate::limits::{Guard, Limit, Limits};
 use crate::secrets::Secrets;
+use crate::shelf::Shelf;
 use crate::store::{Store, StoreHandle, StoreThread};
 
 /// Everything `pejling serve` can be told.
@@ -23,6 +24,8 @@ pub struct Config {
     pub bind: IpAddr,
     pub port: u16,
     pub data: PathBuf,
+    /// The user's own question sets (`--questions`); `None` means the data file's folder's
+    /// `sets/`. The console's editor saves sets there.
     pub questions: Option<PathBuf>,
     /// Base of join links; `None` means `http://<LAN address>:<port>`.
     pub public_url: Option<String>,
@@ -37,6 +40,18 @@ pub struct Config {
     /// If `port` is taken, listen on a free one instead (the default port, started with
     /// no `--port`, e.g. by a double-click); an explicit port that is taken is an error.
     pub port_fallback: bool,
+}
+
+/// The folder of the user's own sets: `--questions`, or `sets/` beside the data file.
+pub fn sets_folder(config: &Config) -> PathBuf {
+    config.questions.clone().unwrap_or_else(|| {
+        config
+            .data
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .join("sets")
+    })
 }
 
 /// Ports tried after a taken default port, before any free one: near it, so the address
@@ -182,8 +197,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let stored_sessions = store.load_running().map_err(data_error)?;
     let (store_handle, store_thread) = StoreHandle::start(store);
 
-    let (library, library_reports): (Library, _) = Library::load(config.questions.as_deref());
-    let n_sets = library.len();
+    let (shelf, library_reports) = Shelf::open(sets_folder(&config));
+    let n_sets = shelf.library().len();
     let public_url = config
         .public_url
         .clone()
@@ -200,7 +215,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let guard = Arc::new(Guard::new(config.limits.clone(), open_files));
     let (shutdown_sender, shutdown) = watch::channel(false);
     let hub = Hub::new(
-        library,
+        shelf,
         store_handle,
         public_url.clone(),
         config.thresholds,

@@ -491,7 +491,7 @@ impl Connection {
                 answer,
             }),
             (ConnRole::Facilitator(_), ClientMessage::ListSets) => {
-                let sets = self.app.hub.library.summaries();
+                let sets = self.app.hub.shelf.library().summaries();
                 self.send(encode(&ServerMessage::Sets { sets })).await
             }
             (ConnRole::Facilitator(_), ClientMessage::ListSessions) => {

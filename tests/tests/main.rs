@@ -4,6 +4,7 @@
 mod bad_input;
 mod browser;
 mod clickers;
+mod editor;
 mod limits;
 mod microbit;
 mod parents;
