@@ -10,6 +10,8 @@
 
 pub mod bars;
 pub mod console;
+#[cfg(feature = "staff")]
+pub mod editor;
 pub mod i18n;
 pub mod phone;
 pub mod screen;
