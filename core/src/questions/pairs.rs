@@ -67,6 +67,11 @@ pub(super) fn pair_fits(
                     actual.id
                 ));
             }
+            // A partner without options has a problem of its own, and no option could be
+            // in range (nor is there a highest one to name).
+            if n_choices == 0 {
+                return Ok(());
+            }
             if let Some(bad) = options.iter().find(|&&o| o as usize >= n_choices) {
                 return Err(format!(
                     "option {bad} is out of range: \"{}\" has options 0 to {}",

@@ -25,6 +25,23 @@ fn the_widest_number_range_is_refused_not_wrapped() {
     assert!(found[0].2.contains("may span at most 1000000"), "{found:?}");
 }
 
+/// A percent estimate of a choice question without options computed the highest option
+/// as 0 - 1 (a panic in a debug build, a wrapped number in a release build).
+#[test]
+fn a_partner_without_options_is_its_own_problem_not_a_panic() {
+    let found = problems(
+        "[[questions]]\nid = \"own\"\nkind = \"choice\"\ntext = \"?\"\noptions = []\n[[questions]]\nid = \"g\"\nkind = \"percent\"\ntext = \"?\"\nperceives = { question = \"own\", options = [0] }\n",
+    );
+    assert_eq!(
+        found,
+        vec![(
+            11,
+            11,
+            "options must have 2 to 12 entries, found 0".to_string()
+        )]
+    );
+}
+
 #[test]
 fn accepts_every_kind_and_a_pair() {
     let parsed = parse(&format!(
