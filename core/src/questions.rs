@@ -104,6 +104,11 @@ impl QuestionKind {
         }
     }
 
+    /// The kind's name in Danish problem texts, e.g. "valgspørgsmål".
+    fn danish_name(&self) -> &'static str {
+        danish_kind(self.name())
+    }
+
     /// Number of options or scale points, for the kinds that have them.
     fn n_choices(&self) -> Option<usize> {
         match self {
@@ -111,6 +116,18 @@ impl QuestionKind {
             QuestionKind::Scale { points } => Some(points.len()),
             _ => None,
         }
+    }
+}
+
+/// A kind's name as a file spells it (`choice`, …) turned into the Danish noun problem
+/// texts use; any other name is returned as it is.
+fn danish_kind(name: &str) -> &str {
+    match name {
+        "choice" => "valgspørgsmål",
+        "percent" => "procentspørgsmål",
+        "number" => "talspørgsmål",
+        "scale" => "skalaspørgsmål",
+        other => other,
     }
 }
 
@@ -146,18 +163,39 @@ pub struct Reference {
     pub url: Option<String>,
 }
 
-/// One thing wrong with a file, at a 1-based line and column.
+/// One thing wrong with a file, at a 1-based line and column, said in English (what
+/// `pejling check` prints) and in Danish (what the console's editor shows a consultant).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub line: usize,
     pub col: usize,
+    /// The English text.
     pub message: String,
+    /// The Danish text.
+    pub danish: String,
 }
 
 impl Problem {
-    /// A problem at a line and column.
-    pub fn at((line, col): (usize, usize), message: String) -> Problem {
-        Problem { line, col, message }
+    /// A problem at a line and column, with its English and its Danish text.
+    pub fn at(
+        (line, col): (usize, usize),
+        message: impl Into<String>,
+        danish: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            line,
+            col,
+            message: message.into(),
+            danish: danish.into(),
+        }
+    }
+
+    /// The problem's text in `language`.
+    pub fn text(&self, language: Language) -> &str {
+        match language {
+            Language::Da => &self.danish,
+            Language::En => &self.message,
+        }
     }
 }
 

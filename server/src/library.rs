@@ -221,11 +221,11 @@ fn read_one(path: &Path, files: &mut Vec<SourceFile>, reports: &mut Vec<FileRepo
 fn io_report(path: &Path, error: &std::io::Error) -> FileReport {
     FileReport {
         origin: path.display().to_string(),
-        problems: vec![Problem {
-            line: 1,
-            col: 1,
-            message: format!("cannot read file: {error}"),
-        }],
+        problems: vec![Problem::at(
+            (1, 1),
+            format!("cannot read file: {error}"),
+            format!("Filen kan ikke læses: {error}"),
+        )],
     }
 }
 
@@ -250,14 +250,17 @@ pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, 
                         let mut problems = Vec::new();
                         for reference in references {
                             if let Some(first) = references_in_layer.get(&reference.id) {
-                                problems.push(Problem {
-                                    line: id_line(&file.text),
-                                    col: 1,
-                                    message: format!(
+                                problems.push(Problem::at(
+                                    (id_line(&file.text), 1),
+                                    format!(
                                         "reference id \"{}\" is already defined in {first}",
                                         reference.id
                                     ),
-                                });
+                                    format!(
+                                        "Landstals-id'et \"{}\" findes allerede i {first}",
+                                        reference.id
+                                    ),
+                                ));
                                 continue;
                             }
                             references_in_layer.insert(reference.id.clone(), file.origin.clone());
@@ -283,11 +286,11 @@ pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, 
                     if let Some(first) = seen_in_layer.get(&id) {
                         reports.push(FileReport {
                             origin: file.origin,
-                            problems: vec![Problem {
-                                line: id_line(&file.text),
-                                col: 1,
-                                message: format!("set id \"{id}\" is already used by {first}"),
-                            }],
+                            problems: vec![Problem::at(
+                                (id_line(&file.text), 1),
+                                format!("set id \"{id}\" is already used by {first}"),
+                                format!("Spørgesæt-id'et \"{id}\" bruges allerede af {first}"),
+                            )],
                         });
                         continue;
                     }
@@ -310,11 +313,11 @@ pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, 
         for reference in &parsed_set.cross_refs {
             let perceiving = &parsed_set.set.questions[reference.question_idx];
             match parsed.get(&reference.set) {
-                None => problems.push(Problem {
-                    line: reference.set_at.0,
-                    col: reference.set_at.1,
-                    message: format!("perceives a question in unknown set \"{}\"", reference.set),
-                }),
+                None => problems.push(Problem::at(
+                    reference.set_at,
+                    format!("perceives a question in unknown set \"{}\"", reference.set),
+                    format!("Spørgesættet \"{}\" findes ikke", reference.set),
+                )),
                 Some((target, _)) => problems.extend(questions::check_cross_ref(
                     perceiving,
                     reference,
@@ -328,14 +331,17 @@ pub fn assemble(base: Vec<SourceFile>, overrides: Vec<SourceFile>) -> (Library, 
                 Some(reference) => set.questions[citation.question_idx]
                     .references
                     .push(reference.clone()),
-                None => problems.push(Problem {
-                    line: citation.at.0,
-                    col: citation.at.1,
-                    message: format!(
+                None => problems.push(Problem::at(
+                    citation.at,
+                    format!(
                         "unknown reference id \"{}\"; figures are defined in questions/{REGISTRY_FILE} or in a {REGISTRY_FILE} beside your sets",
                         citation.id
                     ),
-                }),
+                    format!(
+                        "Landstallet \"{}\" findes ikke; landstal står i questions/{REGISTRY_FILE} eller i en {REGISTRY_FILE} ved siden af dine spørgesæt",
+                        citation.id
+                    ),
+                )),
             }
         }
         if problems.is_empty() {
@@ -368,6 +374,7 @@ fn id_line(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pejling_core::questions::Language;
 
     fn file(origin: &str, text: &str) -> SourceFile {
         SourceFile {
@@ -533,6 +540,61 @@ mod tests {
         assert_eq!(
             lines,
             vec!["b.toml:2:1: set id \"p\" is already used by a.toml".to_string()]
+        );
+    }
+
+    /// The problems only the library finds have Danish texts for the console's editor,
+    /// while `lines()` (what `pejling check` prints) stays English.
+    #[test]
+    fn library_problems_have_danish_texts() {
+        let danish = |files: Vec<SourceFile>| -> Vec<String> {
+            let (_, reports) = assemble(Vec::new(), files);
+            reports
+                .iter()
+                .flat_map(|r| &r.problems)
+                .map(|p| p.text(Language::Da).to_string())
+                .collect()
+        };
+        assert_eq!(
+            danish(vec![file("a.toml", PUPILS), file("b.toml", PUPILS)]),
+            vec!["Spørgesæt-id'et \"p\" bruges allerede af a.toml"]
+        );
+        assert_eq!(
+            danish(vec![file("f.toml", &parents("own"))]),
+            vec!["Spørgesættet \"p\" findes ikke"]
+        );
+        assert_eq!(
+            danish(vec![
+                file("p.toml", PUPILS),
+                file("f.toml", &parents("nope"))
+            ]),
+            vec!["Spørgesættet \"p\" har intet spørgsmål med id'et \"nope\""]
+        );
+        let parents_p = PUPILS.replace("\"pupils\"", "\"parents\"");
+        assert_eq!(
+            danish(vec![
+                file("p.toml", &parents_p),
+                file("f.toml", &parents("own"))
+            ]),
+            vec![
+                "Spørgesættet \"p\" er et forældresæt; der kan kun spørges til spørgsmål i et elevsæt"
+            ]
+        );
+        assert_eq!(
+            danish(vec![file(
+                "p.toml",
+                &format!("{PUPILS}references = [\"nowhere\"]\n")
+            )]),
+            vec![format!(
+                "Landstallet \"nowhere\" findes ikke; landstal står i questions/{REGISTRY_FILE} eller i en {REGISTRY_FILE} ved siden af dine spørgesæt"
+            )]
+        );
+        assert_eq!(
+            danish(vec![
+                file("a/references.toml", REGISTRY),
+                file("b/references.toml", REGISTRY),
+            ]),
+            vec!["Landstals-id'et \"mine\" findes allerede i a/references.toml"]
         );
     }
 

@@ -10,6 +10,54 @@ use super::pairs::pair_fits;
 use super::raw::*;
 use super::*;
 
+/// A list of labels a file may give (grades, options, scale points, abstain answers):
+/// how many entries it takes, and how problem texts name it.
+#[derive(Clone, Copy)]
+pub(super) struct LabelList {
+    /// The key, as English texts name it: "options".
+    key: &'static str,
+    /// One entry, with its article, as a Danish sentence begins: "En svarmulighed".
+    one: &'static str,
+    /// Entries in Danish: "svarmuligheder".
+    many: &'static str,
+    min: usize,
+    max: usize,
+}
+
+const GRADES: LabelList = LabelList {
+    key: "grades",
+    one: "Et klassetrin",
+    many: "klassetrin",
+    min: 1,
+    max: 12,
+};
+const OPTIONS: LabelList = LabelList {
+    key: "options",
+    one: "En svarmulighed",
+    many: "svarmuligheder",
+    min: 2,
+    max: MAX_OPTIONS,
+};
+const POINTS: LabelList = LabelList {
+    key: "points",
+    one: "Et skalapunkt",
+    many: "skalapunkter",
+    min: 2,
+    max: 11,
+};
+const ABSTAIN: LabelList = LabelList {
+    key: "abstain",
+    one: "Et fravalgssvar",
+    many: "fravalgssvar",
+    min: 1,
+    max: MAX_ABSTAIN,
+};
+
+// The keys of a number question as Danish texts name them, after "kan ikke have".
+const MIN_DA: &str = "en mindste værdi";
+const MAX_DA: &str = "en største værdi";
+const UNIT_DA: &str = "en enhed";
+
 /// Parse and validate a reference registry: `format = 1` and `[[references]]` tables.
 pub fn parse_registry(text: &str) -> Result<Vec<Reference>, Vec<Problem>> {
     let locator = Locator::new(text);
@@ -22,15 +70,7 @@ pub fn parse_registry(text: &str) -> Result<Vec<Reference>, Vec<Problem>> {
         locator: &locator,
         problems: unknown,
     };
-    if *raw.format.get_ref() != FORMAT_VERSION {
-        checker.error(
-            raw.format.span(),
-            format!(
-                "unsupported format {}; this version of pejling reads format {FORMAT_VERSION}",
-                raw.format.get_ref()
-            ),
-        );
-    }
+    checker.format(&raw.format);
     let mut first_defined: HashMap<String, (usize, usize)> = HashMap::new();
     let mut references = Vec::new();
     for raw_reference in raw.references {
@@ -42,6 +82,10 @@ pub fn parse_registry(text: &str) -> Result<Vec<Reference>, Vec<Problem>> {
                 id_span,
                 format!(
                     "duplicate reference id \"{}\", first defined at line {line}, column {col}",
+                    reference.id
+                ),
+                format!(
+                    "Landstals-id'et \"{}\" findes to gange (første gang i linje {line}, kolonne {col})",
                     reference.id
                 ),
             );
@@ -89,31 +133,62 @@ impl Checker<'_> {
         self.locator.at(span.start)
     }
 
-    pub(super) fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
-        let (line, col) = self.at(span);
-        self.problems.push(Problem {
-            line,
-            col,
-            message: message.into(),
-        });
+    /// A problem at the start of `span`, in English and in Danish.
+    pub(super) fn error(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        danish: impl Into<String>,
+    ) {
+        self.problems
+            .push(Problem::at(self.at(span), message, danish));
     }
 
-    /// A non-empty, trimmed text of bounded length.
-    pub(super) fn text(&mut self, value: Spanned<String>, what: &str) -> String {
+    /// `format` must be the version this build reads.
+    fn format(&mut self, format: &Spanned<i64>) {
+        let found = *format.get_ref();
+        if found != FORMAT_VERSION {
+            self.error(
+                format.span(),
+                format!(
+                    "unsupported format {found}; this version of pejling reads format {FORMAT_VERSION}"
+                ),
+                format!(
+                    "Format {found} kan ikke læses; denne version af pejling læser format {FORMAT_VERSION}"
+                ),
+            );
+        }
+    }
+
+    /// A non-empty, trimmed text of bounded length. `what` names it in English ("title"),
+    /// `danish` as the subject of a Danish sentence ("Titlen").
+    pub(super) fn text(&mut self, value: Spanned<String>, what: &str, danish: &str) -> String {
         let span = value.span();
         let text = value.into_inner().trim().to_string();
         if text.is_empty() {
-            self.error(span, format!("{what} must not be empty"));
+            self.error(
+                span,
+                format!("{what} must not be empty"),
+                format!("{danish} mangler tekst"),
+            );
         } else if text.chars().count() > MAX_TEXT_CHARS {
             self.error(
                 span,
                 format!("{what} is longer than {MAX_TEXT_CHARS} characters"),
+                format!("{danish} har for mange tegn (højst {MAX_TEXT_CHARS})"),
             );
         }
         text
     }
 
-    pub(super) fn identifier(&mut self, value: Spanned<String>, what: &str) -> String {
+    /// An id: `what` names it in English ("question id"), `danish` in Danish
+    /// ("Spørgsmåls-id'et").
+    pub(super) fn identifier(
+        &mut self,
+        value: Spanned<String>,
+        what: &str,
+        danish: &str,
+    ) -> String {
         let span = value.span();
         let id = value.into_inner();
         let valid = !id.is_empty()
@@ -127,36 +202,48 @@ impl Checker<'_> {
                 format!(
                     "{what} \"{id}\" must be 1 to 64 characters of a-z, 0-9, '-' and '_', e.g. \"drunk-own\""
                 ),
+                format!(
+                    "{danish} \"{id}\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"drunk-own\""
+                ),
             );
         }
         id
     }
 
+    /// A list of distinct, non-empty labels, as many as `list` allows.
     pub(super) fn labels(
         &mut self,
         values: Spanned<Vec<Spanned<String>>>,
-        what: &str,
-        min: usize,
-        max: usize,
+        list: &LabelList,
     ) -> Vec<String> {
+        let LabelList {
+            key,
+            one,
+            many,
+            min,
+            max,
+        } = *list;
         let span = values.span();
         let values = values.into_inner();
-        if values.len() < min || values.len() > max {
+        let found = values.len();
+        if found < min || found > max {
             self.error(
                 span.clone(),
-                format!(
-                    "{what} must have {min} to {max} entries, found {}",
-                    values.len()
-                ),
+                format!("{key} must have {min} to {max} entries, found {found}"),
+                format!("Der skal være {min} til {max} {many}, men der er {found}"),
             );
         }
         let mut seen: HashMap<String, ()> = HashMap::new();
-        let mut labels = Vec::with_capacity(values.len());
+        let mut labels = Vec::with_capacity(found);
         for value in values {
             let value_span = value.span();
-            let label = self.text(value, &format!("an entry of {what}"));
+            let label = self.text(value, &format!("an entry of {key}"), one);
             if !label.is_empty() && seen.insert(label.to_lowercase(), ()).is_some() {
-                self.error(value_span, format!("{what} has \"{label}\" twice"));
+                self.error(
+                    value_span,
+                    format!("{key} has \"{label}\" twice"),
+                    format!("To {many} hedder \"{label}\""),
+                );
             }
             labels.push(label);
         }
@@ -164,17 +251,9 @@ impl Checker<'_> {
     }
 
     pub(super) fn set(&mut self, raw: RawSet) -> ParsedSet {
-        if *raw.format.get_ref() != FORMAT_VERSION {
-            self.error(
-                raw.format.span(),
-                format!(
-                    "unsupported format {}; this version of pejling reads format {FORMAT_VERSION}",
-                    raw.format.get_ref()
-                ),
-            );
-        }
-        let id = self.identifier(raw.id, "set id");
-        let title = self.text(raw.title, "title");
+        self.format(&raw.format);
+        let id = self.identifier(raw.id, "set id", "Spørgesæt-id'et");
+        let title = self.text(raw.title, "title", "Titlen");
         let language = match raw.language.get_ref().as_str() {
             "da" => Language::Da,
             "en" => Language::En,
@@ -182,6 +261,9 @@ impl Checker<'_> {
                 self.error(
                     raw.language.span(),
                     format!("unknown language \"{other}\", expected \"da\" or \"en\""),
+                    format!(
+                        "Sproget \"{other}\" kendes ikke; skriv \"da\" (dansk) eller \"en\" (engelsk)"
+                    ),
                 );
                 Language::Da
             }
@@ -193,11 +275,14 @@ impl Checker<'_> {
                 self.error(
                     raw.audience.span(),
                     format!("unknown audience \"{other}\", expected \"pupils\" or \"parents\""),
+                    format!(
+                        "Målgruppen \"{other}\" kendes ikke; skriv \"pupils\" (elever) eller \"parents\" (forældre)"
+                    ),
                 );
                 Audience::Pupils
             }
         };
-        let grades = self.labels(raw.grades, "grades", 1, 12);
+        let grades = self.labels(raw.grades, &GRADES);
         let facilitator_note = raw
             .facilitator_note
             .map(|note| note.into_inner().trim().to_string())
@@ -208,6 +293,7 @@ impl Checker<'_> {
                 self.error(
                     value.span(),
                     format!("min_answers must be between 1 and 1000, found {n}"),
+                    format!("Mindste antal svar skal være mellem 1 og 1000, men er {n}"),
                 );
                 None
             } else {
@@ -216,11 +302,11 @@ impl Checker<'_> {
         });
 
         if raw.questions.is_empty() {
-            self.problems.push(Problem {
-                line: 1,
-                col: 1,
-                message: "a set needs at least one [[questions]] table".to_string(),
-            });
+            self.problems.push(Problem::at(
+                (1, 1),
+                "a set needs at least one [[questions]] table",
+                "Spørgesættet skal have mindst ét spørgsmål ([[questions]])",
+            ));
         }
 
         // First pass: every question on its own, remembering where each id was defined and
@@ -240,6 +326,7 @@ impl Checker<'_> {
                     self.problems.push(Problem::at(
                         at,
                         format!("reference \"{id}\" is cited twice by this question"),
+                        format!("Spørgsmålet henviser to gange til landstallet \"{id}\""),
                     ));
                     continue;
                 }
@@ -255,6 +342,10 @@ impl Checker<'_> {
                     id_span.clone(),
                     format!(
                         "duplicate question id \"{}\", first defined at line {line}, column {col}",
+                        question.id
+                    ),
+                    format!(
+                        "Spørgsmåls-id'et \"{}\" findes to gange (første gang i linje {line}, kolonne {col})",
                         question.id
                     ),
                 );
@@ -280,7 +371,11 @@ impl Checker<'_> {
                 for option in raw_options.into_inner() {
                     match u32::try_from(*option.get_ref()) {
                         Ok(value) => options.push(value),
-                        Err(_) => self.error(option.span(), "an option index must be 0 or more"),
+                        Err(_) => self.error(
+                            option.span(),
+                            "an option index must be 0 or more",
+                            "Svarmuligheder tælles fra 0, så et nummer kan ikke være negativt",
+                        ),
                     }
                 }
             }
@@ -291,6 +386,7 @@ impl Checker<'_> {
                         self.error(
                             set.span(),
                             "only a parents' set can cite questions of another set",
+                            "Kun et forældresæt kan spørge til spørgsmål i et andet spørgesæt",
                         );
                     }
                     cross_refs.push(CrossSetRef {
@@ -311,17 +407,25 @@ impl Checker<'_> {
                         self.error(
                             question_span,
                             format!("perceives unknown question id \"{target}\""),
+                            format!("Makkerspørgsmålet \"{target}\" findes ikke"),
                         );
                         continue;
                     };
                     if target_idx == idx {
-                        self.error(question_span, "a question cannot perceive itself");
+                        self.error(
+                            question_span,
+                            "a question cannot perceive itself",
+                            "Et spørgsmål kan ikke være sit eget makkerspørgsmål",
+                        );
                         continue;
                     }
-                    if let Err(message) =
-                        pair_fits(&questions[idx].kind, &questions[target_idx], &options)
-                    {
-                        self.error(options_span, message);
+                    if let Err(problem) = pair_fits(
+                        &questions[idx].kind,
+                        &questions[target_idx],
+                        &options,
+                        self.at(options_span),
+                    ) {
+                        self.problems.push(problem);
                     }
                     questions[idx].perceives = Some(Perceives {
                         set: None,
@@ -357,21 +461,24 @@ impl Checker<'_> {
         Option<Spanned<RawPerceives>>,
         Vec<(String, (usize, usize))>,
     ) {
-        let id = self.identifier(raw.id, "question id");
-        let text = self.text(raw.text, "question text");
+        let id = self.identifier(raw.id, "question id", "Spørgsmåls-id'et");
+        let text = self.text(raw.text, "question text", "Spørgsmålet");
         let kind_span = raw.kind.span();
         let kind_name = raw.kind.into_inner();
 
         // Keys that belong to other kinds are errors, so a typo cannot silently change
         // what a question asks.
-        let forbid = |checker: &mut Self, present: Option<Range<usize>>, key: &str| {
-            if let Some(span) = present {
-                checker.error(
-                    span,
-                    format!("`{key}` does not apply to a {kind_name} question"),
-                );
-            }
-        };
+        // `danish` names the key in a Danish sentence: "Et valgspørgsmål kan ikke have …".
+        let forbid =
+            |checker: &mut Self, present: Option<Range<usize>>, key: &str, danish: &str| {
+                if let Some(span) = present {
+                    checker.error(
+                        span,
+                        format!("`{key}` does not apply to a {kind_name} question"),
+                        format!("Et {} kan ikke have {danish}", danish_kind(&kind_name)),
+                    );
+                }
+            };
         let options_span = raw.options.as_ref().map(|v| v.span());
         let points_span = raw.points.as_ref().map(|v| v.span());
         let min_span = raw.min.as_ref().map(|v| v.span());
@@ -380,16 +487,17 @@ impl Checker<'_> {
 
         let kind = match kind_name.as_str() {
             "choice" => {
-                forbid(self, points_span, "points");
-                forbid(self, min_span, "min");
-                forbid(self, max_span, "max");
-                forbid(self, unit_span, "unit");
+                forbid(self, points_span, "points", POINTS.many);
+                forbid(self, min_span, "min", MIN_DA);
+                forbid(self, max_span, "max", MAX_DA);
+                forbid(self, unit_span, "unit", UNIT_DA);
                 let options = match raw.options {
-                    Some(options) => self.labels(options, "options", 2, MAX_OPTIONS),
+                    Some(options) => self.labels(options, &OPTIONS),
                     None => {
                         self.error(
                             kind_span,
                             "a choice question needs options, e.g. options = [\"Ja\", \"Nej\"]",
+                            "Et valgspørgsmål skal have svarmuligheder, fx Ja og Nej",
                         );
                         Vec::new()
                     }
@@ -397,17 +505,17 @@ impl Checker<'_> {
                 QuestionKind::Choice { options }
             }
             "percent" => {
-                forbid(self, options_span, "options");
-                forbid(self, points_span, "points");
-                forbid(self, min_span, "min");
-                forbid(self, max_span, "max");
-                forbid(self, unit_span, "unit");
+                forbid(self, options_span, "options", OPTIONS.many);
+                forbid(self, points_span, "points", POINTS.many);
+                forbid(self, min_span, "min", MIN_DA);
+                forbid(self, max_span, "max", MAX_DA);
+                forbid(self, unit_span, "unit", UNIT_DA);
                 QuestionKind::Percent
             }
             "number" => {
-                forbid(self, options_span, "options");
-                forbid(self, points_span, "points");
-                let unit = raw.unit.map(|unit| self.text(unit, "unit"));
+                forbid(self, options_span, "options", OPTIONS.many);
+                forbid(self, points_span, "points", POINTS.many);
+                let unit = raw.unit.map(|unit| self.text(unit, "unit", "Enheden"));
                 match (raw.min, raw.max) {
                     (Some(min), Some(max)) => {
                         let (lo, hi) = (*min.get_ref(), *max.get_ref());
@@ -415,12 +523,16 @@ impl Checker<'_> {
                             self.error(
                                 max.span(),
                                 format!("max ({hi}) must be greater than min ({lo})"),
+                                format!(
+                                    "Største værdi ({hi}) skal være større end mindste værdi ({lo})"
+                                ),
                             );
                         } else if i128::from(hi) - i128::from(lo) > 1_000_000 {
                             // In i128: the span of two i64 bounds can overflow i64.
                             self.error(
                                 max.span(),
                                 "the range from min to max may span at most 1000000",
+                                "Der må højst være 1 million mellem mindste og største værdi",
                             );
                         }
                         QuestionKind::Number {
@@ -433,6 +545,7 @@ impl Checker<'_> {
                         self.error(
                             kind_span,
                             "a number question needs min and max, e.g. min = 8 and max = 20",
+                            "Et talspørgsmål skal have en mindste og en største værdi, fx 8 og 20",
                         );
                         QuestionKind::Number {
                             min: 0,
@@ -443,16 +556,17 @@ impl Checker<'_> {
                 }
             }
             "scale" => {
-                forbid(self, options_span, "options");
-                forbid(self, min_span, "min");
-                forbid(self, max_span, "max");
-                forbid(self, unit_span, "unit");
+                forbid(self, options_span, "options", OPTIONS.many);
+                forbid(self, min_span, "min", MIN_DA);
+                forbid(self, max_span, "max", MAX_DA);
+                forbid(self, unit_span, "unit", UNIT_DA);
                 let points = match raw.points {
-                    Some(points) => self.labels(points, "points", 2, 11),
+                    Some(points) => self.labels(points, &POINTS),
                     None => {
                         self.error(
                             kind_span,
                             "a scale question needs points, e.g. points = [\"Helt uenig\", \"Uenig\", \"Enig\", \"Helt enig\"]",
+                            "Et skalaspørgsmål skal have skalapunkter, fx Helt uenig, Uenig, Enig og Helt enig",
                         );
                         Vec::new()
                     }
@@ -465,6 +579,9 @@ impl Checker<'_> {
                     format!(
                         "unknown question kind \"{other}\", expected one of \"choice\", \"percent\", \"number\", \"scale\""
                     ),
+                    format!(
+                        "Spørgsmålstypen \"{other}\" kendes ikke; skriv \"choice\" (valg), \"percent\" (procent), \"number\" (tal) eller \"scale\" (skala)"
+                    ),
                 );
                 QuestionKind::Percent
             }
@@ -472,7 +589,7 @@ impl Checker<'_> {
 
         let abstain = raw
             .abstain
-            .map(|labels| self.labels(labels, "abstain", 1, MAX_ABSTAIN))
+            .map(|labels| self.labels(labels, &ABSTAIN))
             .unwrap_or_default();
         let citations = raw
             .references
@@ -504,16 +621,20 @@ impl Checker<'_> {
     }
 
     pub(super) fn reference(&mut self, raw: RawReference) -> Reference {
-        let id = self.identifier(raw.id, "reference id");
+        let id = self.identifier(raw.id, "reference id", "Landstals-id'et");
         let unit = raw
             .unit
-            .map(|unit| self.text(unit, "unit"))
+            .map(|unit| self.text(unit, "unit", "Enheden"))
             .unwrap_or_else(|| "%".to_string());
         let value = *raw.value.get_ref();
         if !value.is_finite() || value < 0.0 || (unit == "%" && value > 100.0) {
             self.error(
                 raw.value.span(),
                 format!("a reference value in % must be between 0 and 100, found {value}"),
+                format!(
+                    "Et landstal i % skal være mellem 0 og 100, men er {}",
+                    value.to_string().replace('.', ",")
+                ),
             );
         }
         let year = *raw.year.get_ref();
@@ -521,13 +642,18 @@ impl Checker<'_> {
             self.error(
                 raw.year.span(),
                 format!("year {year} is not a plausible survey year"),
+                format!("Årstallet {year} kan ikke passe for en undersøgelse"),
             );
         }
         let url = raw.url.map(|url| {
             let span = url.span();
             let url = url.into_inner();
             if !(url.starts_with("https://") || url.starts_with("http://")) {
-                self.error(span, "url must start with https:// or http://");
+                self.error(
+                    span,
+                    "url must start with https:// or http://",
+                    "Linket skal begynde med https:// eller http://",
+                );
             }
             url
         });
@@ -535,13 +661,17 @@ impl Checker<'_> {
             id,
             value,
             unit,
-            measures: self.text(raw.measures, "measures"),
-            population: self.text(raw.population, "population"),
+            measures: self.text(
+                raw.measures,
+                "measures",
+                "Beskrivelsen af, hvad tallet måler,",
+            ),
+            population: self.text(raw.population, "population", "Populationen"),
             year,
-            survey: self.text(raw.survey, "survey"),
+            survey: self.text(raw.survey, "survey", "Undersøgelsen"),
             reported_by: raw
                 .reported_by
-                .map(|reported_by| self.text(reported_by, "reported_by")),
+                .map(|reported_by| self.text(reported_by, "reported_by", "Kilden")),
             url,
         }
     }

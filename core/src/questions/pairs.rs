@@ -21,6 +21,10 @@ pub fn check_cross_ref(
                 "set \"{}\" is a parents' set; a question can only cite a pupils' set",
                 target_set.id
             ),
+            format!(
+                "Spørgesættet \"{}\" er et forældresæt; der kan kun spørges til spørgsmål i et elevsæt",
+                target_set.id
+            ),
         ));
         return problems;
     }
@@ -31,73 +35,122 @@ pub fn check_cross_ref(
                 "set \"{}\" has no question \"{}\"",
                 target_set.id, perceives.question
             ),
+            format!(
+                "Spørgesættet \"{}\" har intet spørgsmål med id'et \"{}\"",
+                target_set.id, perceives.question
+            ),
         )),
         Some(idx) => {
-            if let Err(message) = pair_fits(
+            if let Err(problem) = pair_fits(
                 &perceiving.kind,
                 &target_set.questions[idx],
                 &perceives.options,
+                reference.options_at,
             ) {
-                problems.push(Problem::at(reference.options_at, message));
+                problems.push(problem);
             }
         }
     }
     problems
 }
 
-/// Whether `perceiving` (with the partner's `options`) can perceive `actual`.
+/// Whether `perceiving` (with the partner's `options`) can perceive `actual`; if not, the
+/// problem, placed at `at`.
 pub(super) fn pair_fits(
     perceiving: &QuestionKind,
     actual: &Question,
     options: &[u32],
-) -> Result<(), String> {
+    at: (usize, usize),
+) -> Result<(), Problem> {
+    let problem = |message: String, danish: String| Err(Problem::at(at, message, danish));
     let actual_kind = &actual.kind;
     match perceiving {
         QuestionKind::Percent => {
             let Some(n_choices) = actual_kind.n_choices() else {
-                return Err(format!(
-                    "a percent estimate perceives a choice or scale question, but \"{}\" is a {} question",
-                    actual.id,
-                    actual_kind.name()
-                ));
+                return problem(
+                    format!(
+                        "a percent estimate perceives a choice or scale question, but \"{}\" is a {} question",
+                        actual.id,
+                        actual_kind.name()
+                    ),
+                    format!(
+                        "Et procentspørgsmål kan kun spørge til et valg- eller skalaspørgsmål, men \"{}\" er et {}",
+                        actual.id,
+                        actual_kind.danish_name()
+                    ),
+                );
             };
             if options.is_empty() {
-                return Err(format!(
-                    "a percent estimate must name the options of \"{}\" whose share it estimates, e.g. options = [0]",
-                    actual.id
-                ));
+                return problem(
+                    format!(
+                        "a percent estimate must name the options of \"{}\" whose share it estimates, e.g. options = [0]",
+                        actual.id
+                    ),
+                    format!(
+                        "Skriv, hvilke svarmuligheder i \"{}\" procenten gættes for, fx options = [0] for den første",
+                        actual.id
+                    ),
+                );
+            }
+            // A partner without options has a problem of its own, and no option could be
+            // in range (nor is there a highest one to name).
+            if n_choices == 0 {
+                return Ok(());
             }
             if let Some(bad) = options.iter().find(|&&o| o as usize >= n_choices) {
-                return Err(format!(
-                    "option {bad} is out of range: \"{}\" has options 0 to {}",
-                    actual.id,
-                    n_choices - 1
-                ));
+                return problem(
+                    format!(
+                        "option {bad} is out of range: \"{}\" has options 0 to {}",
+                        actual.id,
+                        n_choices - 1
+                    ),
+                    format!(
+                        "Svarmulighed nummer {bad} findes ikke: \"{}\" har svarmulighederne 0 til {}",
+                        actual.id,
+                        n_choices - 1
+                    ),
+                );
             }
             let mut sorted = options.to_vec();
             sorted.sort_unstable();
             sorted.dedup();
             if sorted.len() != options.len() {
-                return Err("options must not repeat".to_string());
+                return problem(
+                    "options must not repeat".to_string(),
+                    "Hver svarmulighed må kun nævnes én gang".to_string(),
+                );
             }
             if sorted.len() == n_choices {
-                return Err(format!(
-                    "options name every option of \"{}\"; the share would always be 100 %",
-                    actual.id
-                ));
+                return problem(
+                    format!(
+                        "options name every option of \"{}\"; the share would always be 100 %",
+                        actual.id
+                    ),
+                    format!(
+                        "Alle svarmuligheder i \"{}\" er nævnt, så andelen ville altid være 100 %",
+                        actual.id
+                    ),
+                );
             }
             Ok(())
         }
         QuestionKind::Number { .. } => {
             if !matches!(actual_kind, QuestionKind::Number { .. }) {
-                return Err(format!(
-                    "a number estimate perceives a number question, but \"{}\" is a {} question",
-                    actual.id,
-                    actual_kind.name()
-                ));
+                return problem(
+                    format!(
+                        "a number estimate perceives a number question, but \"{}\" is a {} question",
+                        actual.id,
+                        actual_kind.name()
+                    ),
+                    format!(
+                        "Et talspørgsmål kan kun spørge til et andet talspørgsmål, men \"{}\" er et {}",
+                        actual.id,
+                        actual_kind.danish_name()
+                    ),
+                );
             }
             if !options.is_empty() {
-                return Err("options only apply when a percent estimate perceives a choice or scale question".to_string());
+                return options_only_for_percent(at);
             }
             Ok(())
         }
@@ -105,18 +158,35 @@ pub(super) fn pair_fits(
             if perceiving.name() != actual_kind.name()
                 || perceiving.n_choices() != actual_kind.n_choices()
             {
-                return Err(format!(
-                    "an attitude pair needs two {} questions with the same number of answers; \"{}\" is a {} question with {} answers",
-                    perceiving.name(),
-                    actual.id,
-                    actual_kind.name(),
-                    actual_kind.n_choices().unwrap_or(0)
-                ));
+                let answers = actual_kind.n_choices().unwrap_or(0);
+                return problem(
+                    format!(
+                        "an attitude pair needs two {} questions with the same number of answers; \"{}\" is a {} question with {answers} answers",
+                        perceiving.name(),
+                        actual.id,
+                        actual_kind.name(),
+                    ),
+                    format!(
+                        "Et holdningspar skal være to {} med lige mange svar; \"{}\" er et {} med {answers} svar",
+                        perceiving.danish_name(),
+                        actual.id,
+                        actual_kind.danish_name(),
+                    ),
+                );
             }
             if !options.is_empty() {
-                return Err("options only apply when a percent estimate perceives a choice or scale question".to_string());
+                return options_only_for_percent(at);
             }
             Ok(())
         }
     }
+}
+
+/// `options` on a pair that is not a percent estimate of a choice or scale question.
+fn options_only_for_percent(at: (usize, usize)) -> Result<(), Problem> {
+    Err(Problem::at(
+        at,
+        "options only apply when a percent estimate perceives a choice or scale question",
+        "Svarmuligheder angives kun, når et procentspørgsmål spørger til et valg- eller skalaspørgsmål",
+    ))
 }

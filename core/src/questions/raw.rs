@@ -81,16 +81,13 @@ pub(super) fn unknown_keys(text: &str, locator: &Locator<'_>, keys: &Keys) -> Ve
         for (key, value) in table {
             let name = key.get_ref().as_ref();
             if !keys.here.contains(&name) {
-                let (line, col) = locator.at(key.span().start);
                 let expected: Vec<String> = keys.here.iter().map(|k| format!("`{k}`")).collect();
-                out.push(Problem {
-                    line,
-                    col,
-                    message: format!(
-                        "unknown field `{name}`, expected one of {}",
-                        expected.join(", ")
-                    ),
-                });
+                let expected = expected.join(", ");
+                out.push(Problem::at(
+                    locator.at(key.span().start),
+                    format!("unknown field `{name}`, expected one of {expected}"),
+                    format!("Ukendt felt `{name}` – tilladte felter: {expected}"),
+                ));
                 continue;
             }
             let Some((_, nested)) = keys.nested.iter().find(|(k, _)| *k == name) else {
@@ -128,16 +125,132 @@ pub(super) fn read_problems(
     problems
 }
 
+/// The problem the toml crate found (a syntax error, or a value serde could not read), with
+/// its message in Danish too.
 pub(super) fn toml_problem(locator: &Locator<'_>, error: &toml::de::Error) -> Vec<Problem> {
-    let (line, col) = error
+    let at = error
         .span()
         .map(|span| locator.at(span.start))
         .unwrap_or((1, 1));
-    vec![Problem {
-        line,
-        col,
-        message: error.message().trim().to_string(),
-    }]
+    let message = error.message().trim();
+    vec![Problem::at(at, message, danish_toml_message(message))]
+}
+
+/// A message of the toml crate (or of serde, through it) in Danish: the common ones by
+/// their pattern, any other one quoted in English after a Danish sentence.
+pub(super) fn danish_toml_message(message: &str) -> String {
+    if let Some(key) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return match danish_key(key) {
+            Some(noun) => format!("{noun} mangler (feltet `{key}`)"),
+            None => format!("Feltet `{key}` mangler"),
+        };
+    }
+    if let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return format!(
+            "Her skal stå {}, ikke {}",
+            danish_expected(expected),
+            danish_found(found)
+        );
+    }
+    // A list where a table belongs, e.g. `perceives = ["own"]`.
+    if message.starts_with("invalid length ")
+        && message
+            .split_once(", expected ")
+            .is_some_and(|(_, expected)| expected.starts_with("struct "))
+    {
+        return "Her skal stå en tabel i { }, ikke en liste".to_string();
+    }
+    if let Some((value, expected)) = message
+        .strip_prefix("unknown variant ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        return format!(
+            "Værdien {value} kendes ikke – tilladte værdier: `{}`",
+            allowed.join("`, `")
+        );
+    }
+    let syntax = match message {
+        "duplicate key" => "Feltet står to gange",
+        "key with no value, expected `=`" => "Efter feltets navn mangler = og en værdi",
+        "string values must be quoted, expected literal string" => {
+            "Tekst skal stå i anførselstegn, fx \"Ja\""
+        }
+        "invalid basic string, expected `\"`" => "Teksten mangler sit afsluttende anførselstegn",
+        "unclosed array, expected `]`" => "Listen mangler sin afsluttende ]",
+        "unclosed inline table, expected `}`" => "Tabellen mangler sin afsluttende }",
+        "unexpected key or value, expected newline, `#`" => {
+            "Der står mere efter værdien; hvert felt skal stå på sin egen linje"
+        }
+        _ => return format!("Filen kan ikke læses som TOML: {message}"),
+    };
+    syntax.to_string()
+}
+
+/// A required key as the subject of a Danish sentence, e.g. "Titlen" for `title`.
+fn danish_key(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "format" => "Formatet",
+        "id" => "Id'et",
+        "title" => "Titlen",
+        "language" => "Sproget",
+        "audience" => "Målgruppen",
+        "grades" => "Klassetrinnene",
+        "kind" => "Spørgsmålstypen",
+        "text" => "Spørgsmålsteksten",
+        "question" => "Makkerspørgsmålet",
+        "value" => "Tallet",
+        "measures" => "Beskrivelsen af, hvad tallet måler,",
+        "population" => "Populationen",
+        "year" => "Årstallet",
+        "survey" => "Undersøgelsen",
+        _ => return None,
+    })
+}
+
+/// What serde expected ("a string", "i64", "a sequence", …) in Danish.
+fn danish_expected(expected: &str) -> String {
+    match expected {
+        "a string" => "en tekst i anførselstegn".to_string(),
+        "i64" => "et helt tal".to_string(),
+        "f64" => "et tal".to_string(),
+        "a boolean" => "true eller false".to_string(),
+        "a sequence" => "en liste i [ ]".to_string(),
+        other if other.starts_with("struct ") => "en tabel i { }".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// What serde found instead (`string "7"`, `integer \`3\``, …) in Danish.
+fn danish_found(found: &str) -> String {
+    let quoted = |prefix: &str| {
+        found
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix('`'))
+            .and_then(|rest| rest.strip_suffix('`'))
+            .map(str::to_string)
+    };
+    if let Some(text) = found.strip_prefix("string ") {
+        format!("teksten {text}")
+    } else if let Some(number) = quoted("integer ") {
+        format!("tallet {number}")
+    } else if let Some(number) = quoted("floating point ") {
+        format!("decimaltallet {}", number.replace('.', ","))
+    } else if let Some(value) = quoted("boolean ") {
+        value
+    } else {
+        match found {
+            "sequence" => "en liste".to_string(),
+            "map" => "en tabel".to_string(),
+            other => other.to_string(),
+        }
+    }
 }
 
 /// Turns byte offsets into 1-based line and column (in characters).
