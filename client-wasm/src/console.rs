@@ -26,6 +26,8 @@ pub struct ConsoleModel {
     pub sessions: Vec<SessionSummary>,
     pub session: Option<SessionState>,
     pub tally: Option<Tally>,
+    /// The question-set editor, while it is open (instead of the start page).
+    pub editor: Option<crate::editor::EditorModel>,
 }
 
 /// How much of the page a message changes.

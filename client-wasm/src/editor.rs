@@ -62,11 +62,11 @@ impl OpenSet {
         }
     }
 
-    /// An empty set of one pair, for *Nyt spørgeskema*.
+    /// An empty set of one pair, for *Nyt spørgesæt*.
     pub fn new_set(lang: Language) -> OpenSet {
         let t = EditorTexts::of(lang);
         let mut draft = SetDraft {
-            id: "nyt-spoergeskema".to_string(),
+            id: "nyt-spoergesaet".to_string(),
             title: t.new_set_title.to_string(),
             language: lang,
             audience: Audience::Pupils,
@@ -206,9 +206,7 @@ pub fn suggested_wording(own: &str, audience: Audience, lang: Language) -> Strin
                 Audience::Parents => "the pupils in your child's class",
             };
             match (verb, pronoun, rest) {
-                (Some(verb), Some(pronoun), Some(rest))
-                    if pronoun.eq_ignore_ascii_case("you") =>
-                {
+                (Some(verb), Some(pronoun), Some(rest)) if pronoun.eq_ignore_ascii_case("you") => {
                     let verb = verb.to_lowercase();
                     let verb = match verb.as_str() {
                         "do" => String::new(),
@@ -245,7 +243,11 @@ pub fn set_field(draft: &mut SetDraft, path: &str, value: &str) -> bool {
         ["min_answers"] => draft.min_answers = value.trim().parse().ok(),
         ["grades", j] => return set_item(&mut draft.grades, j, value),
         ["questions", i, rest @ ..] => {
-            let Some(i) = i.parse::<usize>().ok().filter(|&i| i < draft.questions.len()) else {
+            let Some(i) = i
+                .parse::<usize>()
+                .ok()
+                .filter(|&i| i < draft.questions.len())
+            else {
                 return false;
             };
             let before = draft.questions[i].text.clone();
@@ -316,7 +318,13 @@ fn set_item(items: &mut [String], index: &str, value: &str) -> bool {
 
 /// After question `i`'s text changed from `before`: a percent question perceiving it
 /// whose text is empty or still the suggestion for `before` gets the new suggestion.
-fn follow_wording(draft: &mut SetDraft, i: usize, before: &str, audience: Audience, lang: Language) {
+fn follow_wording(
+    draft: &mut SetDraft,
+    i: usize,
+    before: &str,
+    audience: Audience,
+    lang: Language,
+) {
     let own_id = draft.questions[i].id.clone();
     let old_suggestion = suggested_wording(before, audience, lang);
     let new_suggestion = suggested_wording(&draft.questions[i].text, audience, lang);
@@ -429,7 +437,11 @@ pub fn apply(draft: &mut SetDraft, edit: Edit) -> bool {
             None => return false,
         },
         Edit::SetPartnerOption(i, option, on) => {
-            match draft.questions.get_mut(i).and_then(|q| q.perceives.as_mut()) {
+            match draft
+                .questions
+                .get_mut(i)
+                .and_then(|q| q.perceives.as_mut())
+            {
                 Some(perceives) => {
                     perceives.options.retain(|&o| o != option);
                     if on {

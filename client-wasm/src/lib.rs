@@ -3,14 +3,13 @@
 //! facilitator console (feature `staff`); the page's `data-page` attribute says which
 //! page runs.
 //!
-//! The logic (`phone`, `screen`, `console`, `bars`, `i18n`) is plain Rust with no browser
+//! The logic (`phone`, `screen`, `console`, `editor`, `bars`, `i18n`) is plain Rust with no browser
 //! dependency and is tested natively with tables of messages; `web` holds the DOM and
 //! WebSocket glue, one file per page, and is compiled for wasm32 only. Messages are the shared wire types (`pejling-wire`), so client and server cannot
 //! disagree.
 
 pub mod bars;
 pub mod console;
-#[cfg(feature = "staff")]
 pub mod editor;
 pub mod i18n;
 pub mod phone;

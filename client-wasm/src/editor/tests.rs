@@ -15,13 +15,20 @@ fn a_new_set_starts_with_a_pair_that_is_right() {
     assert!(own.sensitive);
     assert_eq!(guess.kind, KindName::Percent);
     let perceives = guess.perceives.as_ref().unwrap();
-    assert_eq!((perceives.question.as_str(), perceives.options.as_slice()), (own.id.as_str(), &[0][..]));
+    assert_eq!(
+        (perceives.question.as_str(), perceives.options.as_slice()),
+        (own.id.as_str(), &[0][..])
+    );
 }
 
 #[test]
 fn the_perceived_wording_follows_the_own_question_until_it_is_changed() {
     let mut draft = set();
-    assert!(set_field(&mut draft, "questions.0.text", "Har du prøvet snus?"));
+    assert!(set_field(
+        &mut draft,
+        "questions.0.text",
+        "Har du prøvet snus?"
+    ));
     assert_eq!(
         draft.questions[1].text,
         "Hvor mange procent af eleverne i din klasse tror du har prøvet snus?"
@@ -31,9 +38,16 @@ fn the_perceived_wording_follows_the_own_question_until_it_is_changed() {
         draft.questions[1].text,
         "Hvor mange procent af eleverne i din klasse tror du har røget?"
     );
-    set_field(&mut draft, "questions.1.text", "Hvor mange i klassen tror du har røget?");
+    set_field(
+        &mut draft,
+        "questions.1.text",
+        "Hvor mange i klassen tror du har røget?",
+    );
     set_field(&mut draft, "questions.0.text", "Har du røget en cigaret?");
-    assert_eq!(draft.questions[1].text, "Hvor mange i klassen tror du har røget?");
+    assert_eq!(
+        draft.questions[1].text,
+        "Hvor mange i klassen tror du har røget?"
+    );
 }
 
 #[test]
@@ -56,7 +70,10 @@ fn wording_for_parents_and_in_english() {
 fn a_renamed_question_keeps_its_partner_and_a_removed_one_unlinks_it() {
     let mut draft = set();
     set_field(&mut draft, "questions.0.id", "snus-egen");
-    assert_eq!(draft.questions[1].perceives.as_ref().unwrap().question, "snus-egen");
+    assert_eq!(
+        draft.questions[1].perceives.as_ref().unwrap().question,
+        "snus-egen"
+    );
     assert!(apply(&mut draft, Edit::Remove(0)));
     assert_eq!(draft.questions.len(), 1);
     assert_eq!(draft.questions[0].perceives, None);
@@ -80,11 +97,17 @@ fn moves_stay_inside_the_list_and_stale_indices_do_nothing() {
 fn partner_options_and_figures_are_picked_not_typed() {
     let mut draft = set();
     assert!(apply(&mut draft, Edit::SetPartnerOption(1, 1, true)));
-    assert_eq!(draft.questions[1].perceives.as_ref().unwrap().options, [0, 1]);
+    assert_eq!(
+        draft.questions[1].perceives.as_ref().unwrap().options,
+        [0, 1]
+    );
     assert!(apply(&mut draft, Edit::SetPartnerOption(1, 0, false)));
     assert_eq!(draft.questions[1].perceives.as_ref().unwrap().options, [1]);
     assert!(apply(&mut draft, Edit::Cite(1, "espad".into())));
-    assert!(!apply(&mut draft, Edit::Cite(1, "espad".into())), "cited once");
+    assert!(
+        !apply(&mut draft, Edit::Cite(1, "espad".into())),
+        "cited once"
+    );
     let choices = partner_choices(&draft, 1, &[]);
     assert_eq!(choices.len(), 1);
     assert_eq!(choices[0].1, draft.questions[0].id);
@@ -98,13 +121,19 @@ fn a_parents_question_may_pick_a_pupils_question() {
     pupils.id = "elever".into();
     pupils.title = "Elever".into();
     let choices = partner_choices(&draft, 1, std::slice::from_ref(&pupils));
-    assert!(choices.iter().any(|(set, _, _)| set == "elever"), "{choices:?}");
+    assert!(
+        choices.iter().any(|(set, _, _)| set == "elever"),
+        "{choices:?}"
+    );
     assert!(apply(
         &mut draft,
         Edit::SetPartner(1, Some(("elever".into(), pupils.questions[0].id.clone())))
     ));
     let perceives = draft.questions[1].perceives.clone().unwrap();
-    assert_eq!(partner(&draft, &perceives, &[pupils]).unwrap().kind, KindName::Choice);
+    assert_eq!(
+        partner(&draft, &perceives, &[pupils]).unwrap().kind,
+        KindName::Choice
+    );
 }
 
 #[test]

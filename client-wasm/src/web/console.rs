@@ -394,6 +394,9 @@ impl App {
                     .kid(button(t.log_in, "login").cls("primary")),
             );
         }
+        if let (None, Some(editor)) = (&console.session, &console.editor) {
+            return el("div").kid(header).kid(self.render_editor(editor));
+        }
         let Some(state) = &console.session else {
             let sets = console.sets.iter().map(|set| {
                 let audience = match set.audience {
@@ -501,6 +504,14 @@ impl App {
                             .id("rehearse"),
                     )
                     .kid(el("p").cls("hint").text(t.rehearse_hint))
+                    .kid(
+                        button(
+                            crate::editor::EditorTexts::of(self.lang).open_editor,
+                            "editor:open",
+                        )
+                        .cls("secondary")
+                        .id("open-editor"),
+                    )
                     .kid(el("h2").text(t.earlier_sessions))
                     .kid(list),
             );

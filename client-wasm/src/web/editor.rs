@@ -25,7 +25,12 @@ thread_local! {
 }
 
 /// A request to the editor's routes: the status and the body's text.
-async fn api(method: &str, path: &str, token: &str, body: Option<String>) -> Result<(u16, String), ()> {
+async fn api(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+) -> Result<(u16, String), ()> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| ())?;
@@ -53,17 +58,24 @@ async fn api(method: &str, path: &str, token: &str, body: Option<String>) -> Res
     Ok((response.status(), text))
 }
 
-/// Runs `api` and hands the parsed answer (or `None`) to `then` on the app.
+/// The host token the console logged in with.
+fn host_token(app: &App) -> String {
+    match &app.page {
+        Page::Console(console) => console.token.clone().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// Runs `api` and hands the parsed answer (or `None`) to `then` on the app. Called with
+/// the app borrowed; `then` runs later, when the answer is there.
 fn request<T: serde::de::DeserializeOwned + 'static>(
+    app: &App,
     method: &'static str,
     path: String,
     body: Option<String>,
     then: impl FnOnce(&mut App, Option<T>) + 'static,
 ) {
-    let token = super::with_app_value(|app| match &app.page {
-        Page::Console(console) => console.token.clone().unwrap_or_default(),
-        _ => String::new(),
-    });
+    let token = host_token(app);
     wasm_bindgen_futures::spawn_local(async move {
         let answer = api(method, &path, &token, body)
             .await
@@ -86,6 +98,12 @@ impl App {
         }
     }
 
+    /// Whether a dropped file is an import: the editor's list is showing.
+    pub(super) fn editor_takes_files(&self) -> bool {
+        matches!(&self.page, Page::Console(console)
+            if console.editor.as_ref().is_some_and(|e| e.open.is_none()))
+    }
+
     fn editor_texts(&self) -> &'static EditorTexts {
         EditorTexts::of(self.lang)
     }
@@ -102,11 +120,17 @@ impl App {
                     console.editor = Some(EditorModel::default());
                 }
                 self.editor_load_list();
-                request("GET", "/api/references".into(), None, |app, refs: Option<Vec<ReferenceEntry>>| {
-                    if let Some(editor) = app.editor_mut() {
-                        editor.references = refs.unwrap_or_default();
-                    }
-                });
+                request(
+                    self,
+                    "GET",
+                    "/api/references".into(),
+                    None,
+                    |app, refs: Option<Vec<ReferenceEntry>>| {
+                        if let Some(editor) = app.editor_mut() {
+                            editor.references = refs.unwrap_or_default();
+                        }
+                    },
+                );
                 self.render();
             }
             "back" => {
@@ -127,6 +151,7 @@ impl App {
             "copy" => {
                 let lang = self.lang;
                 request(
+                    self,
                     "GET",
                     format!("/api/sets/builtin/{}", encode_component(rest)),
                     None,
@@ -139,6 +164,7 @@ impl App {
             "edit" => {
                 let file = rest.to_string();
                 request(
+                    self,
                     "GET",
                     format!("/api/sets/own/{}", encode_component(rest)),
                     None,
@@ -153,7 +179,11 @@ impl App {
                     .editor_mut()
                     .and_then(|e| e.open.as_ref())
                     .is_some_and(|open| open.dirty);
-                if dirty && !window().confirm_with_message(t.confirm_discard).unwrap_or(false) {
+                if dirty
+                    && !window()
+                        .confirm_with_message(t.confirm_discard)
+                        .unwrap_or(false)
+                {
                     return true;
                 }
                 if let Some(editor) = self.editor_mut() {
@@ -293,38 +323,44 @@ impl App {
     }
 
     fn editor_load_list(&mut self) {
-        request("GET", "/api/sets".into(), None, |app, list: Option<EditorList>| {
-            let failed = app.editor_texts().request_failed;
-            let pupils: Vec<EditorSet> = list
-                .as_ref()
-                .map(|l| {
-                    l.sets
-                        .iter()
-                        .filter(|s| s.audience == Audience::Pupils && s.problems == 0)
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            if let Some(editor) = app.editor_mut() {
-                editor.error = list.is_none().then(|| failed.to_string());
-                editor.list = list;
-                editor.pupil_sets.clear();
-            }
-            // The pupils' sets' questions, for parents' questions to cite.
-            for set in pupils {
-                let path = match &set.file {
-                    Some(file) => format!("/api/sets/own/{}", encode_component(file)),
-                    None => format!("/api/sets/builtin/{}", encode_component(&set.id)),
-                };
-                request("GET", path, None, |app, opened: Option<OpenedSet>| {
-                    if let (Some(editor), Some(opened)) = (app.editor_mut(), opened) {
-                        editor.pupil_sets.retain(|s| s.id != opened.draft.id);
-                        editor.pupil_sets.push(opened.draft);
-                    }
-                });
-            }
-            app.render();
-        });
+        request(
+            self,
+            "GET",
+            "/api/sets".into(),
+            None,
+            |app, list: Option<EditorList>| {
+                let failed = app.editor_texts().request_failed;
+                let pupils: Vec<EditorSet> = list
+                    .as_ref()
+                    .map(|l| {
+                        l.sets
+                            .iter()
+                            .filter(|s| s.audience == Audience::Pupils && s.problems == 0)
+                            .cloned()
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let Some(editor) = app.editor_mut() {
+                    editor.error = list.is_none().then(|| failed.to_string());
+                    editor.list = list;
+                    editor.pupil_sets.clear();
+                }
+                // The pupils' sets' questions, for parents' questions to cite.
+                for set in pupils {
+                    let path = match &set.file {
+                        Some(file) => format!("/api/sets/own/{}", encode_component(file)),
+                        None => format!("/api/sets/builtin/{}", encode_component(&set.id)),
+                    };
+                    request(app, "GET", path, None, |app, opened: Option<OpenedSet>| {
+                        if let (Some(editor), Some(opened)) = (app.editor_mut(), opened) {
+                            editor.pupil_sets.retain(|s| s.id != opened.draft.id);
+                            editor.pupil_sets.push(opened.draft);
+                        }
+                    });
+                }
+                app.render();
+            },
+        );
     }
 
     fn editor_opened(&mut self, open: Option<OpenSet>) {
@@ -336,7 +372,7 @@ impl App {
             }
         }
         self.render();
-        let _ = window().scroll_to_with_x_and_y(0.0, 0.0);
+        window().scroll_to_with_x_and_y(0.0, 0.0);
         self.editor_check_now();
     }
 
@@ -380,47 +416,61 @@ impl App {
             s.set(s.get().wrapping_add(1));
             s.get()
         });
-        request("POST", "/api/sets/check".into(), Some(body), move |app, checked: Option<CheckedDraft>| {
-            if CHECK_SEQ.with(|s| s.get()) != seq {
-                return;
-            }
-            let Some(checked) = checked else { return };
-            if let Some(open) = app.editor_mut().and_then(|e| e.open.as_mut()) {
-                open.problems = checked.problems;
-            }
-            app.editor_show_problems();
-        });
+        request(
+            self,
+            "POST",
+            "/api/sets/check".into(),
+            Some(body),
+            move |app, checked: Option<CheckedDraft>| {
+                if CHECK_SEQ.with(|s| s.get()) != seq {
+                    return;
+                }
+                let Some(checked) = checked else { return };
+                if let Some(open) = app.editor_mut().and_then(|e| e.open.as_mut()) {
+                    open.problems = checked.problems;
+                }
+                app.editor_show_problems();
+            },
+        );
     }
 
     fn editor_save(&mut self) {
         let Some(body) = self.editor_request_body() else {
             return;
         };
-        request("POST", "/api/sets/save".into(), Some(body), |app, checked: Option<CheckedDraft>| {
-            let failed = app.editor_texts().request_failed;
-            let Some(editor) = app.editor_mut() else { return };
-            let Some(checked) = checked else {
-                editor.error = Some(failed.to_string());
-                app.render();
-                return;
-            };
-            editor.error = None;
-            if let Some(open) = editor.open.as_mut() {
-                open.problems = checked.problems;
-                open.exists = checked.exists;
-                open.replace = false;
-                if let Some(file) = checked.saved {
-                    open.source = checked.toml;
-                    open.file = Some(file.clone());
-                    open.saved = Some(file);
-                    open.dirty = false;
-                    open.exists = None;
+        request(
+            self,
+            "POST",
+            "/api/sets/save".into(),
+            Some(body),
+            |app, checked: Option<CheckedDraft>| {
+                let failed = app.editor_texts().request_failed;
+                let Some(editor) = app.editor_mut() else {
+                    return;
+                };
+                let Some(checked) = checked else {
+                    editor.error = Some(failed.to_string());
+                    app.render();
+                    return;
+                };
+                editor.error = None;
+                if let Some(open) = editor.open.as_mut() {
+                    open.problems = checked.problems;
+                    open.exists = checked.exists;
+                    open.replace = false;
+                    if let Some(file) = checked.saved {
+                        open.source = checked.toml;
+                        open.file = Some(file.clone());
+                        open.saved = Some(file);
+                        open.dirty = false;
+                        open.exists = None;
+                    }
                 }
-            }
-            app.editor_load_list();
-            app.send(&pejling_wire::ClientMessage::ListSets);
-            app.render();
-        });
+                app.editor_load_list();
+                app.send(&pejling_wire::ClientMessage::ListSets);
+                app.render();
+            },
+        );
     }
 
     /// Reads the file chosen in the import picker.
@@ -439,7 +489,9 @@ impl App {
     /// Writes the problems beside their fields and in the list at the top, and the save
     /// button's state, without redrawing the page.
     fn editor_show_problems(&mut self) {
-        let Page::Console(console) = &self.page else { return };
+        let Page::Console(console) = &self.page else {
+            return;
+        };
         let Some(open) = console.editor.as_ref().and_then(|e| e.open.as_ref()) else {
             return;
         };
@@ -484,10 +536,15 @@ impl App {
 
     /// The save button and the status line.
     fn editor_show_status(&self) {
-        let Page::Console(console) = &self.page else { return };
+        let Page::Console(console) = &self.page else {
+            return;
+        };
         let Some(open) = console.editor.as_ref().and_then(|e| e.open.as_ref()) else {
             return;
         };
+        if let Some(title) = document().get_element_by_id("editor-title") {
+            title.set_text_content(Some(&self.editor_heading(open)));
+        }
         if let Some(status) = document().get_element_by_id("editor-status") {
             let _ = status.replace_with_with_node_1(&self.editor_status(open).0);
         }
@@ -497,6 +554,13 @@ impl App {
             } else {
                 let _ = save.set_attribute("disabled", "");
             }
+        }
+    }
+
+    fn editor_heading(&self, open: &OpenSet) -> String {
+        match open.draft.title.trim() {
+            "" => self.editor_texts().new_set_title.to_string(),
+            title => title.to_string(),
         }
     }
 
@@ -566,7 +630,11 @@ impl App {
         };
         let actions = el("div")
             .cls("editor-actions")
-            .kid(button(t.new_set, "editor:new").cls("primary").id("editor-new"))
+            .kid(
+                button(t.new_set, "editor:new")
+                    .cls("primary")
+                    .id("editor-new"),
+            )
             .kid(
                 el("label")
                     .cls("button secondary file-button")
@@ -581,7 +649,12 @@ impl App {
                     .attr("accept", ".toml,text/plain")
                     .attr("data-change", "import"),
             )
-            .kid(el("p").cls("hint drop-zone").id("drop-zone").text(t.drop_hint));
+            .kid(
+                el("p")
+                    .cls("hint drop-zone")
+                    .id("drop-zone")
+                    .text(t.drop_hint),
+            );
         let Some(list) = &editor.list else {
             return el("div").kid(actions);
         };
@@ -604,7 +677,10 @@ impl App {
                 None => (
                     button(t.copy_and_adapt, &format!("editor:copy:{}", set.id))
                         .cls("secondary")
-                        .attr("aria-label", &format!("{}: {}", t.copy_and_adapt, set.title)),
+                        .attr(
+                            "aria-label",
+                            &format!("{}: {}", t.copy_and_adapt, set.title),
+                        ),
                     format!("/api/sets/builtin/{}/file", encode_component(&set.id)),
                 ),
                 Some(file) => (
@@ -620,16 +696,16 @@ impl App {
                 .kid(el("span").cls("set-title").text(&set.title))
                 .kid(el("span").cls("set-facts").text(&facts))
                 .kid(
-                    el("span")
-                        .cls("set-buttons")
-                        .kid(main_button)
-                        .kid(
-                            el("a")
-                                .attr("href", &format!("{download}?token={}", encode_component(&token)))
-                                .attr("download", "")
-                                .attr("aria-label", &format!("{}: {}", t.download, set.title))
-                                .text(t.download),
-                        ),
+                    el("span").cls("set-buttons").kid(main_button).kid(
+                        el("a")
+                            .attr(
+                                "href",
+                                &format!("{download}?token={}", encode_component(&token)),
+                            )
+                            .attr("download", "")
+                            .attr("aria-label", &format!("{}: {}", t.download, set.title))
+                            .text(t.download),
+                    ),
                 )
         };
         let own: Vec<&EditorSet> = list.sets.iter().filter(|s| !s.builtin).collect();
@@ -639,9 +715,16 @@ impl App {
             .kid(if own.is_empty() {
                 el("p").id("own-sets").text(t.no_own_sets)
             } else {
-                el("ul").id("own-sets").cls("sets").kids(own.into_iter().map(item))
+                el("ul")
+                    .id("own-sets")
+                    .cls("sets")
+                    .kids(own.into_iter().map(item))
             })
-            .kid(el("p").cls("hint").text(&format!("{}: {}", t.folder, list.folder)))
+            .kid(
+                el("p")
+                    .cls("hint")
+                    .text(&format!("{}: {}", t.folder, list.folder)),
+            )
             .kid(el("h2").text(t.builtin_sets))
             .kid(
                 el("ul")
@@ -663,8 +746,16 @@ impl App {
                     Existing::Builtin => t.exists_builtin,
                     Existing::Own => t.exists_own,
                 }))
-                .kid(button(t.replace, "editor:replace").cls("secondary").id("editor-replace"))
-                .kid(button(t.keep_both, "editor:keep-both").cls("primary").id("editor-keep-both"))
+                .kid(
+                    button(t.replace, "editor:replace")
+                        .cls("secondary")
+                        .id("editor-replace"),
+                )
+                .kid(
+                    button(t.keep_both, "editor:keep-both")
+                        .cls("primary")
+                        .id("editor-keep-both"),
+                )
         });
         let bar = el("div")
             .cls("editor-bar")
@@ -674,14 +765,23 @@ impl App {
                     .id("editor-save")
                     .attr_if(!open.can_save(), "disabled", ""),
             )
-            .kid(button(t.close, "editor:close").cls("secondary").id("editor-close"))
+            .kid(
+                button(t.close, "editor:close")
+                    .cls("secondary")
+                    .id("editor-close"),
+            )
             .kid(self.editor_status(open));
         let details = el("fieldset")
             .cls("set-details")
             .kid(el("legend").text(t.details))
             .kid(problem_place(""))
             .kid(text_field("title", t.field_title, &draft.title, None))
-            .kid(text_field("id", t.field_id, &draft.id, Some(t.field_id_hint)))
+            .kid(text_field(
+                "id",
+                t.field_id,
+                &draft.id,
+                Some(t.field_id_hint),
+            ))
             .kid(select_field(
                 "audience",
                 t.field_audience,
@@ -697,16 +797,26 @@ impl App {
                 &[("da", t.danish), ("en", t.english)],
                 draft.language.code(),
             ))
-            .kid(label_list("grades", t.field_grades, &draft.grades, "editor:do:add-grade", t.add_grade, t, |j| {
-                format!("editor:do:remove-grade:{j}")
-            }))
+            .kid(label_list(
+                "grades",
+                t.field_grades,
+                &draft.grades,
+                "editor:do:add-grade",
+                t.add_grade,
+                t,
+                |j| format!("editor:do:remove-grade:{j}"),
+            ))
             .kid(text_field(
                 "min_answers",
                 t.field_min_answers,
                 &draft.min_answers.map(|n| n.to_string()).unwrap_or_default(),
                 Some(t.field_min_answers_hint),
             ))
-            .kid(area_field("facilitator_note", t.field_facilitator_note, &draft.facilitator_note));
+            .kid(area_field(
+                "facilitator_note",
+                t.field_facilitator_note,
+                &draft.facilitator_note,
+            ));
         let questions = el("ol").cls("questions").kids(
             draft
                 .questions
@@ -714,30 +824,35 @@ impl App {
                 .enumerate()
                 .map(|(i, question)| self.render_question(editor, draft, i, question)),
         );
-        let add = el("div")
-            .cls("editor-add")
-            .kid(button(t.add_pair, "editor:do:add-pair").cls("primary").id("add-pair"))
-            .kid(el("p").cls("hint").text(t.add_pair_hint))
-            .kid(
-                el("label")
-                    .attr("for", "add-question")
-                    .text(t.add_question),
-            )
-            .kid(
-                el("select")
-                    .id("add-question")
-                    .attr("data-change", "add-question")
-                    .kid(el("option").attr("value", "").text("…"))
-                    .kids(KindName::ALL.iter().map(|kind| {
-                        el("option").attr("value", kind.code()).text(t.kind(*kind))
-                    })),
-            );
+        let add =
+            el("div")
+                .cls("editor-add")
+                .kid(
+                    button(t.add_pair, "editor:do:add-pair")
+                        .cls("primary")
+                        .id("add-pair"),
+                )
+                .kid(el("p").cls("hint").text(t.add_pair_hint))
+                .kid(el("label").attr("for", "add-question").text(t.add_question))
+                .kid(
+                    el("select")
+                        .id("add-question")
+                        .attr("data-change", "add-question")
+                        .kid(el("option").attr("value", "").text("…"))
+                        .kids(KindName::ALL.iter().map(|kind| {
+                            el("option").attr("value", kind.code()).text(t.kind(*kind))
+                        })),
+                );
         el("div")
-            .kid(el("h1").id("editor-title").text(if draft.title.trim().is_empty() {
-                t.new_set_title
-            } else {
-                &draft.title
-            }))
+            .kid(
+                el("h1")
+                    .id("editor-title")
+                    .text(if draft.title.trim().is_empty() {
+                        t.new_set_title
+                    } else {
+                        &draft.title
+                    }),
+            )
             .kids(exists)
             .kid(bar)
             .kid(self.problems_summary(open))
@@ -747,7 +862,13 @@ impl App {
             .kid(add)
     }
 
-    fn render_question(&self, editor: &EditorModel, draft: &SetDraft, i: usize, q: &QuestionDraft) -> E {
+    fn render_question(
+        &self,
+        editor: &EditorModel,
+        draft: &SetDraft,
+        i: usize,
+        q: &QuestionDraft,
+    ) -> E {
         let t = self.editor_texts();
         let p = |field: &str| format!("questions.{i}.{field}");
         let n = draft.questions.len();
@@ -762,19 +883,28 @@ impl App {
             .kid(
                 button("↑", &format!("editor:do:move:{i}:-1"))
                     .cls("secondary small")
-                    .attr("aria-label", &format!("{} ({} {})", t.move_up, t.question, i + 1))
+                    .attr(
+                        "aria-label",
+                        &format!("{} ({} {})", t.move_up, t.question, i + 1),
+                    )
                     .attr_if(i == 0, "disabled", ""),
             )
             .kid(
                 button("↓", &format!("editor:do:move:{i}:1"))
                     .cls("secondary small")
-                    .attr("aria-label", &format!("{} ({} {})", t.move_down, t.question, i + 1))
+                    .attr(
+                        "aria-label",
+                        &format!("{} ({} {})", t.move_down, t.question, i + 1),
+                    )
                     .attr_if(i + 1 == n, "disabled", ""),
             )
             .kid(
                 button(t.remove, &format!("editor:do:remove:{i}"))
                     .cls("secondary small")
-                    .attr("aria-label", &format!("{} ({} {})", t.remove_question, t.question, i + 1)),
+                    .attr(
+                        "aria-label",
+                        &format!("{} ({} {})", t.remove_question, t.question, i + 1),
+                    ),
             );
         let mut card = el("li")
             .cls("question-card")
@@ -789,10 +919,19 @@ impl App {
                 &KindName::ALL.map(|kind| (kind.code(), t.kind(kind))),
                 q.kind.code(),
             ))
-            .kid(text_field(&p("id"), t.field_question_id, &q.id, Some(t.field_id_hint)));
+            .kid(text_field(
+                &p("id"),
+                t.field_question_id,
+                &q.id,
+                Some(t.field_id_hint),
+            ));
         match q.kind {
             KindName::Choice | KindName::Scale => {
-                let label = if q.kind == KindName::Scale { t.field_points } else { t.field_options };
+                let label = if q.kind == KindName::Scale {
+                    t.field_points
+                } else {
+                    t.field_options
+                };
                 card = card.kid(label_list(
                     &p("options"),
                     label,
@@ -805,8 +944,18 @@ impl App {
             }
             KindName::Number => {
                 card = card
-                    .kid(text_field(&p("min"), t.field_min, &q.min.map(|n| n.to_string()).unwrap_or_default(), None))
-                    .kid(text_field(&p("max"), t.field_max, &q.max.map(|n| n.to_string()).unwrap_or_default(), None))
+                    .kid(text_field(
+                        &p("min"),
+                        t.field_min,
+                        &q.min.map(|n| n.to_string()).unwrap_or_default(),
+                        None,
+                    ))
+                    .kid(text_field(
+                        &p("max"),
+                        t.field_max,
+                        &q.max.map(|n| n.to_string()).unwrap_or_default(),
+                        None,
+                    ))
                     .kid(text_field(&p("unit"), t.field_unit, &q.unit, None));
             }
             KindName::Percent => {}
@@ -835,7 +984,13 @@ impl App {
             .kid(self.render_preview(q))
     }
 
-    fn render_partner(&self, editor: &EditorModel, draft: &SetDraft, i: usize, q: &QuestionDraft) -> E {
+    fn render_partner(
+        &self,
+        editor: &EditorModel,
+        draft: &SetDraft,
+        i: usize,
+        q: &QuestionDraft,
+    ) -> E {
         let t = self.editor_texts();
         let id = field_id(&format!("questions.{i}.perceives"));
         let current = q
@@ -847,14 +1002,25 @@ impl App {
         // A partner the lists do not hold (a set not loaded, an id typed by hand) stays
         // visible as it is, so the person sees what the checker complains about.
         if let Some(perceives) = &q.perceives
-            && !choices.iter().any(|(s, qid, _)| *s == perceives.set && *qid == perceives.question)
+            && !choices
+                .iter()
+                .any(|(s, qid, _)| *s == perceives.set && *qid == perceives.question)
         {
-            choices.push((perceives.set.clone(), perceives.question.clone(), format!("{} {}", perceives.set, perceives.question).trim().to_string()));
+            choices.push((
+                perceives.set.clone(),
+                perceives.question.clone(),
+                format!("{} {}", perceives.set, perceives.question)
+                    .trim()
+                    .to_string(),
+            ));
         }
         let select = el("select")
             .id(&id)
             .attr("data-change", &format!("partner:{i}"))
-            .attr("aria-describedby", &problem_id(&format!("questions.{i}.perceives")))
+            .attr(
+                "aria-describedby",
+                &problem_id(&format!("questions.{i}.perceives")),
+            )
             .kid(el("option").attr("value", "").text(t.perceives_nothing))
             .kids(choices.into_iter().map(|(set, question, label)| {
                 let value = format!("{set}/{question}");
@@ -916,7 +1082,12 @@ impl App {
             .cls("field references")
             .kid(el("span").cls("label").text(t.field_references))
             .kid(el("ul").kids(cited))
-            .kid(el("label").cls("visually-hidden").attr("for", &select_id).text(t.add_reference))
+            .kid(
+                el("label")
+                    .cls("visually-hidden")
+                    .attr("for", &select_id)
+                    .text(t.add_reference),
+            )
             .kid(
                 el("select")
                     .id(&select_id)
@@ -947,7 +1118,11 @@ impl App {
             .kid(el("p").cls("preview-question").text(&q.text));
         match q.kind {
             KindName::Choice | KindName::Scale => {
-                phone = phone.kids(q.options.iter().map(|o| el("span").cls("preview-option").text(o)));
+                phone = phone.kids(
+                    q.options
+                        .iter()
+                        .map(|o| el("span").cls("preview-option").text(o)),
+                );
             }
             KindName::Percent => {
                 phone = phone
@@ -964,7 +1139,11 @@ impl App {
                 phone = phone.kid(el("span").cls("preview-number").text(range.trim()));
             }
         }
-        phone = phone.kids(q.abstain.iter().map(|a| el("span").cls("preview-option abstain").text(a)));
+        phone = phone.kids(
+            q.abstain
+                .iter()
+                .map(|a| el("span").cls("preview-option abstain").text(a)),
+        );
         el("details")
             .cls("preview")
             .kid(el("summary").text(t.preview))
@@ -1009,7 +1188,14 @@ fn field_id(path: &str) -> String {
 }
 
 fn problem_id(path: &str) -> String {
-    format!("p-{}", if path.is_empty() { "set".to_string() } else { path.replace('.', "-") })
+    format!(
+        "p-{}",
+        if path.is_empty() {
+            "set".to_string()
+        } else {
+            path.replace('.', "-")
+        }
+    )
 }
 
 /// Where the problems of `path` are written (hidden while there are none).
@@ -1031,7 +1217,10 @@ fn nearest_place(path: &str) -> Option<(Element, String)> {
         if path.is_empty() {
             return None;
         }
-        path = path.rsplit_once('.').map(|(head, _)| head.to_string()).unwrap_or_default();
+        path = path
+            .rsplit_once('.')
+            .map(|(head, _)| head.to_string())
+            .unwrap_or_default();
     }
 }
 
@@ -1049,7 +1238,10 @@ fn focus_field(path: &str) {
         if path.is_empty() {
             return;
         }
-        path = path.rsplit_once('.').map(|(head, _)| head.to_string()).unwrap_or_default();
+        path = path
+            .rsplit_once('.')
+            .map(|(head, _)| head.to_string())
+            .unwrap_or_default();
     }
 }
 
@@ -1106,8 +1298,15 @@ fn text_field(path: &str, label: &str, value: &str, hint_text: Option<&str>) -> 
         .id(&id)
         .attr("type", "text")
         .attr("data-field", path)
-        .attr("aria-describedby", &format!("{} {hint_id}", problem_id(path)));
-    let _ = input.0.clone().dyn_into::<HtmlInputElement>().map(|i| i.set_value(value));
+        .attr(
+            "aria-describedby",
+            &format!("{} {hint_id}", problem_id(path)),
+        );
+    let _ = input
+        .0
+        .clone()
+        .dyn_into::<HtmlInputElement>()
+        .map(|i| i.set_value(value));
     el("div")
         .cls("field")
         .kid(el("label").attr("for", &id).text(label))
@@ -1120,7 +1319,7 @@ fn area_field(path: &str, label: &str, value: &str) -> E {
     let id = field_id(path);
     let area = el("textarea")
         .id(&id)
-        .attr("rows", "2")
+        .attr("rows", "3")
         .attr("data-field", path)
         .attr("aria-describedby", &problem_id(path))
         .text(value);
@@ -1193,7 +1392,11 @@ fn label_list(
                 .attr("data-field", &item_path)
                 .attr("aria-label", &format!("{label} {}", j + 1))
                 .attr("aria-describedby", &problem_id(&item_path));
-            let _ = input.0.clone().dyn_into::<HtmlInputElement>().map(|i| i.set_value(item));
+            let _ = input
+                .0
+                .clone()
+                .dyn_into::<HtmlInputElement>()
+                .map(|i| i.set_value(item));
             el("div")
                 .cls("label-item")
                 .kid(input)
@@ -1211,7 +1414,10 @@ fn label_list(
 /// Reads a `.toml` file (picked or dropped) and asks the server to open it as an import.
 pub(super) fn import_file(file: web_sys::File) {
     wasm_bindgen_futures::spawn_local(async move {
-        let text = JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string());
+        let text = JsFuture::from(file.text())
+            .await
+            .ok()
+            .and_then(|t| t.as_string());
         with_app(|app| {
             let Some(text) = text else {
                 let failed = app.editor_texts().request_failed;
@@ -1221,16 +1427,12 @@ pub(super) fn import_file(file: web_sys::File) {
                 app.render();
                 return;
             };
-            import_text(text);
+            import_text(host_token(app), text);
         });
     });
 }
 
-fn import_text(text: String) {
-    let token = super::with_app_value(|app| match &app.page {
-        Page::Console(console) => console.token.clone().unwrap_or_default(),
-        _ => String::new(),
-    });
+fn import_text(token: String, text: String) {
     wasm_bindgen_futures::spawn_local(async move {
         let answer = api("POST", "/api/sets/import", &token, Some(text)).await;
         with_app(|app| {

@@ -22,6 +22,8 @@ use crate::i18n::{Language, Texted, Texts};
 
 #[cfg(feature = "staff")]
 mod console;
+#[cfg(feature = "staff")]
+mod editor;
 #[cfg(feature = "phone")]
 mod phone;
 #[cfg(feature = "staff")]
@@ -277,6 +279,16 @@ fn install_listeners(body: &HtmlElement) {
         with_app(|app| app.on_action(&action));
     });
     let input = Closure::<dyn FnMut(Event)>::new(|event: Event| {
+        // The editor's fields name the draft's field they change.
+        #[cfg(feature = "staff")]
+        if let Some((path, value)) = event
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .and_then(|t| Some((t.get_attribute("data-field")?, field_value(&t))))
+        {
+            with_app(|app| app.editor_on_field(&path, &value));
+            return;
+        }
         let Some(target) = event
             .target()
             .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
@@ -319,6 +331,46 @@ fn install_listeners(body: &HtmlElement) {
         event.prevent_default();
         with_app(|app| app.on_action(action));
     });
+    // The editor's lists and ticks (`data-change`), and files dropped on it.
+    #[cfg(feature = "staff")]
+    {
+        let change = Closure::<dyn FnMut(Event)>::new(|event: Event| {
+            let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+                return;
+            };
+            let Some(name) = target.get_attribute("data-change") else {
+                return;
+            };
+            let checked = target
+                .dyn_ref::<HtmlInputElement>()
+                .is_some_and(|input| input.checked());
+            let value = field_value(&target);
+            with_app(|app| app.editor_on_change(&name, &value, checked));
+        });
+        let dragover = Closure::<dyn FnMut(Event)>::new(|event: Event| {
+            if with_app_value(|app| app.editor_takes_files()) {
+                event.prevent_default();
+            }
+        });
+        let drop = Closure::<dyn FnMut(Event)>::new(|event: Event| {
+            if !with_app_value(|app| app.editor_takes_files()) {
+                return;
+            }
+            event.prevent_default();
+            if let Some(file) = event
+                .dyn_ref::<web_sys::DragEvent>()
+                .and_then(|drag| drag.data_transfer())
+                .and_then(|transfer| transfer.files())
+                .and_then(|files| files.get(0))
+            {
+                editor::import_file(file);
+            }
+        });
+        for (name, listener) in [("change", change), ("dragover", dragover), ("drop", drop)] {
+            let _ = body.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+            listener.forget();
+        }
+    }
     let _ = body.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
     let _ = body.add_event_listener_with_callback("input", input.as_ref().unchecked_ref());
     let _ = body.add_event_listener_with_callback("keydown", keydown.as_ref().unchecked_ref());
@@ -341,6 +393,20 @@ fn install_listeners(body: &HtmlElement) {
     click.forget();
     input.forget();
     keydown.forget();
+}
+
+/// The value of an input, a text area or a list.
+#[cfg(feature = "staff")]
+fn field_value(element: &Element) -> String {
+    if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
+        input.value()
+    } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.value()
+    } else if let Some(select) = element.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.value()
+    } else {
+        String::new()
+    }
 }
 
 fn input_value(id: &str) -> String {
@@ -527,7 +593,7 @@ impl App {
             return;
         }
         #[cfg(feature = "staff")]
-        if self.console_on_action(name, arg) {
+        if self.editor_on_action(name, arg) || self.console_on_action(name, arg) {
             return;
         }
         let _ = arg;

@@ -372,7 +372,7 @@ pub fn locate(text: &str, problems: &[Problem]) -> Vec<FieldProblem> {
                 line: u32::try_from(problem.line).unwrap_or(u32::MAX),
                 col: u32::try_from(problem.col).unwrap_or(u32::MAX),
                 message: problem.message.clone(),
-                danish: problem.message.clone(),
+                danish: problem.danish.clone(),
             }
         })
         .collect()
