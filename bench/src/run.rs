@@ -181,6 +181,7 @@ async fn set_up(args: &Args, nofile: u64) -> Hall {
         &ClientMessage::CreateSession {
             set_id: SET_ID.to_string(),
             label: Some("load benchmark".to_string()),
+            description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: false,
         },

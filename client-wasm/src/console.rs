@@ -7,7 +7,8 @@
 //! half-typed label survive it; a new session state redraws the page.
 
 use pejling_wire::{
-    ClientMessage, ErrorCode, ServerMessage, SessionState, SessionSummary, SetSummary, Tally,
+    ClientMessage, Description, DescriptionField, ErrorCode, ServerMessage, SessionState,
+    SessionSummary, SetSummary, Tally, description_key,
 };
 
 use crate::i18n::{Language, Texted};
@@ -132,6 +133,22 @@ impl ConsoleModel {
         update
     }
 
+    /// The values given earlier for a description field, each once (values that are the
+    /// same but for case and spaces are one, in the spelling used most recently), most
+    /// recently used first: what the start form offers, so "Nordskolen" is not also typed
+    /// as "nordskolen". The server keeps the first spelling either way.
+    pub fn earlier_values(&self, field: DescriptionField) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut sessions: Vec<&SessionSummary> = self.sessions.iter().collect();
+        sessions.sort_by_key(|s| std::cmp::Reverse(s.created_at));
+        sessions
+            .into_iter()
+            .filter_map(|s| s.description.get(field))
+            .filter(|value| seen.insert(description_key(value)))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Back to the list of sets and sessions.
     pub fn home(&mut self) -> Update {
         self.session = None;
@@ -143,6 +160,61 @@ impl ConsoleModel {
             redraw: Some(Redraw::All),
         }
     }
+}
+
+/// What the console calls a session: its label, else its class and school, else its join
+/// code (as the server names it).
+pub fn session_name(summary: &SessionSummary) -> String {
+    summary
+        .label
+        .clone()
+        .or_else(|| summary.description.name())
+        .unwrap_or_else(|| summary.code.clone())
+}
+
+/// A description on one line, for the session list: "7.b · Nordskolen · 7. klasse · forår
+/// 2027". Empty for none.
+pub fn description_line(description: &Description, lang: Language) -> String {
+    let grade = description.grade.as_deref().map(|grade| {
+        if grade.parse::<u32>().is_ok() {
+            lang.texts().grade_of.replace("{n}", grade)
+        } else {
+            grade.to_string()
+        }
+    });
+    [
+        description.class.clone(),
+        description.school.clone(),
+        grade,
+        description.term.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+/// What the session list says of a session beside its name: its description, without
+/// the class and school when they are its name already.
+pub fn session_details(summary: &SessionSummary, lang: Language) -> String {
+    let mut description = summary.description.clone();
+    if summary.label.is_none() {
+        description.class = None;
+        description.school = None;
+    }
+    description_line(&description, lang)
+}
+
+/// The term a month (1–12) falls in, as the start form suggests it: "forår 2027" from
+/// January to July, "efterår 2026" from August (the school year's start).
+pub fn term_of(year: i32, month: u32, lang: Language) -> String {
+    let t = lang.texts();
+    let season = if month >= 8 {
+        t.term_autumn
+    } else {
+        t.term_spring
+    };
+    format!("{season} {year}")
 }
 
 #[cfg(test)]

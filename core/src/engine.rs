@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use pejling_wire::{
-    Action, Answer, ErrorCode, PROTOCOL_VERSION, Phase, QuestionStatus, Role, ServerMessage,
-    TallyResult,
+    Action, Answer, Description, ErrorCode, PROTOCOL_VERSION, Phase, QuestionStatus, Role,
+    ServerMessage, TallyResult,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -76,6 +76,8 @@ pub struct SessionMeta {
     pub id: String,
     pub code: String,
     pub label: Option<String>,
+    /// School, grade, class and term (each optional; never anything about a pupil).
+    pub description: Description,
     pub created_at: i64,
     pub screen_token: String,
     /// A rehearsal: simulated pupils answer; never exported, linked or counted later.
@@ -83,10 +85,21 @@ pub struct SessionMeta {
 }
 
 impl SessionMeta {
-    /// What people call the session: its label ("7.a"), or its join code without one.
-    pub fn name(&self) -> &str {
-        self.label.as_deref().unwrap_or(&self.code)
+    /// What people call the session: its label ("7.a"), else its class and school ("7.b,
+    /// Nordskolen"), else its join code.
+    pub fn name(&self) -> String {
+        session_name(self.label.as_deref(), &self.description, &self.code)
     }
+}
+
+/// A session's name from its parts: the label, else the description's class and school,
+/// else the join code ([`SessionMeta::name`]; the store names linked sessions the same
+/// way).
+pub fn session_name(label: Option<&str>, description: &Description, code: &str) -> String {
+    label
+        .map(str::to_string)
+        .or_else(|| description.name())
+        .unwrap_or_else(|| code.to_string())
 }
 
 /// Where the session stands; stored after every change.
@@ -123,7 +136,7 @@ pub struct SessionRecord {
 impl From<SessionRecord> for LinkedSession {
     fn from(record: SessionRecord) -> Self {
         LinkedSession {
-            name: record.meta.name().to_string(),
+            name: record.meta.name(),
             id: record.meta.id,
             created_at: record.meta.created_at,
             set: record.set,

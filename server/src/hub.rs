@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use pejling_wire::ServerMessage;
+use pejling_wire::{Description, ServerMessage};
 use rand::Rng;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -407,6 +407,12 @@ pub enum CreateError {
     UnknownSet(String),
     #[error("the label is longer than {MAX_LABEL_CHARS} characters")]
     LabelTooLong,
+    #[error(
+        "the description's {} is longer than {} characters",
+        .0.code(),
+        pejling_wire::MAX_DESCRIPTION_CHARS
+    )]
+    DescriptionTooLong(pejling_wire::DescriptionField),
     #[error("could not store the new session")]
     Store(#[source] StoreError),
     /// A link that cannot be made; the text says why and what to do.
@@ -535,7 +541,7 @@ impl Hub {
                 .await
                 .map_err(CreateError::Store)?
                 .ok_or_else(|| CreateError::Link(format!("no session \"{id}\" to link")))?;
-            let name = stored.meta.name().to_string();
+            let name = stored.meta.name();
             if stored.meta.rehearsal {
                 return Err(CreateError::Link(format!(
                     "\"{name}\" is a rehearsal with simulated pupils; link real classes only"
@@ -623,11 +629,14 @@ impl Hub {
     }
 
     /// Creates a session; a `rehearsal` is marked as such (its simulated pupils are the
-    /// caller's to start, `rehearsal.rs`) and cannot be linked to pupil sessions.
+    /// caller's to start, `rehearsal.rs`) and cannot be linked to pupil sessions. The
+    /// description is stored cleaned, each value in an earlier value's spelling when it
+    /// is the same but for case and spaces (`store.rs`).
     pub async fn create(
         &self,
         set_id: &str,
         label: Option<String>,
+        description: Description,
         links: Vec<String>,
         rehearsal: bool,
     ) -> Result<SessionHandle, CreateError> {
@@ -653,6 +662,10 @@ impl Hub {
         {
             return Err(CreateError::LabelTooLong);
         }
+        let description = description.cleaned();
+        if let Some(field) = description.too_long() {
+            return Err(CreateError::DescriptionTooLong(field));
+        }
         let code = {
             let registry = self.registry.lock().expect("registry lock");
             loop {
@@ -663,18 +676,20 @@ impl Hub {
             }
         };
         let id = random_token(8);
-        let meta = SessionMeta {
+        let mut meta = SessionMeta {
             screen_token: self.secrets.screen_token(&id),
             id,
             code,
             label,
+            description,
             created_at: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
             rehearsal,
         };
-        self.store
+        meta.description = self
+            .store
             .create_session(NewSession {
                 meta: meta.clone(),
                 set: entry.set.clone(),
@@ -740,7 +755,13 @@ mod tests {
         // parents' session back awaits the linked session's counts.
         let first = hub(store.clone(), shutdown.clone());
         let pupils = first
-            .create("7-klasse-alkohol", None, Vec::new(), false)
+            .create(
+                "7-klasse-alkohol",
+                None,
+                Description::default(),
+                Vec::new(),
+                false,
+            )
             .await
             .unwrap();
         pupils.event(Event::Watch {
@@ -765,6 +786,7 @@ mod tests {
             .create(
                 "foraeldre-7-klasse",
                 None,
+                Description::default(),
                 vec![pupils.id.to_string()],
                 false,
             )

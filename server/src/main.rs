@@ -402,7 +402,7 @@ fn sessions(data: PathBuf) -> ExitCode {
     }
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
     println!(
-        "{:<16}  {:<16}  {:<8}  {:>12}  {:<24}  label",
+        "{:<16}  {:<16}  {:<8}  {:>12}  {:<24}  name",
         "id", "date (UTC)", "phase", "participants", "set"
     );
     for session in sessions {
@@ -421,7 +421,12 @@ fn sessions(data: PathBuf) -> ExitCode {
             phase,
             session.participants,
             session.set_id,
-            session.label.unwrap_or_default()
+            // The label, else class and school, else the join code.
+            pejling_core::engine::session_name(
+                session.label.as_deref(),
+                &session.description,
+                &session.code
+            )
         );
     }
     ExitCode::SUCCESS

@@ -69,7 +69,7 @@ pub enum NotExported {
 /// are not (for every export: `pejling export`, the console's downloads).
 pub fn exportable(stored: &SessionRecord) -> Result<(), NotExported> {
     if stored.meta.rehearsal {
-        return Err(NotExported::Rehearsal(stored.meta.name().to_string()));
+        return Err(NotExported::Rehearsal(stored.meta.name()));
     }
     Ok(())
 }
@@ -94,6 +94,11 @@ pub struct SessionReport {
     pub session_id: String,
     pub code: String,
     pub label: Option<String>,
+    /// School, grade, class and term, as stored (each optional).
+    pub description: pejling_wire::Description,
+    /// What people call the session: its label, else its class and school, else its
+    /// join code.
+    pub name: String,
     /// `YYYY-MM-DD HH:MM UTC` (the CSV's, and the file name's date).
     pub created: String,
     /// When, in the time zone the report is made for, as people write it:
@@ -168,9 +173,11 @@ impl SessionReport {
             })
             .collect();
         SessionReport {
+            name: meta.name(),
             session_id: meta.id,
             code: meta.code,
             label: meta.label,
+            description: meta.description,
             created,
             created_local,
             participants: engine.participant_count(),
@@ -245,10 +252,26 @@ impl SessionReport {
                     header {
                         h1 { (title) }
                         dl {
-                            dt { (t("Hold", "Group")) } dd { (self.label.as_deref().unwrap_or("–")) }
+                            // A label, when there is one; without, the class and
+                            // school below name the session.
+                            @if self.label.is_some() || self.description.is_empty() {
+                                dt { (t("Hold", "Group")) } dd { (self.label.as_deref().unwrap_or("–")) }
+                            }
+                            @if let Some(school) = &self.description.school {
+                                dt { (t("Skole", "School")) } dd { (school) }
+                            }
+                            @if let Some(class) = &self.description.class {
+                                dt { (t("Klasse", "Class")) } dd { (class) }
+                            }
+                            @match &self.description.grade {
+                                Some(grade) => { dt { (t("Klassetrin", "Grade")) } dd { (grade) } }
+                                None => { dt { (t("Klassetrin", "Grades")) } dd { (self.set.grades.join(", ")) } }
+                            }
+                            @if let Some(term) = &self.description.term {
+                                dt { (t("Periode", "Term")) } dd { (term) }
+                            }
                             dt { (t("Dato", "Date")) } dd { (self.created_local) }
                             dt { (t("Spørgesæt", "Question set")) } dd { (self.set.title) }
-                            dt { (t("Klassetrin", "Grades")) } dd { (self.set.grades.join(", ")) }
                             dt { (t("Deltagere", "Participants")) } dd { (self.participants) }
                             dt { (t("Kode", "Code")) } dd { (self.code) }
                         }
@@ -461,6 +484,10 @@ impl SessionReport {
             "session_id",
             "set_id",
             "label",
+            "school",
+            "grade",
+            "class",
+            "term",
             "created",
             "participants",
             "question_id",
@@ -477,6 +504,10 @@ impl SessionReport {
                         self.session_id.as_str(),
                         self.set.id.as_str(),
                         self.label.as_deref().unwrap_or(""),
+                        self.description.school.as_deref().unwrap_or(""),
+                        self.description.grade.as_deref().unwrap_or(""),
+                        self.description.class.as_deref().unwrap_or(""),
+                        self.description.term.as_deref().unwrap_or(""),
                         self.created.as_str(),
                         &self.participants.to_string(),
                         report.question.id.as_str(),

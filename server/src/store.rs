@@ -16,13 +16,15 @@ use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::thread::JoinHandle;
 
-use pejling_wire::{Answer, Phase, SessionSummary};
+use pejling_wire::{Answer, Description, DescriptionField, Phase, SessionSummary};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
 
-use pejling_core::engine::{ParticipantKey, Progress, SessionMeta, SessionRecord, Write};
+use pejling_core::engine::{
+    ParticipantKey, Progress, SessionMeta, SessionRecord, Write, session_name,
+};
 use pejling_core::questions::QuestionSet;
 
 /// What went wrong with the data file. Cheap to clone: one failed commit fails every job
@@ -110,6 +112,16 @@ fn migrations() -> Migrations<'static> {
         M::up("ALTER TABLE sessions ADD COLUMN thresholds TEXT;"),
         // Rehearsals with simulated pupils: never exported, linked or counted later.
         M::up("ALTER TABLE sessions ADD COLUMN rehearsal INTEGER NOT NULL DEFAULT 0;"),
+        // What a session was (issue 17): school, grade, class and term, each optional;
+        // NULL for sessions stored before, which keep their label.
+        M::up(
+            r#"
+        ALTER TABLE sessions ADD COLUMN school TEXT;
+        ALTER TABLE sessions ADD COLUMN grade TEXT;
+        ALTER TABLE sessions ADD COLUMN class TEXT;
+        ALTER TABLE sessions ADD COLUMN term TEXT;
+        "#,
+        ),
     ])
 }
 
@@ -145,7 +157,9 @@ impl Store {
         Ok(Store { conn })
     }
 
-    pub fn create_session(&self, new: &NewSession) -> Result<(), StoreError> {
+    /// Stores a new session; returns its description as stored (each value in the
+    /// spelling of an earlier value that is the same but for case and spaces).
+    pub fn create_session(&self, new: &NewSession) -> Result<Description, StoreError> {
         create_session(&self.conn, new)
     }
 
@@ -244,7 +258,44 @@ fn apply_write(conn: &Connection, session_id: &str, write: &Write) -> rusqlite::
     Ok(())
 }
 
-fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError> {
+/// The column of a description field (a fixed name, never from input).
+fn column(field: DescriptionField) -> &'static str {
+    match field {
+        DescriptionField::School => "school",
+        DescriptionField::Grade => "grade",
+        DescriptionField::Class => "class",
+        DescriptionField::Term => "term",
+    }
+}
+
+/// `description` cleaned, each value in the spelling of the first stored session with a
+/// value that is the same but for case and spaces ([`pejling_wire::description_key`]),
+/// so "nordskolen " is stored as "Nordskolen" once that is taken.
+fn canonical(conn: &Connection, description: &Description) -> Result<Description, StoreError> {
+    let mut canonical = description.cleaned();
+    for field in DescriptionField::ALL {
+        let Some(value) = canonical.get(field) else {
+            continue;
+        };
+        let key = pejling_wire::description_key(value);
+        let column = column(field);
+        let earlier: Option<String> = conn
+            .prepare_cached(&format!(
+                "SELECT {column} FROM sessions WHERE {column} IS NOT NULL
+                 GROUP BY {column} ORDER BY MIN(created_at), MIN(rowid)"
+            ))?
+            .query_map([], |row| row.get::<_, String>(0))?
+            .filter_map(Result::ok)
+            .find(|earlier| pejling_wire::description_key(earlier) == key);
+        if let Some(earlier) = earlier {
+            canonical.set(field, Some(earlier));
+        }
+    }
+    Ok(canonical)
+}
+
+fn create_session(conn: &Connection, new: &NewSession) -> Result<Description, StoreError> {
+    let description = canonical(conn, &new.meta.description)?;
     let snapshot = serde_json::to_string(new.set.as_ref()).expect("set serializes");
     let mut hasher = Sha256::new();
     hasher.update(new.source.as_bytes());
@@ -263,8 +314,8 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
     let progress = Progress::new(new.set.questions.len());
     conn.execute(
         "INSERT INTO sessions (id, code, label, set_hash, created_at, progress, thresholds,
-                               rehearsal)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               rehearsal, school, grade, class, term)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         params![
             new.meta.id,
             new.meta.code,
@@ -274,6 +325,10 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
             serde_json::to_string(&progress).expect("progress serializes"),
             serde_json::to_string(&new.thresholds).expect("thresholds serialize"),
             new.meta.rehearsal,
+            description.school,
+            description.grade,
+            description.class,
+            description.term,
         ],
     )?;
     for linked in &new.links {
@@ -282,14 +337,14 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<(), StoreError>
             params![new.meta.id, linked],
         )?;
     }
-    Ok(())
+    Ok(description)
 }
 
 fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError> {
     let row = conn
         .query_row(
             "SELECT s.code, s.label, s.created_at, s.progress, q.snapshot, s.thresholds,
-                    s.rehearsal
+                    s.rehearsal, s.school, s.grade, s.class, s.term
              FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
              WHERE s.id = ?1",
             params![id],
@@ -302,11 +357,14 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
                     row.get::<_, String>(4)?,
                     row.get::<_, Option<String>>(5)?,
                     row.get::<_, bool>(6)?,
+                    description_at(row, 7)?,
                 ))
             },
         )
         .optional()?;
-    let Some((code, label, created_at, progress, snapshot, thresholds, rehearsal)) = row else {
+    let Some((code, label, created_at, progress, snapshot, thresholds, rehearsal, description)) =
+        row
+    else {
         return Ok(None);
     };
     let corrupt = |what: &str, error: serde_json::Error| {
@@ -352,6 +410,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
             id: id.to_string(),
             code,
             label,
+            description,
             created_at,
             // Derived from the key file by whoever runs the session (secrets.rs).
             screen_token: String::new(),
@@ -367,11 +426,22 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
     }))
 }
 
+/// The four description columns from `first` on (school, grade, class, term).
+fn description_at(row: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Description> {
+    Ok(Description {
+        school: row.get(first)?,
+        grade: row.get(first + 1)?,
+        class: row.get(first + 2)?,
+        term: row.get(first + 3)?,
+    })
+}
+
 /// Every stored session, newest first.
 fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT s.id, s.code, s.label, q.set_id, q.title, s.created_at, s.progress,
-                (SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), s.rehearsal
+                (SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), s.rehearsal,
+                s.school, s.grade, s.class, s.term
          FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
          ORDER BY s.created_at DESC, s.id",
     )?;
@@ -381,6 +451,7 @@ fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
                 id: row.get(0)?,
                 code: row.get(1)?,
                 label: row.get(2)?,
+                description: description_at(row, 9)?,
                 set_id: row.get(3)?,
                 set_title: row.get(4)?,
                 created_at: row.get(5)?,
@@ -392,19 +463,29 @@ fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
             row.get::<_, String>(6)?,
         ))
     })?;
+    // A linked session's name as everywhere else (`SessionMeta::name`).
     let mut linked: std::collections::HashMap<String, Vec<String>> = conn
         .prepare(
-            "SELECT l.session_id, COALESCE(s.label, s.code) FROM session_links l
-             JOIN sessions s ON s.id = l.linked_id ORDER BY 2",
+            "SELECT l.session_id, s.label, s.code, s.school, s.grade, s.class, s.term
+             FROM session_links l JOIN sessions s ON s.id = l.linked_id",
         )?
         .query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            let label: Option<String> = row.get(1)?;
+            let code: String = row.get(2)?;
+            let description = description_at(row, 3)?;
+            Ok((
+                row.get::<_, String>(0)?,
+                session_name(label.as_deref(), &description, &code),
+            ))
         })?
         .try_fold(std::collections::HashMap::new(), |mut map, row| {
             let (session, name) = row?;
             map.entry(session).or_insert_with(Vec::new).push(name);
             Ok::<_, rusqlite::Error>(map)
         })?;
+    for names in linked.values_mut() {
+        names.sort();
+    }
     rows.map(|row| {
         let (mut summary, progress) = row?;
         let progress: Progress = serde_json::from_str(&progress)
@@ -434,7 +515,7 @@ enum Job {
     },
     Create {
         new: Box<NewSession>,
-        reply: oneshot::Sender<Result<(), StoreError>>,
+        reply: oneshot::Sender<Result<Description, StoreError>>,
     },
     List {
         reply: oneshot::Sender<Result<Vec<SessionSummary>, StoreError>>,
@@ -494,7 +575,8 @@ impl StoreHandle {
         }
     }
 
-    pub async fn create_session(&self, new: NewSession) -> Result<(), StoreError> {
+    /// Stores a new session; returns its description as stored ([`Store::create_session`]).
+    pub async fn create_session(&self, new: NewSession) -> Result<Description, StoreError> {
         let new = Box::new(new);
         self.ask(|reply| Job::Create { new, reply }).await
     }
@@ -541,9 +623,10 @@ fn writer_loop(mut store: Store, receiver: std_mpsc::Receiver<Job>) {
 /// What a job produced inside the transaction, reported after the commit.
 enum Outcome {
     Done(Result<(), StoreError>),
+    Created(Result<Description, StoreError>),
     List(Result<Vec<SessionSummary>, StoreError>),
     Load(Box<Result<Option<SessionRecord>, StoreError>>),
-    LoadLinked(Result<Vec<SessionRecord>, StoreError>),
+    Records(Result<Vec<SessionRecord>, StoreError>),
 }
 
 /// Runs a batch of jobs in one transaction and reports each job's result only after the
@@ -556,7 +639,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
     let mut committed = run_jobs(conn, &batch, false, &mut outcomes);
     let any_failed = outcomes
         .iter()
-        .any(|outcome| matches!(outcome, Outcome::Done(Err(_))));
+        .any(|outcome| matches!(outcome, Outcome::Done(Err(_)) | Outcome::Created(Err(_))));
     if committed.is_err() || any_failed {
         outcomes.clear();
         committed = run_jobs(conn, &batch, true, &mut outcomes);
@@ -575,7 +658,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
         match (job, outcome) {
             (Job::Write { write, done, .. }, Some(Outcome::Done(result))) => done(write, result),
             (Job::Write { write, done, .. }, _) => done(write, Err(failed())),
-            (Job::Create { reply, .. }, Some(Outcome::Done(result))) => {
+            (Job::Create { reply, .. }, Some(Outcome::Created(result))) => {
                 let _ = reply.send(result);
             }
             (Job::Create { reply, .. }, _) => {
@@ -593,7 +676,7 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
             (Job::Load { reply, .. }, _) => {
                 let _ = reply.send(Err(failed()));
             }
-            (Job::LoadLinked { reply, .. }, Some(Outcome::LoadLinked(result))) => {
+            (Job::LoadLinked { reply, .. }, Some(Outcome::Records(result))) => {
                 let _ = reply.send(result);
             }
             (Job::LoadLinked { reply, .. }, _) => {
@@ -620,15 +703,15 @@ fn run_jobs(
                 apply_write(conn, session_id, write).map_err(StoreError::from)
             })),
             Job::Create { new, .. } => {
-                Outcome::Done(in_savepoint(&mut transaction, isolate, |conn| {
+                Outcome::Created(in_savepoint(&mut transaction, isolate, |conn| {
                     create_session(conn, new)
                 }))
             }
             Job::List { .. } => Outcome::List(list_sessions(&transaction)),
             Job::Load { id, .. } => Outcome::Load(Box::new(load(&transaction, id))),
-            Job::LoadLinked { links, .. } => Outcome::LoadLinked(load_linked(&transaction, links)),
+            Job::LoadLinked { links, .. } => Outcome::Records(load_linked(&transaction, links)),
         };
-        let failed = matches!(outcome, Outcome::Done(Err(_)));
+        let failed = matches!(outcome, Outcome::Done(Err(_)) | Outcome::Created(Err(_)));
         outcomes.push(outcome);
         if failed && !isolate {
             // Dropping the transaction rolls it back; the caller runs the batch again.
@@ -639,17 +722,20 @@ fn run_jobs(
     Ok(())
 }
 
-fn in_savepoint(
+fn in_savepoint<T>(
     transaction: &mut rusqlite::Transaction<'_>,
     isolate: bool,
-    f: impl FnOnce(&Connection) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
     if !isolate {
         return f(transaction);
     }
     let savepoint = transaction.savepoint()?;
     match f(&savepoint) {
-        Ok(()) => Ok(savepoint.commit()?),
+        Ok(value) => {
+            savepoint.commit()?;
+            Ok(value)
+        }
         Err(error) => {
             tracing::warn!("write failed: {error}");
             Err(error)

@@ -512,11 +512,12 @@ impl Connection {
                 ClientMessage::CreateSession {
                     set_id,
                     label,
+                    description,
                     linked_sessions,
                     rehearsal,
                 },
             ) => match (self.app.hub)
-                .create(&set_id, label, linked_sessions, rehearsal)
+                .create(&set_id, label, description, linked_sessions, rehearsal)
                 .await
             {
                 Ok(session) => {
@@ -532,7 +533,7 @@ impl Connection {
                     )
                     .await
                 }
-                Err(error @ CreateError::LabelTooLong) => {
+                Err(error @ (CreateError::LabelTooLong | CreateError::DescriptionTooLong(_))) => {
                     self.error(ErrorCode::BadMessage, error.to_string()).await
                 }
                 Err(CreateError::Link(message)) => {

@@ -227,6 +227,7 @@ async fn create_session(facilitator: &mut Ws, label: &str) -> pejling_wire::Sess
         &ClientMessage::CreateSession {
             set_id: "7-klasse-alkohol".into(),
             label: Some(label.into()),
+            description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: false,
         },

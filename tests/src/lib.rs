@@ -522,6 +522,7 @@ impl Facilitator {
             .send(&ClientMessage::CreateSession {
                 set_id: set_id.to_string(),
                 label: Some(label.to_string()),
+                description: Default::default(),
                 linked_sessions,
                 rehearsal: false,
             })

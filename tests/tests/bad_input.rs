@@ -201,6 +201,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
         .send(&ClientMessage::CreateSession {
             set_id: "no-such-set".into(),
             label: None,
+            description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: false,
         })
@@ -219,6 +220,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
             .send(&ClientMessage::CreateSession {
                 set_id: set_id.into(),
                 label: None,
+                description: Default::default(),
                 linked_sessions: vec![link.into()],
                 rehearsal: false,
             })

@@ -7,6 +7,7 @@ mod clickers;
 mod editor;
 mod limits;
 mod microbit;
+mod overview;
 mod parents;
 mod rehearsal;
 mod restart;

@@ -52,6 +52,7 @@ async fn parents_compare_with_the_pooled_classes() {
         .send(&pejling_tests::wire::ClientMessage::CreateSession {
             set_id: "foraeldre-7-klasse".into(),
             label: None,
+            description: Default::default(),
             linked_sessions: vec![a.clone(), running],
             rehearsal: false,
         })

@@ -11,6 +11,7 @@ async fn create_rehearsal(facilitator: &mut Facilitator) -> SessionState {
         .send(&ClientMessage::CreateSession {
             set_id: "7-klasse-alkohol".into(),
             label: Some("Øvelse".into()),
+            description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: true,
         })
@@ -63,6 +64,7 @@ async fn simulated_pupils_answer_and_a_rehearsal_is_never_exported_or_linked() {
         .send(&ClientMessage::CreateSession {
             set_id: "foraeldre-7-klasse".into(),
             label: None,
+            description: Default::default(),
             linked_sessions: vec![state.session.id.clone()],
             rehearsal: false,
         })

@@ -11,7 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod description;
 mod editor;
+pub use description::*;
 pub use editor::*;
 
 /// The protocol version a client states in its first message. The server answers a
@@ -75,6 +77,11 @@ pub enum ClientMessage {
         set_id: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         label: Option<String>,
+        /// School, grade, class and term (each optional, at most
+        /// [`MAX_DESCRIPTION_CHARS`] characters); a value equal to an earlier one but for
+        /// case and spaces is stored in the earlier spelling.
+        #[serde(default, skip_serializing_if = "Description::is_empty")]
+        description: Description,
         /// A parents' set only: ids of ended pupil sessions whose actual answers the
         /// parents' estimates are compared with (pooled).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -437,6 +444,9 @@ pub struct SessionInfo {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// School, grade, class and term, as stored.
+    #[serde(default, skip_serializing_if = "Description::is_empty")]
+    pub description: Description,
     pub set_id: String,
     pub set_title: String,
     pub audience: Audience,
@@ -727,6 +737,9 @@ pub struct SessionSummary {
     pub code: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// School, grade, class and term, as stored.
+    #[serde(default, skip_serializing_if = "Description::is_empty")]
+    pub description: Description,
     pub set_id: String,
     pub set_title: String,
     pub created_at: i64,

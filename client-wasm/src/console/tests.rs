@@ -2,7 +2,7 @@
 
 #![allow(clippy::type_complexity)] // tables of tuples read best inline
 
-use pejling_wire::{Audience, Phase, SessionInfo};
+use pejling_wire::{Audience, Description, Phase, SessionInfo};
 
 use super::*;
 use crate::i18n::Texted;
@@ -13,6 +13,7 @@ fn state(id: &str) -> SessionState {
             id: id.into(),
             code: "ABCDEF".into(),
             label: None,
+            description: Description::default(),
             set_id: "set".into(),
             set_title: "Sæt".into(),
             audience: Audience::Pupils,
@@ -186,4 +187,101 @@ fn a_wrong_token_stops_and_says_so() {
     );
     assert_eq!(update.store, vec![(SESSION_KEY, None)]);
     assert!(!update.stop);
+}
+
+fn summary(created_at: i64, label: Option<&str>, description: Description) -> SessionSummary {
+    SessionSummary {
+        id: format!("s{created_at}"),
+        code: "KMXPAT".into(),
+        label: label.map(str::to_string),
+        description,
+        set_id: "set".into(),
+        set_title: "Sæt".into(),
+        created_at,
+        phase: Phase::Ended,
+        participants: 20,
+        rehearsal: false,
+        linked: Vec::new(),
+    }
+}
+
+fn school_and_class(school: &str, class: &str) -> Description {
+    Description {
+        school: Some(school.into()),
+        class: Some(class.into()),
+        ..Description::default()
+    }
+}
+
+#[test]
+fn the_start_form_offers_earlier_values_once_each_newest_first() {
+    let console = ConsoleModel {
+        sessions: vec![
+            summary(1, None, school_and_class("Nordskolen", "7.a")),
+            summary(3, None, school_and_class("nordskolen ", "7.b")),
+            summary(2, None, school_and_class("Sydskolen", "7.a")),
+            summary(4, Some("Øvelse"), Description::default()),
+        ],
+        ..ConsoleModel::default()
+    };
+    assert_eq!(
+        console.earlier_values(DescriptionField::School),
+        ["nordskolen ", "Sydskolen"]
+    );
+    assert_eq!(
+        console.earlier_values(DescriptionField::Class),
+        ["7.b", "7.a"]
+    );
+    assert!(console.earlier_values(DescriptionField::Term).is_empty());
+}
+
+#[test]
+fn sessions_are_named_and_described() {
+    let described = Description {
+        school: Some("Nordskolen".into()),
+        grade: Some("7".into()),
+        class: Some("7.b".into()),
+        term: Some("forår 2027".into()),
+    };
+    assert_eq!(
+        description_line(&described, Language::Da),
+        "7.b · Nordskolen · 7. klasse · forår 2027"
+    );
+    assert_eq!(
+        description_line(&described, Language::En),
+        "7.b · Nordskolen · grade 7 · forår 2027"
+    );
+    // (label, description, name, details in the list)
+    let table = [
+        (
+            None,
+            described.clone(),
+            "7.b, Nordskolen",
+            "7. klasse · forår 2027",
+        ),
+        (
+            Some("Temadag"),
+            described.clone(),
+            "Temadag",
+            "7.b · Nordskolen · 7. klasse · forår 2027",
+        ),
+        (None, Description::default(), "KMXPAT", ""),
+        (
+            None,
+            Description {
+                grade: Some("1.g".into()),
+                ..Description::default()
+            },
+            "KMXPAT",
+            "1.g",
+        ),
+    ];
+    for (label, description, name, details) in table {
+        let session = summary(1, label, description);
+        assert_eq!(session_name(&session), name);
+        assert_eq!(session_details(&session, Language::Da), details);
+    }
+    assert_eq!(term_of(2027, 3, Language::Da), "forår 2027");
+    assert_eq!(term_of(2026, 8, Language::Da), "efterår 2026");
+    assert_eq!(term_of(2026, 12, Language::En), "autumn 2026");
 }

@@ -13,6 +13,7 @@ fn state(phase: Phase, step: u32, next: Option<Action>) -> SessionState {
             id: "s1".into(),
             code: "ABCDEF".into(),
             label: None,
+            description: Default::default(),
             set_id: "set".into(),
             set_title: "7. klasse".into(),
             audience: Audience::Pupils,

@@ -3,8 +3,8 @@
 //! into the staff module (feature `staff`) with the projector screen.
 
 use pejling_wire::{
-    Action, ClientMessage, Hidden, Phase, QuestionStatus, QuestionView, ServerMessage,
-    SessionState, SessionSummary, Tally,
+    Action, ClientMessage, Description, DescriptionField, Hidden, Phase, QuestionStatus,
+    QuestionView, ServerMessage, SessionState, SessionSummary, Tally, description_key,
 };
 
 use super::{
@@ -15,7 +15,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use crate::bars::bars;
-use crate::console::{ConsoleModel, Redraw, SESSION_KEY};
+use crate::console::{ConsoleModel, Redraw, SESSION_KEY, session_details, session_name, term_of};
 use crate::i18n::{Language, Texts, question_of};
 use crate::screen::action_label;
 
@@ -80,9 +80,15 @@ impl App {
                     return true;
                 }
                 if !set_id.is_empty() {
+                    let mut description = Description::default();
+                    for field in DescriptionField::ALL {
+                        description.set(field, Some(input_value(&field_input(field))));
+                    }
                     self.send(&ClientMessage::CreateSession {
                         set_id,
                         label: Some(label).filter(|l| !l.trim().is_empty()),
+                        // Empty values are dropped; the server keeps earlier spellings.
+                        description: description.cleaned(),
                         linked_sessions,
                         rehearsal: false,
                     });
@@ -94,6 +100,8 @@ impl App {
                     self.send(&ClientMessage::CreateSession {
                         set_id,
                         label: Some(self.texts().rehearsal_label.to_string()),
+                        // A rehearsal is no class: it is never counted anywhere.
+                        description: Description::default(),
                         linked_sessions: Vec::new(),
                         rehearsal: true,
                     });
@@ -362,6 +370,76 @@ impl App {
         )
     }
 
+    /// The start form's school, grade, class and term, each offering the values given
+    /// before (a `<datalist>`), so a school is spelt the same way every time.
+    fn describe_fields(&self, console: &ConsoleModel) -> E {
+        let t = self.texts();
+        let now = js_sys::Date::new_0();
+        let this_term = term_of(now.get_full_year() as i32, now.get_month() + 1, self.lang);
+        let fields = DescriptionField::ALL.into_iter().map(|field| {
+            let (label, placeholder) = match field {
+                DescriptionField::School => (t.school_label, t.school_placeholder),
+                DescriptionField::Grade => (t.grade_label, t.grade_placeholder),
+                DescriptionField::Class => (t.class_label, t.class_placeholder),
+                DescriptionField::Term => (t.term_label, t.term_placeholder),
+            };
+            let mut offered = console.earlier_values(field);
+            let extra: Vec<String> = match field {
+                // The sets' grades, and this term.
+                DescriptionField::Grade => console
+                    .sets
+                    .iter()
+                    .flat_map(|set| set.grades.iter().cloned())
+                    .collect(),
+                DescriptionField::Term => vec![this_term.clone()],
+                _ => Vec::new(),
+            };
+            for value in extra {
+                if !offered
+                    .iter()
+                    .any(|o| description_key(o) == description_key(&value))
+                {
+                    offered.push(value);
+                }
+            }
+            let input = field_input(field);
+            let list = format!("{}-options", field.code());
+            el("div")
+                .cls("describe-field")
+                .kid(el("label").attr("for", &input).text(label))
+                .kid(
+                    el("input")
+                        .id(&input)
+                        .attr("type", "text")
+                        .attr("list", &list)
+                        .attr("autocomplete", "off")
+                        .attr(
+                            "maxlength",
+                            &pejling_wire::MAX_DESCRIPTION_CHARS.to_string(),
+                        )
+                        .attr("placeholder", placeholder),
+                )
+                .kid(
+                    el("datalist").id(&list).kids(
+                        offered
+                            .iter()
+                            .map(|value| el("option").attr("value", value)),
+                    ),
+                )
+        });
+        el("fieldset")
+            .cls("describe")
+            .attr("aria-describedby", "describe-hint")
+            .kid(el("legend").text(t.describe_legend))
+            .kid(el("div").cls("describe-grid").kids(fields))
+            .kid(
+                el("p")
+                    .cls("hint")
+                    .id("describe-hint")
+                    .text(t.describe_hint),
+            )
+    }
+
     fn console_page(&self, console: &ConsoleModel) -> E {
         let t = self.texts();
         let header = el("header")
@@ -415,12 +493,16 @@ impl App {
                 let mut text = format!(
                     "{} · {} · {} · {} {} · {}",
                     local_time(session.created_at, self.lang),
-                    session.label.as_deref().unwrap_or("—"),
+                    session_name(session),
                     session.set_title,
                     session.participants,
                     t.participants,
                     phase_text(t, session.phase)
                 );
+                let details = session_details(session, self.lang);
+                if !details.is_empty() {
+                    text = format!("{text} · {details}");
+                }
                 if !session.linked.is_empty() {
                     text = format!("{text} · {} {}", t.linked_to, session.linked.join(", "));
                 }
@@ -465,7 +547,7 @@ impl App {
                             )
                             .kid(el("label").attr("for", &id).text(&format!(
                                 "{} · {} · {} {}",
-                                session.label.as_deref().unwrap_or(&session.code),
+                                session_name(session),
                                 session.set_title,
                                 session.participants,
                                 t.participants
@@ -484,14 +566,17 @@ impl App {
                     .kid(el("h1").text(t.start_session))
                     .kid(el("label").attr("for", "set-select").text(t.pick_set))
                     .kid(el("select").id("set-select").kids(sets))
+                    .kid(self.describe_fields(console))
                     .kid(el("label").attr("for", "label-input").text(t.label_label))
                     .kid(
                         el("input")
                             .id("label-input")
                             .attr("type", "text")
                             .attr("maxlength", "120")
+                            .attr("aria-describedby", "label-hint")
                             .attr("placeholder", t.label_placeholder),
                     )
+                    .kid(el("p").cls("hint").id("label-hint").text(t.label_hint))
                     .kids(links)
                     .kid(
                         button(t.start_session, "create")
@@ -595,11 +680,12 @@ impl App {
             control(t.action_next, "next", !ended && !is_last),
             control(t.action_end, "end", !ended).cls("danger"),
         ]);
-        let mut body = el("section").kid(el("h1").text(&format!(
-            "{} — {}",
-            info.label.as_deref().unwrap_or(&info.set_title),
-            info.set_title
-        )));
+        let name = info
+            .label
+            .clone()
+            .or_else(|| info.description.name())
+            .unwrap_or_else(|| info.code.clone());
+        let mut body = el("section").kid(el("h1").text(&format!("{name} — {}", info.set_title)));
         if info.rehearsal {
             body = body.kid(
                 el("p")
@@ -703,6 +789,11 @@ fn phase_text(t: &Texts, phase: Phase) -> &'static str {
         Phase::Revealed => t.status_revealed,
         Phase::Ended => t.phase_ended,
     }
+}
+
+/// The start form's input for a description field, e.g. `school-input`.
+fn field_input(field: DescriptionField) -> String {
+    format!("{}-input", field.code())
 }
 
 /// The values of the checked checkboxes that match `css`.

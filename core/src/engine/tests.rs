@@ -56,6 +56,7 @@ fn engine_from(text: &str) -> Engine {
             id: "s1".into(),
             code: "ABCDEF".into(),
             label: Some("7.b".into()),
+            description: Default::default(),
             created_at: 0,
             screen_token: "screen".into(),
             rehearsal: false,

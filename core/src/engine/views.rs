@@ -30,6 +30,7 @@ impl Engine {
             id: self.meta.id.clone(),
             code: self.meta.code.clone(),
             label: self.meta.label.clone(),
+            description: self.meta.description.clone(),
             set_id: self.set.id.clone(),
             set_title: self.set.title.clone(),
             audience: self.set.audience,

@@ -67,6 +67,7 @@ fn meta(id: &str, label: &str) -> SessionMeta {
         id: id.into(),
         code: "ACDEFH".into(),
         label: Some(label.into()),
+        description: Default::default(),
         created_at: 0,
         screen_token: "screen".into(),
         rehearsal: false,

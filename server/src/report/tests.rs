@@ -88,7 +88,13 @@ fn stored(text: &str) -> SessionRecord {
         meta: SessionMeta {
             id: "s-0001".into(),
             code: "ACDEF3".into(),
-            label: Some("7.b, Nordskolen, forår 2027".into()),
+            label: None,
+            description: pejling_wire::Description {
+                school: Some("Nordskolen".into()),
+                grade: Some("7".into()),
+                class: Some("7.b".into()),
+                term: Some("forår 2027".into()),
+            },
             created_at: 1_795_000_000,
             screen_token: "secret-screen-token".into(),
             rehearsal: false,
@@ -172,6 +178,20 @@ fn the_report_opens_with_a_summary_and_shows_no_internal_ids() {
         html.find("<section class=\"summary\">") < html.find("<section class=\"question\">"),
         "the summary comes first"
     );
+    // Which class, where and when, on the first page.
+    let header = html.split_once("</header>").expect("a header").0;
+    assert!(
+        !header.contains("<dt>Hold</dt>"),
+        "no label: the class names it"
+    );
+    for row in [
+        "<dt>Skole</dt><dd>Nordskolen</dd>",
+        "<dt>Klasse</dt><dd>7.b</dd>",
+        "<dt>Periode</dt><dd>forår 2027</dd>",
+        "<dt>Klassetrin</dt><dd>7</dd>",
+    ] {
+        assert!(header.contains(row), "{row} in {header}");
+    }
     assert!(!html.contains("s-0001"), "no session id");
     assert!(!html.contains("rapport-test"), "no set id");
 }
@@ -229,7 +249,16 @@ fn the_csv_is_written_for_danish_excel_by_default() {
     let international = read(&international, b',');
     assert_eq!(danish.len(), international.len(), "the same rows");
     assert_eq!(danish[0], international[0], "the same columns");
-    assert_eq!(danish[0].len(), 10);
+    assert_eq!(danish[0].len(), 14);
+    assert_eq!(
+        danish[0][2..7],
+        ["label", "school", "grade", "class", "term"],
+        "the session's label and description"
+    );
+    assert_eq!(
+        danish[1][2..7],
+        ["", "Nordskolen", "7", "7.b", "forår 2027"]
+    );
     let mut decimals = 0;
     for (d, i) in danish.iter().zip(&international) {
         assert_eq!(d.len(), i.len());
@@ -247,7 +276,7 @@ fn the_csv_is_written_for_danish_excel_by_default() {
         "the report has decimals to write ({decimals})"
     );
     assert!(
-        danish.iter().any(|row| row[9] == "45,00"),
+        danish.iter().any(|row| row[13] == "45,00"),
         "the mean guess, 45,00"
     );
 }
@@ -290,6 +319,7 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
         );
     let mut stored = stored(&text);
     stored.meta.label = Some(r#"<img src=x onerror=alert(1)> & "7.b""#.into());
+    stored.meta.description.school = Some(r#"<b>Nord</b>skolen, "x""#.into());
     let report = SessionReport::new_in(
         stored,
         Vec::new(),
@@ -301,6 +331,8 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
     assert!(!html.contains("<img"), "an img tag got through");
     assert!(html.contains("&lt;script&gt;"));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;7.b&quot;"));
+    assert!(!html.contains("<b>"), "a b tag got through");
+    assert!(html.contains("&lt;b&gt;Nord&lt;/b&gt;skolen, &quot;x&quot;"));
     // CSV quotes fields with commas and quotes as RFC 4180 says; reading it back gives
     // the text unchanged.
     let csv = report.csv(CsvStyle::International);
@@ -314,6 +346,11 @@ fn hostile_text_is_escaped_everywhere_it_is_rendered() {
             .iter()
             .all(|l| l == r#"<img src=x onerror=alert(1)> & "7.b""#)
     );
+    let schools: Vec<String> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[3].to_string())
+        .collect();
+    assert!(schools.iter().all(|s| s == r#"<b>Nord</b>skolen, "x""#));
 }
 
 #[test]

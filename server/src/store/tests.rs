@@ -14,6 +14,7 @@ fn new_session(id: &str) -> NewSession {
             id: id.into(),
             code: "ACDEFH".into(),
             label: Some("7.b, Nordskolen".into()),
+            description: Default::default(),
             created_at: 1_700_000_000,
             screen_token: "screen".into(),
             rehearsal: false,
@@ -155,5 +156,123 @@ fn the_stored_set_does_not_follow_later_edits() {
     assert_eq!(
         store.load("two").unwrap().unwrap().set.questions[0].text,
         "Har du nogensinde?"
+    );
+}
+
+fn described(id: &str, created_at: i64, description: Description) -> NewSession {
+    let mut new = new_session(id);
+    new.meta.label = None;
+    new.meta.created_at = created_at;
+    new.meta.description = description;
+    new
+}
+
+#[test]
+fn a_description_takes_the_spelling_of_an_earlier_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.db");
+    let store = Store::open(&path).unwrap();
+    let first = Description {
+        school: Some("Nordskolen".into()),
+        grade: Some("7".into()),
+        class: Some("7.b".into()),
+        term: Some("forår 2027".into()),
+    };
+    assert_eq!(
+        store
+            .create_session(&described("one", 1, first.clone()))
+            .unwrap(),
+        first
+    );
+    // The same but for case and spaces: stored as first spelt; a new class as given
+    // (cleaned).
+    let typed = Description {
+        school: Some("  nordskolen ".into()),
+        grade: Some(" 7".into()),
+        class: Some("7.C".into()),
+        term: Some("FORÅR   2027".into()),
+    };
+    let stored = store.create_session(&described("two", 2, typed)).unwrap();
+    assert_eq!(
+        stored,
+        Description {
+            class: Some("7.C".into()),
+            ..first.clone()
+        }
+    );
+    // A value only spaces is no value.
+    let blank = Description {
+        school: Some("   ".into()),
+        ..Description::default()
+    };
+    assert_eq!(
+        store.create_session(&described("three", 3, blank)).unwrap(),
+        Description::default()
+    );
+    drop(store);
+    let reopened = Store::open(&path).unwrap();
+    let two = reopened.load("two").unwrap().unwrap();
+    assert_eq!(two.meta.description, stored);
+    assert_eq!(two.meta.name(), "7.C, Nordskolen");
+    let listed = reopened.list_sessions().unwrap();
+    let by_id = |id: &str| {
+        listed
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap()
+            .description
+            .clone()
+    };
+    assert_eq!(by_id("one"), first);
+    assert_eq!(by_id("two"), stored);
+    assert_eq!(by_id("three"), Description::default());
+    assert_eq!(
+        reopened.load("three").unwrap().unwrap().meta.name(),
+        "ACDEFH"
+    );
+}
+
+#[test]
+fn sessions_stored_before_descriptions_keep_their_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.db");
+    {
+        // A data file of the version before descriptions (migration 6), with a session.
+        let mut conn = Connection::open(&path).unwrap();
+        migrations().to_version(&mut conn, 6).unwrap();
+        conn.execute(
+            "INSERT INTO question_sets (hash, set_id, title, source, snapshot)
+             VALUES ('h', 's', 'S', ?1, ?2)",
+            params![
+                SET,
+                serde_json::to_string(&questions::parse(SET).unwrap().set).unwrap()
+            ],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO sessions (id, code, label, set_hash, created_at, progress)
+             VALUES ('old', 'ACDEFH', '7.b, Nordskolen, forår 2026', 'h', 5, ?1)",
+            params![serde_json::to_string(&Progress::new(1)).unwrap()],
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let old = store.load("old").unwrap().unwrap();
+    assert_eq!(
+        old.meta.label.as_deref(),
+        Some("7.b, Nordskolen, forår 2026")
+    );
+    assert_eq!(old.meta.description, Description::default());
+    assert_eq!(old.meta.name(), "7.b, Nordskolen, forår 2026");
+    // A new session's school is not matched against the old label.
+    let new = Description {
+        school: Some("nordskolen".into()),
+        ..Description::default()
+    };
+    assert_eq!(
+        store
+            .create_session(&described("new", 6, new.clone()))
+            .unwrap(),
+        new
     );
 }
