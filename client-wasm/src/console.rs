@@ -29,6 +29,8 @@ pub struct ConsoleModel {
     pub tally: Option<Tally>,
     /// The question-set editor, while it is open (instead of the start page).
     pub editor: Option<crate::editor::EditorModel>,
+    /// The overview (*Overblik*), while it is open (instead of the start page).
+    pub overview: Option<Box<crate::overview::OverviewModel>>,
 }
 
 /// How much of the page a message changes.

@@ -3,7 +3,7 @@
 //! facilitator console (feature `staff`); the page's `data-page` attribute says which
 //! page runs.
 //!
-//! The logic (`phone`, `screen`, `console`, `editor`, `bars`, `i18n`) is plain Rust with no browser
+//! The logic (`phone`, `screen`, `console`, `editor`, `overview`, `bars`, `i18n`) is plain Rust with no browser
 //! dependency and is tested natively with tables of messages; `web` holds the DOM and
 //! WebSocket glue, one file per page, and is compiled for wasm32 only. Messages are the shared wire types (`pejling-wire`), so client and server cannot
 //! disagree.
@@ -12,6 +12,7 @@ pub mod bars;
 pub mod console;
 pub mod editor;
 pub mod i18n;
+pub mod overview;
 pub mod phone;
 pub mod screen;
 

@@ -94,7 +94,7 @@ pub fn pool(
         .collect();
     let first = *candidates.first()?;
     let question = first.question.clone();
-    let mut pooled: Option<TallyResult> = None;
+    let mut included_results = Vec::new();
     let mut uses = Vec::new();
     for group in candidates {
         let answers = Counts {
@@ -110,19 +110,28 @@ pub fn pool(
             included,
         });
         if included {
-            pooled = Some(match pooled {
-                None => group.result.clone(),
-                Some(sum) => add(&sum, &group.result),
-            });
+            included_results.push(&group.result);
         }
     }
-    let pooled = pooled.unwrap_or_else(|| empty_like(&first.result));
+    let pooled = sum(included_results).unwrap_or_else(|| empty_like(&first.result));
     Some((question, pooled, uses))
+}
+
+/// The counts of several groups of one question added up, as a pool holds them (means
+/// and medians are left to the results, which compute them from the counts); `None` for
+/// no groups. The groups must count the same way ([`same_shape`]).
+pub fn sum<'a>(results: impl IntoIterator<Item = &'a TallyResult>) -> Option<TallyResult> {
+    results.into_iter().fold(None, |pooled, result| {
+        Some(match pooled {
+            None => result.clone(),
+            Some(pooled) => add(&pooled, result),
+        })
+    })
 }
 
 /// Whether two versions of a question count the same way (a set may have been edited
 /// between two class sessions).
-fn same_shape(a: &Question, b: &Question) -> bool {
+pub fn same_shape(a: &Question, b: &Question) -> bool {
     match (&a.kind, &b.kind) {
         (QuestionKind::Choice { options: x }, QuestionKind::Choice { options: y })
         | (QuestionKind::Scale { points: x }, QuestionKind::Scale { points: y }) => {

@@ -41,8 +41,9 @@ pub fn routes() -> Router<Arc<App>> {
         .layer(DefaultBodyLimit::max(3 * MAX_SET_BYTES))
 }
 
-/// The host token, from `Authorization: Bearer …` or `?token=…` (a download link).
-struct Host;
+/// The host token, from `Authorization: Bearer …` or `?token=…` (a download link): a
+/// route that takes a `Host` answers `403` without it (the overview's route too).
+pub(crate) struct Host;
 
 impl FromRequestParts<Arc<App>> for Host {
     type Rejection = Response;
@@ -76,7 +77,7 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-fn plain(status: StatusCode, text: &str) -> Response {
+pub(crate) fn plain(status: StatusCode, text: &str) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

@@ -55,6 +55,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/chart/{session_id}/{file}", get(chart))
         .route("/export/{session_id}/{file}", get(export))
         .merge(crate::editor::routes())
+        .merge(crate::overview::routes())
         .fallback(|| async { not_found() })
         .with_state(app)
 }

@@ -12,6 +12,7 @@ pub mod http;
 pub mod hub;
 pub mod library;
 pub mod limits;
+pub mod overview;
 pub mod rehearsal;
 pub mod report;
 pub mod secrets;

@@ -188,6 +188,16 @@ impl Store {
         list_sessions(&self.conn)
     }
 
+    /// The sessions created from `from` to `to` (Unix seconds, both included; `None`: no
+    /// limit), oldest first, rehearsals included ([`load_between`]).
+    pub fn load_between(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        load_between(&self.conn, from, to)
+    }
+
     /// A session by its id or, failing that, by its join code (any case; the newest
     /// session with that code, as codes of ended sessions may be reused).
     pub fn find(&self, id_or_code: &str) -> Result<Option<SessionRecord>, StoreError> {
@@ -219,6 +229,29 @@ fn load_linked(conn: &Connection, links: &[String]) -> Result<Vec<SessionRecord>
         }
     }
     Ok(linked)
+}
+
+/// The sessions created from `from` to `to` (Unix seconds, both included; `None`: no
+/// limit), oldest first, rehearsals included: for the overview, which leaves rehearsals
+/// out and says how many there were.
+fn load_between(
+    conn: &Connection,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<Vec<SessionRecord>, StoreError> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM sessions WHERE created_at >= ?1 AND created_at <= ?2
+             ORDER BY created_at, id",
+        )?
+        .query_map(
+            params![from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX)],
+            |row| row.get(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    ids.iter()
+        .filter_map(|id| load(conn, id).transpose())
+        .collect()
 }
 
 fn apply_write(conn: &Connection, session_id: &str, write: &Write) -> rusqlite::Result<()> {
@@ -528,6 +561,11 @@ enum Job {
         links: Vec<String>,
         reply: oneshot::Sender<Result<Vec<SessionRecord>, StoreError>>,
     },
+    LoadBetween {
+        from: Option<i64>,
+        to: Option<i64>,
+        reply: oneshot::Sender<Result<Vec<SessionRecord>, StoreError>>,
+    },
 }
 
 /// The async side of the store; cheap to clone.
@@ -592,6 +630,17 @@ impl StoreHandle {
     /// The pupil sessions a parents' session is linked to ([`load_linked`]).
     pub async fn load_linked(&self, links: Vec<String>) -> Result<Vec<SessionRecord>, StoreError> {
         self.ask(|reply| Job::LoadLinked { links, reply }).await
+    }
+
+    /// The sessions created between two moments, for the overview ([`load_between`]).
+    /// Read on the writer thread like every job: a year's sessions take a moment, during
+    /// which answers wait to be committed.
+    pub async fn load_between(
+        &self,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Result<Vec<SessionRecord>, StoreError> {
+        self.ask(|reply| Job::LoadBetween { from, to, reply }).await
     }
 
     /// Sends the job `make` builds and waits for its answer.
@@ -682,6 +731,12 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
             (Job::LoadLinked { reply, .. }, _) => {
                 let _ = reply.send(Err(failed()));
             }
+            (Job::LoadBetween { reply, .. }, Some(Outcome::Records(result))) => {
+                let _ = reply.send(result);
+            }
+            (Job::LoadBetween { reply, .. }, _) => {
+                let _ = reply.send(Err(failed()));
+            }
         }
     }
 }
@@ -710,6 +765,9 @@ fn run_jobs(
             Job::List { .. } => Outcome::List(list_sessions(&transaction)),
             Job::Load { id, .. } => Outcome::Load(Box::new(load(&transaction, id))),
             Job::LoadLinked { links, .. } => Outcome::Records(load_linked(&transaction, links)),
+            Job::LoadBetween { from, to, .. } => {
+                Outcome::Records(load_between(&transaction, *from, *to))
+            }
         };
         let failed = matches!(outcome, Outcome::Done(Err(_)) | Outcome::Created(Err(_)));
         outcomes.push(outcome);

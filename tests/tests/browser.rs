@@ -951,3 +951,192 @@ async fn the_console_keeps_an_open_note_and_focus_through_updates() {
     let _ = console.close().await;
     server.stop().await;
 }
+
+/// The texts of every element that matches `css`, in document order, each with its
+/// white space (a table row's tabs, a line break) made single spaces.
+async fn texts(browser: &Browser, css: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    for element in browser.find_all(Locator::Css(css)).await.unwrap() {
+        let text = element.text().await.unwrap_or_default();
+        texts.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+    }
+    texts
+}
+
+/// Clicks `css` once the console has drawn its start page with the sessions (it redraws
+/// when the sets and then the sessions arrive, which would replace an element found
+/// before).
+async fn click_when_listed(browser: &Browser, css: &str) {
+    wait_for(browser, "#school-options option").await;
+    click(browser, css).await;
+}
+
+/// Waits until the texts of the elements that match `css` are `expected`.
+async fn wait_texts(browser: &Browser, css: &str, expected: &[&str]) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let found = texts(browser, css).await;
+        if found == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css}: {found:?}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The console's *Overblik* (issue 17) with a few seeded sessions: a school typed two ways
+/// is offered once in the start form, the overview counts the real sessions (not the
+/// rehearsal), names the class below the minimum, follows a filter, passes axe-core, and
+/// speaks English when asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_in_the_console() {
+    use crate::overview::{SET, class, create, described};
+    let Some(driver) = chromedriver() else {
+        return;
+    };
+    let server = pejling_tests::spawn_app_with_min_answers(5).await;
+    let addr = server.addr;
+    let mut facilitator = Facilitator::connect(addr).await;
+    // 7.a: 2 of 6; 7.b (the school typed in lower case): 1 of 5; 7.c: three pupils.
+    class(
+        &mut facilitator,
+        addr,
+        described("Nordskolen", "7.a"),
+        2,
+        &[50, 60, 60, 70, 40, 55],
+    )
+    .await;
+    class(
+        &mut facilitator,
+        addr,
+        described("nordskolen", "7.b"),
+        1,
+        &[20, 20, 30, 10, 25],
+    )
+    .await;
+    class(
+        &mut facilitator,
+        addr,
+        described("Sydskolen", "7.c"),
+        1,
+        &[30, 40, 50],
+    )
+    .await;
+    create(&mut facilitator, SET, Default::default(), Vec::new(), true).await;
+
+    let console = browser(&driver, 1366, 768).await;
+    console
+        .goto(&format!("http://{addr}/host#token={HOST_TOKEN}"))
+        .await
+        .unwrap();
+    wait_for(&console, "#open-overview").await;
+    // The start form offers each earlier school once, in the first spelling.
+    let schools = wait_for(&console, "#school-options")
+        .await
+        .find_all(Locator::Css("option"))
+        .await
+        .unwrap();
+    let mut offered = Vec::new();
+    for option in schools {
+        offered.push(option.attr("value").await.unwrap().unwrap_or_default());
+    }
+    // (Sessions of the same second come in any order.)
+    offered.sort();
+    assert_eq!(
+        offered,
+        ["Nordskolen", "Sydskolen"],
+        "once each, as first spelt"
+    );
+    screenshot(&console, "console-start-described").await;
+
+    click_when_listed(&console, "#open-overview").await;
+    wait_text(&console, "#overview-heading", |t| t == "Overblik").await;
+    wait_for(&console, "#reach-total").await;
+    // Pupil sessions, classes, pupils, parent evenings, parents, answers.
+    wait_texts(
+        &console,
+        "#reach-total dd",
+        &["3", "3", "14", "0", "0", "28"],
+    )
+    .await;
+    wait_texts(
+        &console,
+        "#reach-schools tbody tr",
+        &["Nordskolen 2 2 11 0 0 22", "Sydskolen 1 1 3 0 0 6"],
+    )
+    .await;
+    wait_text(&console, "#overview-rehearsals", |t| t.ends_with(": 1.")).await;
+    let pair = wait_text(
+        &console,
+        "[data-pair='7-klasse-alkohol/drunk-alcohol-perceived']",
+        |t| !t.is_empty(),
+    )
+    .await;
+    for expected in [
+        "Faktisk (andel, der svarede «Ja»)",
+        "27,3 % (11 svar)",
+        "40 % (11 gæt)",
+        "Landstal: 13-årige, 2018",
+        "Intet tydeligt mønster · forskel: +12,7 procentpoint",
+        "fra +1 til +22,5 procentpoint (median +11,8)",
+        "Flertalsmisforståelse: 1 klasse · Social overensstemmelse: 1 klasse",
+        "2 klasser: 7.a, Nordskolen",
+        "Ikke med, under 5 svar: 7.c, Sydskolen",
+    ] {
+        assert!(pair.contains(expected), "{expected:?} in {pair}");
+    }
+    screenshot(&console, "overview").await;
+    if let Some(violations) = axe_violations(&console).await {
+        assert!(violations.is_empty(), "overview: {violations:#?}");
+    }
+
+    // A filter asks again: Sydskolen only.
+    wait_for(&console, "#overview-school")
+        .await
+        .select_by_value("Sydskolen")
+        .await
+        .unwrap();
+    wait_texts(&console, "#reach-total dd", &["1", "1", "3", "0", "0", "6"]).await;
+    // Its one class had three pupils: no pooled figure, the class named.
+    let pair = wait_text(&console, "[data-pair]", |t| t.contains("7.c")).await;
+    for expected in [
+        "Intet samlet tal: ingen klasse havde svar nok.",
+        "Ingen klasser med svar nok",
+        "Ikke med, under 5 svar: 7.c, Sydskolen",
+    ] {
+        assert!(pair.contains(expected), "{expected:?} in {pair}");
+    }
+
+    // English, and back to the start page.
+    click(&console, "[data-action='lang']").await;
+    wait_text(&console, "#overview-heading", |t| t == "Overview").await;
+    wait_text(&console, "#pairs-heading", |t| {
+        t == "The questions across the classes"
+    })
+    .await;
+    click(&console, "#overview-back").await;
+    wait_for(&console, "#create-session").await;
+
+    // On a phone-sized window too.
+    let small = browser(&driver, 360, 640).await;
+    small
+        .goto(&format!("http://{addr}/host#token={HOST_TOKEN}"))
+        .await
+        .unwrap();
+    click_when_listed(&small, "#open-overview").await;
+    wait_for(&small, "[data-pair]").await;
+    screenshot(&small, "overview-phone").await;
+    if let Some(violations) = axe_violations(&small).await {
+        assert!(
+            violations.is_empty(),
+            "overview on a phone: {violations:#?}"
+        );
+    }
+    for browser in [console, small] {
+        let _ = browser.close().await;
+    }
+    server.stop().await;
+}

@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 mod description;
 mod editor;
+mod overview;
 pub use description::*;
 pub use editor::*;
+pub use overview::*;
 
 /// The protocol version a client states in its first message. The server answers a
 /// different version with [`ErrorCode::UnsupportedVersion`]; the connection stays open

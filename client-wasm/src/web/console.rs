@@ -475,6 +475,9 @@ impl App {
         if let (None, Some(editor)) = (&console.session, &console.editor) {
             return el("div").kid(header).kid(self.render_editor(editor));
         }
+        if let (None, Some(overview)) = (&console.session, &console.overview) {
+            return el("div").kid(header).kid(self.render_overview(overview));
+        }
         let Some(state) = &console.session else {
             let sets = console.sets.iter().map(|set| {
                 let audience = match set.audience {
@@ -504,7 +507,8 @@ impl App {
                     text = format!("{text} · {details}");
                 }
                 if !session.linked.is_empty() {
-                    text = format!("{text} · {} {}", t.linked_to, session.linked.join(", "));
+                    // Names hold commas ("7.a, Nordskolen").
+                    text = format!("{text} · {} {}", t.linked_to, session.linked.join("; "));
                 }
                 if session.rehearsal {
                     text = format!("{text} · {}", t.rehearsal_label);
@@ -527,7 +531,10 @@ impl App {
             let linkable: Vec<&SessionSummary> = console
                 .sessions
                 .iter()
-                .filter(|s| s.phase == Phase::Ended && cited.contains(&s.set_id.as_str()))
+                // A rehearsal's simulated answers are never linked (the server refuses).
+                .filter(|s| {
+                    s.phase == Phase::Ended && !s.rehearsal && cited.contains(&s.set_id.as_str())
+                })
                 .collect();
             let links = (!linkable.is_empty()).then(|| {
                 el("fieldset")
@@ -590,12 +597,28 @@ impl App {
                     )
                     .kid(el("p").cls("hint").text(t.rehearse_hint))
                     .kid(
-                        button(
-                            crate::editor::EditorTexts::of(self.lang).open_editor,
-                            "editor:open",
-                        )
-                        .cls("secondary")
-                        .id("open-editor"),
+                        el("div")
+                            .cls("start-tools")
+                            .kid(
+                                button(t.open_overview, "overview:open")
+                                    .cls("secondary")
+                                    .id("open-overview")
+                                    .attr("aria-describedby", "overview-hint"),
+                            )
+                            .kid(
+                                button(
+                                    crate::editor::EditorTexts::of(self.lang).open_editor,
+                                    "editor:open",
+                                )
+                                .cls("secondary")
+                                .id("open-editor"),
+                            ),
+                    )
+                    .kid(
+                        el("p")
+                            .cls("hint")
+                            .id("overview-hint")
+                            .text(t.overview_hint),
                     )
                     .kid(el("h2").text(t.earlier_sessions))
                     .kid(list),

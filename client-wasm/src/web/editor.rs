@@ -24,8 +24,9 @@ thread_local! {
     static CHECK_SEQ: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// A request to the editor's routes: the status and the body's text.
-async fn api(
+/// A request to the console's HTTP routes (the editor's, the overview's) with the host
+/// token: the status and the body's text.
+pub(super) async fn api(
     method: &str,
     path: &str,
     token: &str,
@@ -59,7 +60,7 @@ async fn api(
 }
 
 /// The host token the console logged in with.
-fn host_token(app: &App) -> String {
+pub(super) fn host_token(app: &App) -> String {
     match &app.page {
         Page::Console(console) => console.token.clone().unwrap_or_default(),
         _ => String::new(),

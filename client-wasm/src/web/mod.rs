@@ -1,7 +1,7 @@
 //! Browser glue shared by the pages: the WebSocket with reconnects, one delegated event
 //! listener, and a small element builder (text is always set as text nodes, never as
 //! HTML, so nothing from a question set can become markup). Each page lives in its own
-//! module — `phone`, `screen`, `console` — and is compiled in by a feature: the phone's
+//! module — `phone`, `screen`, `console` (with `editor` and `overview`) — and is compiled in by a feature: the phone's
 //! module (`phone`) holds no screen or console code, the staff module (`staff`) no
 //! phone code, so a phone downloads only what it needs.
 //!
@@ -24,6 +24,8 @@ use crate::i18n::{Language, Texted, Texts};
 mod console;
 #[cfg(feature = "staff")]
 mod editor;
+#[cfg(feature = "staff")]
+mod overview;
 #[cfg(feature = "phone")]
 mod phone;
 #[cfg(feature = "staff")]
@@ -345,7 +347,11 @@ fn install_listeners(body: &HtmlElement) {
                 .dyn_ref::<HtmlInputElement>()
                 .is_some_and(|input| input.checked());
             let value = field_value(&target);
-            with_app(|app| app.editor_on_change(&name, &value, checked));
+            with_app(|app| {
+                if !app.overview_on_change(&name, &value) {
+                    app.editor_on_change(&name, &value, checked);
+                }
+            });
         });
         let dragover = Closure::<dyn FnMut(Event)>::new(|event: Event| {
             if with_app_value(|app| app.editor_takes_files()) {
@@ -593,7 +599,10 @@ impl App {
             return;
         }
         #[cfg(feature = "staff")]
-        if self.editor_on_action(name, arg) || self.console_on_action(name, arg) {
+        if self.editor_on_action(name, arg)
+            || self.overview_on_action(name, arg)
+            || self.console_on_action(name, arg)
+        {
             return;
         }
         let _ = arg;

@@ -275,4 +275,7 @@ fn sessions_stored_before_descriptions_keep_their_label() {
             .unwrap(),
         new
     );
+    assert_eq!(store.load_between(Some(6), None).unwrap().len(), 1);
+    assert_eq!(store.load_between(None, Some(5)).unwrap()[0].meta.id, "old");
+    assert_eq!(store.load_between(None, None).unwrap().len(), 2);
 }

@@ -1,0 +1,539 @@
+//! The console's *Overblik*: what a municipality asks at the end of a school year, from
+//! the sessions stored on the laptop. For a period and optionally a school, a grade or a
+//! set:
+//!
+//! - **reach** — sessions, classes, pupils, parents and answers, in all, per month and per
+//!   school (the registration a prevention plan asks for);
+//! - **per pair of questions** across the classes that answered it — the pooled actual
+//!   figure and guesses with the pattern of the pool, the spread of the classes' own gaps,
+//!   how many classes showed each pattern, and the national figures the question cites.
+//!
+//! Anonymity as at a parent evening (`pooling.rs`): a class is pooled only if both sides of
+//! the pair reach the minimum on their own — the overview's minimum, or the minimum its
+//! own session ran with if that is higher — and is otherwise left out and named; the pool
+//! must reach the overview's minimum too. So any difference between two overviews (all
+//! schools, and all but one) is made of whole classes that could be shown on their own.
+//! A class's pattern is named by [`results::compare`] with the thresholds its session ran
+//! with: the same verdict as its own report. Rehearsals are left out of everything (and
+//! counted, so the page can say so), as are sessions nobody joined.
+//!
+//! Plain data in, the wire's [`Overview`] out; loading the sessions (and the day each was
+//! held in the computer's time zone) is the caller's job.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pejling_wire::{
+    Answer, Audience, ClassName, Description, LeftOut, LeftOutReason, NationalFigure, Overview,
+    OverviewChoices, OverviewPair, OverviewQuery, PairKind, PatternCount, PatternName, Pooled,
+    Reach, SetChoice, Spread, TallyResult, clean_value, description_key,
+};
+
+use crate::counts;
+use crate::engine::SessionRecord;
+use crate::pooling;
+use crate::questions::{Question, QuestionKind, QuestionSet, Reference};
+use crate::results::{self, Comparison, Counts, Pattern, Thresholds};
+
+#[cfg(test)]
+mod tests;
+
+/// A stored session as the overview needs it.
+#[derive(Debug, Clone)]
+pub struct OverviewSession {
+    pub id: String,
+    /// What people call it ([`crate::engine::SessionMeta::name`]).
+    pub name: String,
+    /// The day it was created, `YYYY-MM-DD`, in the computer's time zone.
+    pub date: String,
+    pub description: Description,
+    /// The set as the session used it (with the national figures it cited then).
+    pub set: QuestionSet,
+    pub participants: u32,
+    /// Question id and answer, one per participant and question.
+    pub answers: Vec<(String, Answer)>,
+    pub rehearsal: bool,
+    /// The thresholds the session ran with (`None`: stored before they were kept; the
+    /// overview's apply).
+    pub thresholds: Option<Thresholds>,
+}
+
+impl OverviewSession {
+    /// A stored session, held on `date` (`YYYY-MM-DD`, the caller's time zone).
+    pub fn from_record(record: SessionRecord, date: String) -> OverviewSession {
+        OverviewSession {
+            name: record.meta.name(),
+            id: record.meta.id,
+            date,
+            description: record.meta.description,
+            set: record.set,
+            participants: record.participants.len() as u32,
+            answers: record
+                .answers
+                .into_iter()
+                .map(|(question_id, _, answer)| (question_id, answer))
+                .collect(),
+            rehearsal: record.meta.rehearsal,
+            thresholds: record.thresholds,
+        }
+    }
+
+    fn is_pupils(&self) -> bool {
+        self.set.audience == Audience::Pupils
+    }
+
+    fn class_name(&self) -> ClassName {
+        ClassName {
+            name: self.name.clone(),
+            date: self.date.clone(),
+        }
+    }
+
+    /// The thresholds a class is pooled and named with: its session's own, with the
+    /// overview's minimum if that is higher (a set's own minimum counts, as it did live).
+    fn class_thresholds(&self, overview: &Thresholds) -> Thresholds {
+        let own = self.thresholds.unwrap_or(*overview);
+        let own_min = self.set.min_answers.unwrap_or(own.min_answers);
+        Thresholds {
+            min_answers: own_min.max(overview.min_answers),
+            ..own
+        }
+    }
+
+    /// The counts of question `id` of this session's set.
+    fn tally(&self, question: &Question) -> TallyResult {
+        counts::tally(
+            question,
+            self.answers
+                .iter()
+                .filter(|(id, _)| *id == question.id)
+                .map(|(_, answer)| answer),
+        )
+    }
+}
+
+/// The query with its values cleaned: white space trimmed, empty values dropped.
+pub fn clean_query(query: &OverviewQuery) -> OverviewQuery {
+    let clean = |value: &Option<String>| value.as_deref().and_then(clean_value);
+    OverviewQuery {
+        from: clean(&query.from),
+        to: clean(&query.to),
+        school: clean(&query.school),
+        grade: clean(&query.grade),
+        set: clean(&query.set),
+    }
+}
+
+/// The overview of `sessions` for `query`; `thresholds` are the server's (the pools'
+/// minimum and, for sessions stored without their own, the patterns' margins).
+pub fn overview(
+    sessions: &[OverviewSession],
+    query: &OverviewQuery,
+    thresholds: &Thresholds,
+) -> Overview {
+    let query = clean_query(query);
+    let in_period: Vec<&OverviewSession> = sessions
+        .iter()
+        .filter(|s| {
+            query
+                .from
+                .as_deref()
+                .is_none_or(|from| s.date.as_str() >= from)
+        })
+        .filter(|s| query.to.as_deref().is_none_or(|to| s.date.as_str() <= to))
+        .collect();
+    let choices = choices(in_period.iter().copied().filter(|s| !s.rehearsal));
+    let same = |wanted: &Option<String>, value: Option<&str>| match wanted {
+        None => true,
+        Some(wanted) => {
+            value.is_some_and(|value| description_key(value) == description_key(wanted))
+        }
+    };
+    let matching: Vec<&OverviewSession> = in_period
+        .into_iter()
+        .filter(|s| same(&query.school, s.description.school.as_deref()))
+        .filter(|s| same(&query.grade, s.description.grade.as_deref()))
+        .filter(|s| query.set.as_ref().is_none_or(|set| *set == s.set.id))
+        .collect();
+    let rehearsals = matching.iter().filter(|s| s.rehearsal).count() as u32;
+    let mut counted: Vec<&OverviewSession> = matching
+        .into_iter()
+        .filter(|s| !s.rehearsal && s.participants > 0)
+        .collect();
+    counted.sort_by(|a, b| (&a.date, &a.name, &a.id).cmp(&(&b.date, &b.name, &b.id)));
+
+    let mut months: BTreeMap<&str, Vec<&OverviewSession>> = BTreeMap::new();
+    let mut schools: BTreeMap<(bool, String), (String, Vec<&OverviewSession>)> = BTreeMap::new();
+    for &session in &counted {
+        months
+            .entry(session.date.get(..7).unwrap_or(&session.date))
+            .or_default()
+            .push(session);
+        let school = session.description.school.clone().unwrap_or_default();
+        // Sessions without a school come last.
+        schools
+            .entry((school.is_empty(), description_key(&school)))
+            .or_insert_with(|| (school, Vec::new()))
+            .1
+            .push(session);
+    }
+    Overview {
+        min_answers: thresholds.min_answers,
+        choices,
+        total: reach(String::new(), &counted),
+        by_month: months
+            .into_iter()
+            .map(|(month, sessions)| reach(month.to_string(), &sessions))
+            .collect(),
+        by_school: schools
+            .into_values()
+            .map(|(school, sessions)| reach(school, &sessions))
+            .collect(),
+        rehearsals,
+        pairs: pairs(&counted, thresholds),
+        query,
+    }
+}
+
+/// The schools, grades and sets of `sessions`, each once, for the filters.
+fn choices<'a>(sessions: impl Iterator<Item = &'a OverviewSession>) -> OverviewChoices {
+    let mut schools: BTreeMap<String, String> = BTreeMap::new();
+    let mut grades: BTreeMap<String, String> = BTreeMap::new();
+    let mut sets: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut newest: BTreeMap<String, String> = BTreeMap::new();
+    for session in sessions {
+        if let Some(school) = &session.description.school {
+            schools
+                .entry(description_key(school))
+                .or_insert_with(|| school.clone());
+        }
+        if let Some(grade) = &session.description.grade {
+            grades
+                .entry(description_key(grade))
+                .or_insert_with(|| grade.clone());
+        }
+        // A set's title as its newest session used it.
+        let date = newest.entry(session.set.id.clone()).or_default();
+        if session.date >= *date {
+            *date = session.date.clone();
+            sets.insert(
+                session.set.id.clone(),
+                (session.set.title.clone(), session.set.id.clone()),
+            );
+        }
+    }
+    let mut grades: Vec<String> = grades.into_values().collect();
+    // "5", "7", "10", "1.g": numbers in order, the rest after them.
+    grades.sort_by_key(|grade| {
+        let number: Option<u32> = grade.parse().ok();
+        (number.is_none(), number, grade.to_lowercase())
+    });
+    let mut sets: Vec<SetChoice> = sets
+        .into_values()
+        .map(|(title, id)| SetChoice { id, title })
+        .collect();
+    sets.sort_by(|a, b| (a.title.to_lowercase(), &a.id).cmp(&(b.title.to_lowercase(), &b.id)));
+    OverviewChoices {
+        schools: schools.into_values().collect(),
+        grades,
+        sets,
+    }
+}
+
+/// The reach of `sessions` (none a rehearsal, each joined by someone).
+fn reach(key: String, sessions: &[&OverviewSession]) -> Reach {
+    let mut reach = Reach {
+        key,
+        ..Reach::default()
+    };
+    let mut classes: BTreeSet<(String, String)> = BTreeSet::new();
+    for session in sessions {
+        reach.answers += session.answers.len() as u32;
+        if session.is_pupils() {
+            reach.sessions += 1;
+            reach.pupils += session.participants;
+            let description = &session.description;
+            classes.insert(match &description.class {
+                Some(class) => (
+                    description_key(description.school.as_deref().unwrap_or_default()),
+                    description_key(class),
+                ),
+                // Without a class, the session is a class of its own.
+                None => ("\u{0}session".to_string(), session.id.clone()),
+            });
+        } else {
+            reach.parent_sessions += 1;
+            reach.parents += session.participants;
+        }
+    }
+    reach.classes = classes.len() as u32;
+    reach
+}
+
+/// Every pair of the pupils' sets, across the classes that answered it.
+fn pairs(sessions: &[&OverviewSession], thresholds: &Thresholds) -> Vec<OverviewPair> {
+    let pupils: Vec<&OverviewSession> =
+        sessions.iter().copied().filter(|s| s.is_pupils()).collect();
+    // Each pair as the newest session of its set asked it (sessions are oldest first).
+    let mut newest: BTreeMap<(&str, &str), (&OverviewSession, usize)> = BTreeMap::new();
+    for &session in &pupils {
+        for (idx, question) in session.set.questions.iter().enumerate() {
+            if question.perceives.as_ref().is_some_and(|p| p.set.is_none()) {
+                newest.insert((&session.set.id, &question.id), (session, idx));
+            }
+        }
+    }
+    let mut rows: Vec<(&OverviewSession, usize)> = newest.into_values().collect();
+    rows.sort_by(|(a, i), (b, j)| {
+        (a.set.title.to_lowercase(), &a.set.id, i).cmp(&(b.set.title.to_lowercase(), &b.set.id, j))
+    });
+    rows.into_iter()
+        .filter_map(|(session, idx)| pair(session, idx, &pupils, thresholds))
+        .collect()
+}
+
+/// One class's side of a pair: its counts, or why it is left out.
+struct ClassPair {
+    actual: TallyResult,
+    perceived: TallyResult,
+    gap: Option<f64>,
+    pattern: Option<Pattern>,
+}
+
+/// The pair that question `idx` of `newest`'s set makes with the question it perceives,
+/// over the sessions of that set that answered it; `None` for a pair no class answered,
+/// and for a pair with no figure to pool (two choice questions without an order).
+fn pair(
+    newest: &OverviewSession,
+    idx: usize,
+    sessions: &[&OverviewSession],
+    thresholds: &Thresholds,
+) -> Option<OverviewPair> {
+    let perceived = &newest.set.questions[idx];
+    let perceives = perceived.perceives.as_ref()?;
+    let actual = newest.set.question(&perceives.question)?;
+    let kind = match (&actual.kind, &perceived.kind) {
+        (QuestionKind::Choice { .. } | QuestionKind::Scale { .. }, QuestionKind::Percent) => {
+            PairKind::Percent
+        }
+        (QuestionKind::Number { .. }, QuestionKind::Number { .. }) => PairKind::Number,
+        (QuestionKind::Scale { .. }, QuestionKind::Scale { .. }) => PairKind::Scale,
+        _ => return None,
+    };
+    let mut classes = Vec::new();
+    let mut left_out = Vec::new();
+    let mut pooled_classes: Vec<ClassPair> = Vec::new();
+    let mut national: Vec<&Reference> = Vec::new();
+    for session in sessions.iter().filter(|s| s.set.id == newest.set.id) {
+        // A session whose set has not this question did not answer it.
+        let Some(their_perceived) = session.set.question(&perceived.id) else {
+            continue;
+        };
+        // Nobody answered either question: the class was not asked them (the session
+        // ended before), so it is neither pooled nor left out.
+        if !session
+            .answers
+            .iter()
+            .any(|(id, _)| *id == perceived.id || *id == perceives.question)
+        {
+            continue;
+        }
+        let their_actual = their_perceived
+            .perceives
+            .as_ref()
+            .filter(|p| p.set.is_none())
+            .filter(|p| p.question == perceives.question && p.options == perceives.options)
+            .and_then(|p| session.set.question(&p.question))
+            .filter(|a| pooling::same_shape(a, actual))
+            .filter(|_| pooling::same_shape(their_perceived, perceived));
+        let Some(their_actual) = their_actual else {
+            left_out.push(left(session, LeftOutReason::Changed));
+            continue;
+        };
+        for reference in &their_perceived.references {
+            if !national.iter().any(|r| same_reference(r, reference)) {
+                national.push(reference);
+            }
+        }
+        let class_thresholds = session.class_thresholds(thresholds);
+        let actual_counts = session.tally(their_actual);
+        let perceived_counts = session.tally(their_perceived);
+        let enough = |question: &Question, result: &TallyResult| {
+            Counts { question, result }.respondents() >= class_thresholds.min_answers.max(1)
+        };
+        if !enough(their_actual, &actual_counts) || !enough(their_perceived, &perceived_counts) {
+            left_out.push(left(session, LeftOutReason::TooFew));
+            continue;
+        }
+        let comparison = results::compare(
+            &Counts {
+                question: their_actual,
+                result: &actual_counts,
+            },
+            &Counts {
+                question: their_perceived,
+                result: &perceived_counts,
+            },
+            &perceives.options,
+            &class_thresholds,
+        );
+        let (gap, pattern) = gap_and_pattern(&comparison);
+        classes.push(session.class_name());
+        pooled_classes.push(ClassPair {
+            actual: actual_counts,
+            perceived: perceived_counts,
+            gap,
+            pattern,
+        });
+    }
+    if classes.is_empty() && left_out.is_empty() {
+        return None;
+    }
+    let pooled = pooled(
+        actual,
+        perceived,
+        &perceives.options,
+        &pooled_classes,
+        thresholds,
+    );
+    let mut gaps: Vec<f64> = pooled_classes.iter().filter_map(|c| c.gap).collect();
+    gaps.sort_by(f64::total_cmp);
+    let mut patterns: BTreeMap<PatternName, u32> = BTreeMap::new();
+    for pattern in pooled_classes.iter().filter_map(|c| c.pattern) {
+        *patterns.entry(pattern_name(pattern)).or_default() += 1;
+    }
+    Some(OverviewPair {
+        set_id: newest.set.id.clone(),
+        set_title: newest.set.title.clone(),
+        question: actual.text.clone(),
+        perceived: perceived.text.clone(),
+        perceived_id: perceived.id.clone(),
+        kind,
+        unit: match &actual.kind {
+            QuestionKind::Number { unit, .. } => unit.clone(),
+            _ => None,
+        },
+        options: match &actual.kind {
+            QuestionKind::Choice { options: labels } | QuestionKind::Scale { points: labels }
+                if kind == PairKind::Percent =>
+            {
+                perceives
+                    .options
+                    .iter()
+                    .filter_map(|&o| labels.get(o as usize).cloned())
+                    .collect()
+            }
+            _ => Vec::new(),
+        },
+        classes,
+        left_out,
+        pooled,
+        gaps: spread(&gaps),
+        patterns: patterns
+            .into_iter()
+            .map(|(pattern, classes)| PatternCount { pattern, classes })
+            .collect(),
+        national: national.into_iter().map(national_figure).collect(),
+    })
+}
+
+fn left(session: &OverviewSession, reason: LeftOutReason) -> LeftOut {
+    LeftOut {
+        name: session.name.clone(),
+        date: session.date.clone(),
+        reason,
+    }
+}
+
+/// The pool of the classes' counts, compared as one group with the overview's thresholds;
+/// `None` when a side is below the minimum (e.g. every class was left out).
+fn pooled(
+    actual: &Question,
+    perceived: &Question,
+    options: &[u32],
+    classes: &[ClassPair],
+    thresholds: &Thresholds,
+) -> Option<Pooled> {
+    let actual_counts = pooling::sum(classes.iter().map(|c| &c.actual))?;
+    let perceived_counts = pooling::sum(classes.iter().map(|c| &c.perceived))?;
+    let actual_side = Counts {
+        question: actual,
+        result: &actual_counts,
+    };
+    let perceived_side = Counts {
+        question: perceived,
+        result: &perceived_counts,
+    };
+    let comparison = results::compare(&actual_side, &perceived_side, options, thresholds);
+    let (actual_value, guessed) = match &comparison {
+        Comparison::Percent(c) => (
+            c.actual.value().map(|share| share.percent),
+            c.perceived.value().map(|e| e.summary.mean),
+        ),
+        Comparison::Number(c) => (
+            c.actual.value().map(|s| s.mean),
+            c.perceived.value().map(|s| s.mean),
+        ),
+        Comparison::Attitude(c) => (c.actual_mean, c.perceived_mean),
+    };
+    let (gap, pattern) = gap_and_pattern(&comparison);
+    Some(Pooled {
+        actual: actual_value?,
+        actual_answers: actual_side.respondents(),
+        guessed: guessed?,
+        guessed_answers: perceived_side.respondents(),
+        gap: gap?,
+        pattern: pattern.map(pattern_name),
+    })
+}
+
+/// A comparison's gap (guessed − actual, in its unit) and pattern, when both sides are
+/// shown.
+fn gap_and_pattern(comparison: &Comparison) -> (Option<f64>, Option<Pattern>) {
+    match comparison {
+        Comparison::Percent(c) => (
+            c.finding.as_ref().map(|f| f.gap_pp),
+            c.finding.as_ref().map(|f| f.pattern),
+        ),
+        Comparison::Number(c) => (c.gap, None),
+        Comparison::Attitude(c) => (c.gap_points, c.pattern),
+    }
+}
+
+/// The least, median and largest of sorted `values` (the median of an even number is the
+/// mean of the middle two); `None` for none.
+fn spread(sorted: &[f64]) -> Option<Spread> {
+    let n = sorted.len();
+    Some(Spread {
+        min: *sorted.first()?,
+        median: (sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0,
+        max: *sorted.last()?,
+    })
+}
+
+pub fn pattern_name(pattern: Pattern) -> PatternName {
+    match pattern {
+        Pattern::Overdrivelse => PatternName::Overdrivelse,
+        Pattern::Underdrivelse => PatternName::Underdrivelse,
+        Pattern::Overensstemmelse => PatternName::Overensstemmelse,
+        Pattern::Flertalsmisforstaaelse => PatternName::Flertalsmisforstaaelse,
+        Pattern::Uklar => PatternName::Uklar,
+    }
+}
+
+fn same_reference(a: &Reference, b: &Reference) -> bool {
+    a.id == b.id && a.value == b.value && a.year == b.year && a.survey == b.survey
+}
+
+fn national_figure(reference: &Reference) -> NationalFigure {
+    NationalFigure {
+        value: reference.value,
+        unit: reference.unit.clone(),
+        measures: reference.measures.clone(),
+        population: reference.population.clone(),
+        year: reference.year,
+        source: match &reference.reported_by {
+            Some(by) => format!("{}; {by}", reference.survey),
+            None => reference.survey.clone(),
+        },
+    }
+}

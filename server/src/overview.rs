@@ -1,0 +1,161 @@
+//! The console's *Overblik* over HTTP (`docs/protocol.md`, "The overview"): `GET
+//! /api/overview` with the host token loads the sessions of the period from the data
+//! file, turns each creation time into a day in the computer's time zone, and hands them
+//! to `pejling_core::overview`, which computes every figure (and leaves rehearsals out).
+//! An HTTP answer, not a WebSocket message: a year's overview is larger than a message
+//! may be.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use pejling_core::overview::{OverviewSession, overview};
+use pejling_wire::OverviewQuery;
+
+use crate::app::App;
+use crate::editor::{Host, plain};
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new().route("/api/overview", get(get_overview))
+}
+
+/// The query string: the overview's query, and the host token when it is given there.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    from: Option<String>,
+    to: Option<String>,
+    school: Option<String>,
+    grade: Option<String>,
+    set: Option<String>,
+    #[allow(dead_code)] // read by `Host`
+    token: Option<String>,
+}
+
+/// A day `YYYY-MM-DD`, or why it is not one.
+fn parse_day(name: &str, value: Option<&str>) -> Result<Option<Date>, String> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    value
+        .parse::<Date>()
+        .map(Some)
+        .map_err(|_| format!("{name} must be a date written YYYY-MM-DD, not \"{value}\""))
+}
+
+/// The first or last second of `day` in `zone`.
+fn bound(day: Date, zone: &TimeZone, end: bool) -> Option<i64> {
+    let time = if end {
+        jiff::civil::time(23, 59, 59, 0)
+    } else {
+        jiff::civil::time(0, 0, 0, 0)
+    };
+    let moment = day.to_datetime(time).to_zoned(zone.clone()).ok()?;
+    Some(moment.timestamp().as_second())
+}
+
+/// The day (`YYYY-MM-DD`) a moment falls on in `zone`.
+pub fn local_day(unix_seconds: i64, zone: &TimeZone) -> String {
+    jiff::Timestamp::from_second(unix_seconds)
+        .map(|moment| moment.to_zoned(zone.clone()).date().to_string())
+        .unwrap_or_default()
+}
+
+/// `GET /api/overview?from=…&to=…&school=…&grade=…&set=…` (every parameter optional).
+async fn get_overview(
+    _: Host,
+    State(app): State<Arc<App>>,
+    params: Result<Query<Params>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(params) = match params {
+        Ok(params) => params,
+        Err(rejection) => return plain(StatusCode::BAD_REQUEST, &rejection.body_text()),
+    };
+    let (from, to) = match (
+        parse_day("from", params.from.as_deref()),
+        parse_day("to", params.to.as_deref()),
+    ) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(why), _) | (_, Err(why)) => return plain(StatusCode::BAD_REQUEST, &why),
+    };
+    let zone = TimeZone::system();
+    // A day either side: the core picks the sessions by their day in this zone.
+    let margin = 24 * 60 * 60;
+    let records = match app
+        .hub
+        .store
+        .load_between(
+            from.and_then(|d| bound(d, &zone, false))
+                .map(|s| s - margin),
+            to.and_then(|d| bound(d, &zone, true)).map(|s| s + margin),
+        )
+        .await
+    {
+        Ok(records) => records,
+        Err(error) => {
+            tracing::error!("loading sessions for the overview failed: {error}");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the sessions could not be read from the data file",
+            );
+        }
+    };
+    let thresholds = app.hub.thresholds;
+    let query = OverviewQuery {
+        from: from.map(|d| d.to_string()),
+        to: to.map(|d| d.to_string()),
+        school: params.school,
+        grade: params.grade,
+        set: params.set,
+    };
+    let computed = tokio::task::spawn_blocking(move || {
+        let sessions: Vec<OverviewSession> = records
+            .into_iter()
+            .map(|record| {
+                let day = local_day(record.meta.created_at, &zone);
+                OverviewSession::from_record(record, day)
+            })
+            .collect();
+        overview(&sessions, &query, &thresholds)
+    })
+    .await;
+    match computed {
+        Ok(overview) => Json(overview).into_response(),
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the overview could not be computed",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_the_computer_s_days() {
+        let copenhagen = TimeZone::get("Europe/Copenhagen").unwrap();
+        // 23:30 UTC on 31 March 2027 is 01:30 on 1 April in Copenhagen (summer time, +2).
+        let moment = jiff::Timestamp::from_second(1_806_535_800).unwrap();
+        assert_eq!(moment.to_string(), "2027-03-31T23:30:00Z");
+        assert_eq!(local_day(1_806_535_800, &copenhagen), "2027-04-01");
+        assert_eq!(local_day(1_806_535_800, &TimeZone::UTC), "2027-03-31");
+        let day: Date = "2027-04-01".parse().unwrap();
+        assert_eq!(
+            bound(day, &copenhagen, false),
+            Some(1_806_535_800 - 90 * 60)
+        );
+        assert_eq!(
+            bound(day, &copenhagen, true),
+            Some(1_806_535_800 - 90 * 60 + 24 * 3600 - 1)
+        );
+        assert!(parse_day("from", Some("2027-4-1")).is_err());
+        assert!(parse_day("from", Some("1. april")).is_err());
+        assert_eq!(parse_day("to", Some(" ")).ok(), Some(None));
+    }
+}
