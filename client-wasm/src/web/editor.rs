@@ -250,21 +250,29 @@ impl App {
         }
         open.dirty = true;
         open.saved = None;
-        // A changed kind, audience or language changes which fields there are; a
-        // suggested wording changes another field's text.
-        let redraw = path.ends_with(".kind")
-            || path == "audience"
-            || path == "language"
-            || open
-                .draft
-                .questions
-                .iter()
-                .zip(&before.questions)
-                .any(|(now, was)| now.text != was.text && !path.ends_with(".text"))
-            || (path.ends_with(".text") && other_texts_changed(&open.draft, &before, path));
-        if redraw {
+        // A changed kind, audience or language changes which fields there are: redraw.
+        // A suggested wording that followed the text being typed is written into its
+        // field in place, so the caret in the field being typed in stays.
+        let followed: Vec<(usize, String)> = open
+            .draft
+            .questions
+            .iter()
+            .zip(&before.questions)
+            .enumerate()
+            .filter(|(i, (now, was))| now.text != was.text && path != format!("questions.{i}.text"))
+            .map(|(i, (now, _))| (i, now.text.clone()))
+            .collect();
+        if path.ends_with(".kind") || path == "audience" || path == "language" {
             self.render();
         } else {
+            for (i, text) in followed {
+                if let Some(area) = document()
+                    .get_element_by_id(&field_id(&format!("questions.{i}.text")))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                {
+                    area.set_value(&text);
+                }
+            }
             self.editor_show_status();
         }
         self.editor_check_soon();
@@ -373,7 +381,17 @@ impl App {
         }
         self.render();
         window().scroll_to_with_x_and_y(0.0, 0.0);
-        self.editor_check_now();
+        // Problems found in the file's own text are the truth about it (a misspelt kind
+        // reads into the draft as a default); they stay until the person edits. A set
+        // opened without problems is checked as the draft (a copy's new id may be taken).
+        let has_problems = matches!(&self.page, Page::Console(console)
+            if console.editor.as_ref().and_then(|e| e.open.as_ref())
+                .is_some_and(|open| !open.problems.is_empty()));
+        if has_problems {
+            self.editor_show_problems();
+        } else {
+            self.editor_check_now();
+        }
     }
 
     fn editor_request_body(&self) -> Option<String> {
@@ -1149,15 +1167,6 @@ impl App {
             .kid(el("summary").text(t.preview))
             .kid(phone)
     }
-}
-
-/// Whether a text other than the one typed in changed (a suggested wording followed).
-fn other_texts_changed(now: &SetDraft, before: &SetDraft, path: &str) -> bool {
-    now.questions
-        .iter()
-        .zip(&before.questions)
-        .enumerate()
-        .any(|(i, (a, b))| a.text != b.text && path != format!("questions.{i}.text"))
 }
 
 fn parse_edit(text: &str) -> Option<Edit> {
