@@ -177,6 +177,23 @@ impl Checker<'_> {
                 format!("{what} is longer than {MAX_TEXT_CHARS} characters"),
                 format!("{danish} har for mange tegn (højst {MAX_TEXT_CHARS})"),
             );
+        } else if let Some(c) = text
+            .chars()
+            .find(|&c| c.is_control() && c != '\n' && c != '\t')
+        {
+            // A control character (a terminal escape, a bell, a NUL pasted from
+            // somewhere) would travel to every phone, screen and report.
+            self.error(
+                span,
+                format!(
+                    "{what} contains the control character {}; remove it",
+                    c.escape_unicode()
+                ),
+                format!(
+                    "{danish} indeholder et usynligt styretegn ({}); fjern det",
+                    c.escape_unicode()
+                ),
+            );
         }
         text
     }

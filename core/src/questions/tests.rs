@@ -697,3 +697,33 @@ fn the_common_mistakes_are_translated_not_quoted() {
         }
     }
 }
+
+/// Issue 16: text from an editor or a colleague's file is data, never a terminal escape
+/// or an invisible character travelling to every phone and report.
+#[test]
+fn control_characters_in_texts_are_refused_line_breaks_are_not() {
+    let body = "[[questions]]\nid = \"a\"\nkind = \"choice\"\ntext = \"Har du\\u001b[2J prøvet?\"\noptions = [\"Ja\", \"N\\u0000ej\"]\n";
+    let problems = parse(&format!("{HEADER}{body}")).unwrap_err();
+    let texts: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.text(Language::Da)))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                10,
+                "Spørgsmålet indeholder et usynligt styretegn (\\u{1b}); fjern det"
+            ),
+            (
+                11,
+                "En svarmulighed indeholder et usynligt styretegn (\\u{0}); fjern det"
+            ),
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[0].message.contains("control character"));
+    let fine =
+        "[[questions]]\nid = \"a\"\nkind = \"percent\"\ntext = \"Første linje\\nanden\\tlinje\"\n";
+    assert!(parse(&format!("{HEADER}{fine}")).is_ok());
+}
