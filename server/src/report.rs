@@ -630,7 +630,7 @@ h2 { break-after: avoid; page-break-after: avoid; }
 section.summary { break-after: page; page-break-after: always; }
 section.summary table { width: 100%; } section.summary td, section.summary th { vertical-align: top; }
 section.summary table { table-layout: fixed; font-size: .9rem; }
-section.summary th:nth-child(1) { width: 38%; } section.summary th:nth-child(3) { width: 15%; }
+section.summary th:nth-child(1) { width: 37%; } section.summary th:nth-child(3) { width: 16%; }
 section.summary th:nth-child(2), section.summary th:nth-child(4) { width: 11%; } section.summary th:nth-child(5) { width: 25%; }
 footer { margin-top: 3rem; color: #666; font-size: .9rem; }
 @page { size: A4 portrait; margin: 15mm; }
