@@ -6,9 +6,7 @@
 
 use fantoccini::{Client as Browser, Locator};
 
-use crate::browser::{
-    axe_violations, browser, chromedriver, click, screenshot, wait_for, wait_text,
-};
+use crate::browser::{axe_violations, browser, chromedriver, screenshot, wait_for, wait_text};
 use pejling_tests::HOST_TOKEN;
 
 /// WebDriver keys: Control held for "a", released, then Backspace: clears a field as a
@@ -30,16 +28,31 @@ async fn count(browser: &Browser, css: &str) -> usize {
 
 /// Scrolls the element to the middle of the window, as a person scrolls to a button
 /// before pressing it (the editor's bar stays at the top of the window), and clicks it.
+/// A click that lands while the page is being redrawn (the element replaced, or covered
+/// for a moment) is tried again until the wait runs out.
 async fn click_in_view(browser: &Browser, css: &str) {
-    let element = wait_for(browser, css).await;
-    browser
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'});",
-            vec![serde_json::to_value(&element).unwrap()],
-        )
-        .await
-        .unwrap();
-    element.click().await.expect("click");
+    let deadline = std::time::Instant::now() + crate::browser::WAIT;
+    loop {
+        let element = wait_for(browser, css).await;
+        let scrolled = browser
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element).unwrap()],
+            )
+            .await;
+        let clicked = match scrolled {
+            Ok(_) => element.click().await.map(drop),
+            Err(error) => Err(error),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(error) => assert!(
+                std::time::Instant::now() < deadline,
+                "{css}: could not be clicked: {error}"
+            ),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until the problem place `#id` is shown with a text; returns it.
@@ -59,15 +72,15 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
         .goto(&format!("{base}/host#token={HOST_TOKEN}"))
         .await
         .unwrap();
-    click(&console, "#open-editor").await;
-    click(&console, "li[data-set='7-klasse-alkohol'] button").await;
+    click_in_view(&console, "#open-editor").await;
+    click_in_view(&console, "li[data-set='7-klasse-alkohol'] button").await;
     wait_for(&console, "#f-title").await;
     assert_eq!(value(&console, "#f-id").await, "7-klasse-alkohol-kopi");
     let n = count(&console, ".question-card").await;
     assert!(n >= 4, "{n} questions");
 
     // A pair: the perceived question's wording follows the own question's.
-    click(&console, "#add-pair").await;
+    click_in_view(&console, "#add-pair").await;
     wait_for(&console, &format!("#question-{}", n + 1)).await;
     wait_for(&console, &format!("#f-questions-{n}-text"))
         .await
@@ -137,7 +150,7 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
         .await
         .unwrap();
     wait_for(&console, "#editor-problems .ok").await;
-    click(&console, "#editor-save:not([disabled])").await;
+    click_in_view(&console, "#editor-save:not([disabled])").await;
     wait_text(&console, "#editor-status", |t| {
         t.contains("7-klasse-alkohol-kopi.toml")
     })
@@ -153,7 +166,7 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
     assert!(pejling::library::check_paths(&[file]).is_empty());
 
     // Downloaded from the list, the file is the one on disk.
-    click(&console, "#editor-close").await;
+    click_in_view(&console, "#editor-close").await;
     let link = wait_for(
         &console,
         "#own-sets li[data-set='7-klasse-alkohol-kopi'] a[download]",
@@ -174,7 +187,7 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
     assert_eq!(downloaded.as_str(), Some(on_disk.as_str()));
 
     // Used for a session at once, and answered from a phone page.
-    click(&console, "[data-action='editor:back']").await;
+    click_in_view(&console, "[data-action='editor:back']").await;
     wait_for(
         &console,
         "#set-select option[value='7-klasse-alkohol-kopi']",
@@ -185,12 +198,12 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
         .select_by_value("7-klasse-alkohol-kopi")
         .await
         .unwrap();
-    click(&console, "#create-session").await;
+    click_in_view(&console, "#create-session").await;
     let code = wait_text(&console, "#session-code", |t| t.len() == 6).await;
-    click(&console, "#control-open").await;
+    click_in_view(&console, "#control-open").await;
     let phone = browser(&driver, 360, 640).await;
     phone.goto(&format!("{base}/j/{code}")).await.unwrap();
-    click(&phone, "[data-action='answer-choice:0']").await;
+    click_in_view(&phone, "[data-action='answer-choice:0']").await;
     wait_text(&phone, "#main-heading", |t| t == "Tak for dit svar").await;
     wait_text(&console, "#current-answered", |t| t.starts_with("1 ")).await;
 
@@ -227,7 +240,9 @@ async fn an_imported_file_shows_its_problem_at_the_field() {
         .goto(&format!("{base}/host#token={HOST_TOKEN}"))
         .await
         .unwrap();
-    click(&console, "#open-editor").await;
+    click_in_view(&console, "#open-editor").await;
+    // The list has loaded (the page is drawn again when it comes).
+    wait_for(&console, "#builtin-sets li").await;
     wait_for(&console, "#import-file")
         .await
         .send_keys(&path.display().to_string())
