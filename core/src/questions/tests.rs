@@ -328,18 +328,18 @@ fn broken_sets() -> Vec<Case> {
         case(
             HEADER.to_string(),
             "a set needs at least one [[questions]] table",
-            "Spørgesættet skal have mindst ét spørgsmål ([[questions]])",
+            "Spørgesættet skal have mindst ét spørgsmål",
         ),
         // Ids.
         case(
             header_with("id", "id = \"Mit sæt\"") + QUESTION,
             "set id \"Mit sæt\" must be 1 to 64 characters of a-z, 0-9, '-' and '_', e.g. \"drunk-own\"",
-            "Spørgesæt-id'et \"Mit sæt\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"drunk-own\"",
+            "Spørgesæt-id'et \"Mit sæt\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"snus-egen\"",
         ),
         case(
             format!("{HEADER}{QUESTION}{QUESTION}"),
             "duplicate question id \"q\", first defined at line 8, column 6",
-            "Spørgsmåls-id'et \"q\" findes to gange (første gang i linje 8, kolonne 6)",
+            "Spørgsmåls-id'et \"q\" bruges allerede af et andet spørgsmål i sættet",
         ),
         // Each kind.
         case(
@@ -713,11 +713,11 @@ fn control_characters_in_texts_are_refused_line_breaks_are_not() {
         [
             (
                 10,
-                "Spørgsmålet indeholder et usynligt styretegn (\\u{1b}); fjern det"
+                "Spørgsmålet indeholder et usynligt styretegn (fx fra en kopieret tekst); slet teksten, og skriv den igen"
             ),
             (
                 11,
-                "En svarmulighed indeholder et usynligt styretegn (\\u{0}); fjern det"
+                "En svarmulighed indeholder et usynligt styretegn (fx fra en kopieret tekst); slet teksten, og skriv den igen"
             ),
         ],
         "{problems:?}"
