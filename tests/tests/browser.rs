@@ -81,10 +81,27 @@ pub(crate) fn chromedriver() -> Option<Chromedriver> {
 }
 
 pub(crate) async fn browser(driver: &Chromedriver, width: u32, height: u32) -> Browser {
+    browser_saving_to(driver, width, height, None).await
+}
+
+/// A browser whose downloads go into `downloads` without asking.
+pub(crate) async fn browser_saving_to(
+    driver: &Chromedriver,
+    width: u32,
+    height: u32,
+    downloads: Option<&std::path::Path>,
+) -> Browser {
+    let prefs = downloads.map_or(serde_json::json!({}), |dir| {
+        serde_json::json!({
+            "download.default_directory": dir.display().to_string(),
+            "download.prompt_for_download": false,
+        })
+    });
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_string(),
         serde_json::json!({
+            "prefs": prefs,
             "binary": "/usr/bin/chromium",
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -6,7 +6,9 @@
 
 use fantoccini::{Client as Browser, Locator};
 
-use crate::browser::{axe_violations, browser, chromedriver, screenshot, wait_for, wait_text};
+use crate::browser::{
+    axe_violations, browser, browser_saving_to, chromedriver, screenshot, wait_for, wait_text,
+};
 use pejling_tests::HOST_TOKEN;
 
 /// WebDriver keys: Control held for "a", released, then Backspace: clears a field as a
@@ -67,7 +69,8 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
     };
     let server = pejling_tests::spawn_app().await;
     let base = format!("http://{}", server.addr);
-    let console = browser(&driver, 1366, 768).await;
+    let downloads = tempfile::tempdir().unwrap();
+    let console = browser_saving_to(&driver, 1366, 768, Some(downloads.path())).await;
     console
         .goto(&format!("{base}/host#token={HOST_TOKEN}"))
         .await
@@ -165,26 +168,23 @@ async fn a_set_is_copied_changed_saved_and_run_from_the_editor() {
     assert!(on_disk.contains("Har du prøvet snus?"), "{on_disk}");
     assert!(pejling::library::check_paths(&[file]).is_empty());
 
-    // Downloaded from the list, the file is the one on disk.
+    // Downloaded from the list ("Hent fil"), the file is the one on disk.
     click_in_view(&console, "#editor-close").await;
-    let link = wait_for(
+    click_in_view(
         &console,
-        "#own-sets li[data-set='7-klasse-alkohol-kopi'] a[download]",
+        "#own-sets li[data-set='7-klasse-alkohol-kopi'] button.download",
     )
-    .await
-    .attr("href")
-    .await
-    .unwrap()
-    .unwrap();
-    let downloaded = console
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0]).then(r => r.text()).then(done);",
-            vec![serde_json::json!(link)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(downloaded.as_str(), Some(on_disk.as_str()));
+    .await;
+    let downloaded = downloads.path().join("7-klasse-alkohol-kopi.toml");
+    let deadline = std::time::Instant::now() + crate::browser::WAIT;
+    while !downloaded.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no download in {downloads:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(std::fs::read_to_string(&downloaded).unwrap(), on_disk);
 
     // Used for a session at once, and answered from a phone page.
     click_in_view(&console, "[data-action='editor:back']").await;
@@ -257,6 +257,28 @@ async fn an_imported_file_shows_its_problem_at_the_field() {
     if let Some(violations) = axe_violations(&console).await {
         assert!(violations.is_empty(), "editor on a phone: {violations:#?}");
     }
+    // A file saved as "ANSI" in Notepad (Latin-1): refused with what to do, never read
+    // with broken æøå.
+    // The import is not saved yet: closing asks first.
+    click_in_view(&console, "#editor-close").await;
+    assert!(
+        console
+            .get_alert_text()
+            .await
+            .unwrap()
+            .contains("ikke gemt"),
+        "closing an unsaved import asks"
+    );
+    console.accept_alert().await.unwrap();
+    wait_for(&console, "#builtin-sets li").await;
+    let latin1 = dir.path().join("ansi.toml");
+    std::fs::write(&latin1, b"title = \"S\xe6t om s\xf8vn\"\n").unwrap();
+    wait_for(&console, "#import-file")
+        .await
+        .send_keys(&latin1.display().to_string())
+        .await
+        .unwrap();
+    wait_text(&console, ".error", |t| t.contains("UTF-8")).await;
     console.close().await.unwrap();
     server.stop().await;
 }
