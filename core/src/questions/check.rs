@@ -312,7 +312,7 @@ impl Checker<'_> {
                     raw.language.span(),
                     format!("unknown language \"{other}\", expected \"da\" or \"en\""),
                     format!(
-                        "Sproget \"{other}\" kendes ikke; skriv \"da\" (dansk) eller \"en\" (engelsk)"
+                        "Sproget \"{other}\" kendes ikke; vælg dansk eller engelsk (\"da\" eller \"en\" i filen)"
                     ),
                 );
                 Language::Da
@@ -326,7 +326,7 @@ impl Checker<'_> {
                     raw.audience.span(),
                     format!("unknown audience \"{other}\", expected \"pupils\" or \"parents\""),
                     format!(
-                        "Målgruppen \"{other}\" kendes ikke; skriv \"pupils\" (elever) eller \"parents\" (forældre)"
+                        "Målgruppen \"{other}\" kendes ikke; vælg elever eller forældre (\"pupils\" eller \"parents\" i filen)"
                     ),
                 );
                 Audience::Pupils
@@ -633,7 +633,7 @@ impl Checker<'_> {
                         "unknown question kind \"{other}\", expected one of \"choice\", \"percent\", \"number\", \"scale\""
                     ),
                     format!(
-                        "Spørgsmålstypen \"{other}\" kendes ikke; skriv \"choice\" (valg), \"percent\" (procent), \"number\" (tal) eller \"scale\" (skala)"
+                        "Spørgsmålstypen \"{other}\" kendes ikke; vælg Valg, Procent, Tal eller Skala (\"choice\", \"percent\", \"number\" eller \"scale\" i filen)"
                     ),
                 );
                 QuestionKind::Percent

@@ -308,12 +308,12 @@ fn broken_sets() -> Vec<Case> {
         case(
             header_with("language", "language = \"de\"") + QUESTION,
             "unknown language \"de\", expected \"da\" or \"en\"",
-            "Sproget \"de\" kendes ikke; skriv \"da\" (dansk) eller \"en\" (engelsk)",
+            "Sproget \"de\" kendes ikke; vælg dansk eller engelsk (\"da\" eller \"en\" i filen)",
         ),
         case(
             header_with("audience", "audience = \"teachers\"") + QUESTION,
             "unknown audience \"teachers\", expected \"pupils\" or \"parents\"",
-            "Målgruppen \"teachers\" kendes ikke; skriv \"pupils\" (elever) eller \"parents\" (forældre)",
+            "Målgruppen \"teachers\" kendes ikke; vælg elever eller forældre (\"pupils\" eller \"parents\" i filen)",
         ),
         case(
             header_with("grades", "grades = []") + QUESTION,
@@ -381,7 +381,7 @@ fn broken_sets() -> Vec<Case> {
         case(
             format!("{HEADER}[[questions]]\nid = \"a\"\nkind = \"slider\"\ntext = \"Ok?\"\n"),
             "unknown question kind \"slider\", expected one of \"choice\", \"percent\", \"number\", \"scale\"",
-            "Spørgsmålstypen \"slider\" kendes ikke; skriv \"choice\" (valg), \"percent\" (procent), \"number\" (tal) eller \"scale\" (skala)",
+            "Spørgsmålstypen \"slider\" kendes ikke; vælg Valg, Procent, Tal eller Skala (\"choice\", \"percent\", \"number\" eller \"scale\" i filen)",
         ),
         // Labels.
         case(
