@@ -45,6 +45,14 @@ pub struct OpenSet {
     pub replace: bool,
     /// Told after a save: the file it was written to.
     pub saved: Option<String>,
+    /// Problems found here before the server sees the draft: a number field holding
+    /// text that is not a whole number (the draft keeps its last number).
+    pub local_problems: Vec<FieldProblem>,
+    /// The question whose id is being typed, and the questions that perceived it when
+    /// the typing began: they follow each keystroke, whatever ids pass by on the way.
+    renaming: Option<(usize, Vec<usize>)>,
+    /// The id follows the title (a new set whose id was not typed by hand).
+    id_follows_title: bool,
 }
 
 impl OpenSet {
@@ -59,15 +67,25 @@ impl OpenSet {
             exists: opened.exists,
             replace: false,
             saved: None,
+            local_problems: Vec::new(),
+            renaming: None,
+            id_follows_title: false,
         }
+    }
+
+    /// A set imported from a file: not saved until the person saves it.
+    pub fn imported(opened: OpenedSet) -> OpenSet {
+        let mut open = OpenSet::from_opened(opened, None);
+        open.dirty = true;
+        open
     }
 
     /// An empty set of one pair, for *Nyt spørgesæt*.
     pub fn new_set(lang: Language) -> OpenSet {
-        let t = EditorTexts::of(lang);
         let mut draft = SetDraft {
             id: "nyt-spoergesaet".to_string(),
-            title: t.new_set_title.to_string(),
+            // Empty: the checker asks for a title, and the id follows what is typed.
+            title: String::new(),
             language: lang,
             audience: Audience::Pupils,
             grades: vec!["7".to_string()],
@@ -85,6 +103,9 @@ impl OpenSet {
             exists: None,
             replace: false,
             saved: None,
+            local_problems: Vec::new(),
+            renaming: None,
+            id_follows_title: true,
         }
     }
 
@@ -98,22 +119,128 @@ impl OpenSet {
         open
     }
 
-    /// *Behold begge*: the imported set gets an id of its own.
-    pub fn keep_both(&mut self, taken: &[String]) {
+    /// *Behold begge*: the imported set gets an id and a title of its own, so the two
+    /// are told apart in the list of sets.
+    pub fn keep_both(&mut self, taken: &[String], lang: Language) {
         self.draft.id = unique_id(&self.draft.id, taken);
+        self.draft.title = format!("{} ({})", self.draft.title, EditorTexts::of(lang).copy);
         self.exists = None;
         self.replace = false;
         self.dirty = true;
     }
 
-    /// The problems at `path` exactly.
-    pub fn problems_at<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a FieldProblem> {
-        self.problems.iter().filter(move |p| p.path == path)
+    /// Every problem: the checker's and those found here.
+    pub fn all_problems(&self) -> impl Iterator<Item = &FieldProblem> {
+        self.local_problems.iter().chain(&self.problems)
     }
 
     /// Whether the set can be saved (and so used for a session): no problem found.
     pub fn can_save(&self) -> bool {
-        self.problems.is_empty()
+        self.problems.is_empty() && self.local_problems.is_empty()
+    }
+
+    /// A field typed in. A number field holding something else than a whole number is a
+    /// problem here (the draft keeps its last number); a question's id drags the
+    /// questions that perceived it along; a new set's id follows its title until the id
+    /// is typed by hand. `false` when the path names no field.
+    pub fn set_field(&mut self, path: &str, value: &str, taken: &[String]) -> bool {
+        let numeric = path == "min_answers" || path.ends_with(".min") || path.ends_with(".max");
+        self.local_problems.retain(|p| p.path != path);
+        if numeric && !value.trim().is_empty() && value.trim().parse::<i64>().is_err() {
+            let t_da = EditorTexts::of(Language::Da);
+            let t_en = EditorTexts::of(Language::En);
+            self.local_problems.push(FieldProblem {
+                path: path.to_string(),
+                line: 0,
+                col: 0,
+                message: t_en.whole_number.to_string(),
+                danish: t_da.whole_number.to_string(),
+            });
+            return true;
+        }
+        let question_id = path
+            .strip_prefix("questions.")
+            .and_then(|rest| rest.strip_suffix(".id"))
+            .and_then(|i| i.parse::<usize>().ok());
+        match question_id {
+            Some(i) if i < self.draft.questions.len() => {
+                if self.renaming.as_ref().is_none_or(|(r, _)| *r != i) {
+                    self.renaming = Some((i, perceivers(&self.draft, i)));
+                }
+            }
+            _ => self.renaming = None,
+        }
+        if !set_field(&mut self.draft, path, value) {
+            return false;
+        }
+        if let (Some(i), Some((_, followers))) = (question_id, &self.renaming) {
+            let id = self.draft.questions[i].id.clone();
+            for &j in followers {
+                if let Some(perceives) = self
+                    .draft
+                    .questions
+                    .get_mut(j)
+                    .and_then(|q| q.perceives.as_mut())
+                {
+                    perceives.question = id.clone();
+                }
+            }
+        }
+        if path == "id" {
+            self.id_follows_title = false;
+        } else if path == "title" && self.id_follows_title && self.file.is_none() {
+            self.draft.id = unique_id(&slug(&self.draft.title), taken);
+        }
+        true
+    }
+
+    /// A structural edit (see [`apply`]).
+    pub fn apply(&mut self, edit: Edit) -> bool {
+        self.renaming = None;
+        apply(&mut self.draft, edit)
+    }
+}
+
+/// The questions whose partner is question `i` of the same set: as the checker resolves
+/// a partner, the first question with that id.
+fn perceivers(draft: &SetDraft, i: usize) -> Vec<usize> {
+    let id = &draft.questions[i].id;
+    if draft.questions.iter().position(|q| q.id == *id) != Some(i) {
+        return Vec::new();
+    }
+    draft
+        .questions
+        .iter()
+        .enumerate()
+        .filter(|(j, q)| {
+            *j != i
+                && q.perceives
+                    .as_ref()
+                    .is_some_and(|p| (p.set.is_empty() || p.set == draft.id) && p.question == *id)
+        })
+        .map(|(j, _)| j)
+        .collect()
+}
+
+/// A title as an id: lower case, æøå spelt out, anything else a dash ("8.b Vaping i
+/// fritiden" → "8-b-vaping-i-fritiden").
+pub fn slug(title: &str) -> String {
+    let mut id = String::new();
+    for c in title.trim().to_lowercase().chars() {
+        match c {
+            'a'..='z' | '0'..='9' => id.push(c),
+            'æ' => id.push_str("ae"),
+            'ø' => id.push_str("oe"),
+            'å' => id.push_str("aa"),
+            _ if !id.ends_with('-') && !id.is_empty() => id.push('-'),
+            _ => {}
+        }
+    }
+    let id: String = id.trim_end_matches('-').chars().take(60).collect();
+    if id.is_empty() {
+        "mit-saet".to_string()
+    } else {
+        id
     }
 }
 
@@ -254,20 +381,8 @@ pub fn set_field(draft: &mut SetDraft, path: &str, value: &str) -> bool {
             let (audience, lang) = (draft.audience, draft.language);
             let question = &mut draft.questions[i];
             match rest {
-                ["id"] => {
-                    let old = std::mem::replace(&mut question.id, value.trim().to_string());
-                    // Partners follow a renamed question.
-                    let new = draft.questions[i].id.clone();
-                    for other in &mut draft.questions {
-                        if let Some(perceives) = &mut other.perceives
-                            && perceives.set.is_empty()
-                            && perceives.question == old
-                        {
-                            perceives.question = new.clone();
-                        }
-                    }
-                    return true;
-                }
+                // Partners follow a rename through `OpenSet::set_field`.
+                ["id"] => question.id = value.trim().to_string(),
                 ["text"] => question.text = value.to_string(),
                 ["note"] => question.note = value.to_string(),
                 ["unit"] => question.unit = value.to_string(),
@@ -371,18 +486,10 @@ pub fn apply(draft: &mut SetDraft, edit: Edit) -> bool {
     match edit {
         Edit::AddQuestion(kind) => add_question(draft, kind),
         Edit::AddPair => add_pair(draft),
+        // A question perceiving the removed one keeps pointing at it, so the checker says
+        // at that question that its partner is gone (the person picks another, or none).
         Edit::Remove(i) if i < n => {
-            let removed = draft.questions.remove(i);
-            // A partner that is gone is unlinked, not left pointing at nothing.
-            for other in &mut draft.questions {
-                if other
-                    .perceives
-                    .as_ref()
-                    .is_some_and(|p| p.set.is_empty() && p.question == removed.id)
-                {
-                    other.perceives = None;
-                }
-            }
+            draft.questions.remove(i);
         }
         Edit::Move(i, delta) => {
             let Some(j) = i.checked_add_signed(delta as isize).filter(|&j| j < n) else {
@@ -467,39 +574,75 @@ pub fn apply(draft: &mut SetDraft, edit: Edit) -> bool {
     true
 }
 
-/// The questions a question may perceive: the other questions of its set, and for a
-/// parents' set the pupils' sets' questions. Each as `(set, question id, label)`; `set`
-/// is empty for this set.
+/// Whether `partner` can be perceived by `question` (the pair rules of
+/// `docs/question-sets.md`): a percent estimate perceives a choice or scale question, a
+/// number a number, a choice or scale question one of its kind with as many options.
+pub fn fits_as_partner(question: &QuestionDraft, partner: &QuestionDraft) -> bool {
+    match (question.kind, partner.kind) {
+        (KindName::Percent, KindName::Choice | KindName::Scale) => true,
+        (KindName::Number, KindName::Number) => true,
+        (KindName::Choice, KindName::Choice) | (KindName::Scale, KindName::Scale) => {
+            question.options.len() == partner.options.len()
+        }
+        _ => false,
+    }
+}
+
+/// The questions question `i` may perceive: the other questions of its set that fit, and
+/// for a parents' set the pupils' sets' questions that fit. Each as `(set, question id,
+/// label)`; `set` is empty for this set. A pupils' set is named by its title, and by its
+/// id too when another set has the same title.
 pub fn partner_choices(
     draft: &SetDraft,
     i: usize,
     pupil_sets: &[SetDraft],
 ) -> Vec<(String, String, String)> {
+    let Some(question) = draft.questions.get(i) else {
+        return Vec::new();
+    };
     let mut choices: Vec<(String, String, String)> = draft
         .questions
         .iter()
         .enumerate()
-        .filter(|&(j, _)| j != i)
-        .map(|(j, q)| {
-            (
-                String::new(),
-                q.id.clone(),
-                format!("{}. {}", j + 1, short(&q.text)),
-            )
-        })
+        .filter(|&(j, q)| j != i && fits_as_partner(question, q))
+        .map(|(j, q)| (String::new(), q.id.clone(), partner_label(j, q)))
         .collect();
     if draft.audience == Audience::Parents {
-        for set in pupil_sets.iter().filter(|s| s.audience == Audience::Pupils) {
-            choices.extend(set.questions.iter().map(|q| {
-                (
-                    set.id.clone(),
-                    q.id.clone(),
-                    format!("{}: {}", set.title, short(&q.text)),
-                )
-            }));
+        let pupils: Vec<&SetDraft> = pupil_sets
+            .iter()
+            .filter(|s| s.audience == Audience::Pupils && s.id != draft.id)
+            .collect();
+        for set in &pupils {
+            let name = if pupils
+                .iter()
+                .filter(|other| other.title == set.title)
+                .count()
+                > 1
+            {
+                format!("{} ({})", set.title, set.id)
+            } else {
+                set.title.clone()
+            };
+            choices.extend(
+                set.questions
+                    .iter()
+                    .filter(|q| fits_as_partner(question, q))
+                    .map(|q| {
+                        (
+                            set.id.clone(),
+                            q.id.clone(),
+                            format!("{name}: {}", short(&q.text)),
+                        )
+                    }),
+            );
         }
     }
     choices
+}
+
+/// How a question of this set is named in the partner list: "3. Har du …".
+pub fn partner_label(index: usize, question: &QuestionDraft) -> String {
+    format!("{}. {}", index + 1, short(&question.text))
 }
 
 /// The partner question a perceiving question names, from this set or a pupils' set.

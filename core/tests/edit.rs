@@ -185,6 +185,10 @@ fn problems_are_placed_at_their_fields() {
     draft
         .questions
         .push(QuestionDraft::new("own".to_string(), KindName::Percent));
+    let mut scale = QuestionDraft::new("scale".to_string(), KindName::Scale);
+    scale.text = "Hvor enig?".to_string();
+    scale.options = vec!["Enig".to_string(), "Enig".to_string()];
+    draft.questions.push(scale);
     let written = write_draft(&draft, COMMENTED);
     let problems = questions::parse(&written).unwrap_err();
     let mut paths: Vec<String> = locate(&written, &problems)
@@ -200,6 +204,7 @@ fn problems_are_placed_at_their_fields() {
             "questions.1.perceives.question",
             "questions.2.id",
             "questions.2.text",
+            "questions.3.options.1",
             "title",
         ],
         "{problems:?}\n{written}"

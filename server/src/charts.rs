@@ -3,9 +3,12 @@
 //! labelled bars, or a strip of guesses), then drawn here by one function on any plotters
 //! backend, so the screen and the report cannot disagree.
 //!
-//! Readable on a projector (large type, 16:9), colour-blind-safe colours (Okabe–Ito),
-//! Danish labels by default, and the source of a national figure under its bar. All text
-//! goes through plotters' SVG backend, which escapes `<`, `>`, `&` and quotes.
+//! Readable on a projector (large type, 16:9: [`svg`], or the size of the screen's box:
+//! [`svg_sized`]) and on paper (a report and the PNG exports draw a chart at its
+//! [`natural_size`], as high as its content needs: [`svg_fitted`]), colour-blind-safe
+//! colours (Okabe–Ito), Danish labels by default, and the source of a national figure under
+//! its bar. All text goes through plotters' SVG backend, which escapes `<`, `>`, `&` and
+//! quotes.
 
 use std::path::Path;
 use std::sync::Once;
@@ -77,18 +80,72 @@ fn register_fonts() {
     });
 }
 
-/// The chart as an SVG document.
+/// The chart as an SVG document, as the projector and the console show it: a chart of rows
+/// at 16:9 (the unit of its rows follows from the height), a strip as high as its labels
+/// need.
 pub fn svg(chart: &Chart) -> String {
+    svg_of_size(chart, (WIDTH, chart_height(chart)))
+}
+
+/// The chart as an SVG document of its [`natural_size`]: as high as its content needs, for
+/// a report printed on paper.
+pub fn svg_fitted(chart: &Chart) -> String {
+    svg_of_size(chart, natural_size(chart))
+}
+
+fn svg_of_size(chart: &Chart, size: (u32, u32)) -> String {
     register_fonts();
     let mut out = String::new();
     {
-        let area =
-            SVGBackend::with_string(&mut out, (WIDTH, chart_height(chart))).into_drawing_area();
+        let area = SVGBackend::with_string(&mut out, size).into_drawing_area();
         draw(&area, chart).expect("drawing into a string cannot fail");
         area.present().expect("SVG into a string");
     }
     out
 }
+
+/// The size a chart needs for its content, for a report (HTML, printed on A4 portrait) and
+/// the exported PNGs. A chart of rows is [`FITTED_WIDTH`] wide and as high as the title's
+/// and the subtitle's lines, the legend, the rows and their bars and the notes need
+/// (`natural_unit` a bar), within [`FITTED_MIN_HEIGHT`]..=[`FITTED_MAX_HEIGHT`] (more
+/// rows than fit are drawn closer together). A strip keeps the projector's [`WIDTH`], as
+/// its text is drawn at the projector's size, and is as high as its marker labels need.
+pub fn natural_size(chart: &Chart) -> (u32, u32) {
+    if let Some(strip) = &chart.strip {
+        return (WIDTH, strip_height(strip));
+    }
+    register_fonts();
+    let frame = frame(chart, FITTED_WIDTH);
+    let units = row_units(chart);
+    let height = frame.rows_top + units * natural_unit(units) + frame.below_rows;
+    (
+        FITTED_WIDTH,
+        (height.max(0) as u32).clamp(FITTED_MIN_HEIGHT, FITTED_MAX_HEIGHT),
+    )
+}
+
+/// The height of each bar (or caption line) of a chart of `units` of them at its
+/// [`natural_size`]: [`ROW_UNIT`] for up to six, a pixel less for each one more, down to
+/// [`MIN_ROW_UNIT`], so a long distribution does not fill a page with white between its
+/// bars. The labels are four tenths of it.
+fn natural_unit(units: i32) -> i32 {
+    (ROW_UNIT + 6 - units).clamp(MIN_ROW_UNIT, ROW_UNIT)
+}
+
+/// The width of a chart of rows at its [`natural_size`]. A report shows it across the
+/// width of an A4 page (180 mm, ~680 CSS px, so at ~75 %), where its 24 px labels read
+/// like 11 pt text.
+pub const FITTED_WIDTH: u32 = 900;
+/// The height of one bar (or caption line) of a short chart drawn at its
+/// [`natural_size`]; its labels are 24 px.
+pub const ROW_UNIT: i32 = 60;
+/// … and of a long one; its labels are 18 px (two lines of a label still fit).
+pub const MIN_ROW_UNIT: i32 = 46;
+/// Bounds of a chart's [`natural_size`] height: at least a short box, at most what fits
+/// on an A4 page under the question's heading (1100 px print as ~830 of the page's ~1000
+/// CSS px).
+pub const FITTED_MIN_HEIGHT: u32 = 160;
+pub const FITTED_MAX_HEIGHT: u32 = 1100;
 
 /// The chart as an SVG document of about `width` × `height` pixels (clamped to sensible
 /// bounds): a strip is drawn at that size, so the projector shows its text at the size it
@@ -123,14 +180,14 @@ pub struct PngError {
     pub message: String,
 }
 
-/// The chart as a PNG file.
+/// The chart as a PNG file, of its [`natural_size`].
 pub fn png(chart: &Chart, path: &Path) -> Result<(), PngError> {
     register_fonts();
     let failed = |error: &dyn std::fmt::Display| PngError {
         path: path.to_path_buf(),
         message: error.to_string(),
     };
-    let area = BitMapBackend::new(path, (WIDTH, chart_height(chart))).into_drawing_area();
+    let area = BitMapBackend::new(path, natural_size(chart)).into_drawing_area();
     draw(&area, chart).map_err(|e| failed(&e))?;
     area.present().map_err(|e| failed(&e))
 }
@@ -144,15 +201,13 @@ type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::Er
 
 /// Splits `text` into at most `max_lines` lines no wider than `width` pixels, ending
 /// the last with "…" if it does not fit.
-fn wrap<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    text: &str,
-    style: &TextStyle<'_>,
-    width: u32,
-    max_lines: usize,
-) -> Vec<String> {
+/// Measured with the font itself (as every plotters backend measures text), so a layout
+/// can be worked out before there is anything to draw on.
+fn wrap(text: &str, style: &TextStyle<'_>, width: u32, max_lines: usize) -> Vec<String> {
     let fits = |candidate: &str| {
-        area.estimate_text_size(candidate, style)
+        style
+            .font
+            .box_size(candidate)
             .map(|(w, _)| w <= width)
             .unwrap_or(true)
     };
@@ -184,26 +239,87 @@ fn wrap<DB: DrawingBackend>(
     lines
 }
 
+const MARGIN: i32 = 40;
+const TITLE_LINE: i32 = 42;
+const SUBTITLE_LINE: i32 = 36;
+const LEGEND_LINE: i32 = 36;
+const NOTE_LINE: i32 = 26;
+
+fn title_style() -> TextStyle<'static> {
+    TextStyle::from((FONT, 34).into_font().style(FontStyle::Bold)).color(&INK)
+}
+
+fn subtitle_style() -> TextStyle<'static> {
+    TextStyle::from((FONT, 28).into_font()).color(&INK)
+}
+
+/// What is above and below a chart's rows at a width: the title and subtitle as drawn
+/// (wrapped), where the rows start, and the height of the notes and margin below them.
+struct Frame {
+    title: Vec<String>,
+    subtitle: Vec<String>,
+    rows_top: i32,
+    below_rows: i32,
+}
+
+fn frame(chart: &Chart, width: u32) -> Frame {
+    let text_width = (width as i32 - 2 * MARGIN).max(1) as u32;
+    let title = wrap(&chart.title, &title_style(), text_width, 2);
+    let subtitle = chart
+        .subtitle
+        .as_deref()
+        .map(|subtitle| wrap(subtitle, &subtitle_style(), text_width, 2))
+        .unwrap_or_default();
+    let legend = if chart.legend.is_empty() {
+        0
+    } else {
+        LEGEND_LINE
+    };
+    Frame {
+        rows_top: MARGIN
+            + title.len() as i32 * TITLE_LINE
+            + subtitle.len() as i32 * SUBTITLE_LINE
+            + legend
+            + 12,
+        below_rows: chart.notes.len() as i32 * NOTE_LINE + MARGIN,
+        title,
+        subtitle,
+    }
+}
+
+/// The rows' height in units: one per bar and one per caption.
+fn row_units(chart: &Chart) -> i32 {
+    chart
+        .rows
+        .iter()
+        .map(|row| row.bars.len() as i32 + i32::from(row.caption.is_some()))
+        .sum::<i32>()
+        .max(1)
+}
+
+/// Draws a chart on the whole area: a strip, or the title, subtitle and legend on top, the
+/// notes at the bottom, and the rows between them as close together as the height makes
+/// them (`natural_unit` at the chart's `natural_size`).
 fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> DrawResult<DB> {
     area.fill(&WHITE)?;
     if let Some(strip) = &chart.strip {
         return draw_strip(area, strip);
     }
-    let margin = 40i32;
-    let width = WIDTH as i32 - 2 * margin;
+    let (area_width, area_height) = area.dim_in_pixel();
+    let (area_width, area_height) = (area_width as i32, area_height as i32);
+    let margin = MARGIN;
+    let frame = frame(chart, area_width as u32);
     let mut y = margin;
 
-    let title_style = TextStyle::from((FONT, 34).into_font().style(FontStyle::Bold)).color(&INK);
-    for line in wrap(area, &chart.title, &title_style, width as u32, 2) {
-        area.draw_text(&line, &title_style, (margin, y))?;
-        y += 42;
+    let title_style = title_style();
+    for line in &frame.title {
+        area.draw_text(line, &title_style, (margin, y))?;
+        y += TITLE_LINE;
     }
-    if let Some(subtitle) = &chart.subtitle {
-        let style = TextStyle::from((FONT, 28).into_font()).color(&INK);
-        for line in wrap(area, subtitle, &style, width as u32, 2) {
-            area.draw_text(&line, &style, (margin, y))?;
-            y += 36;
-        }
+    let subtitle_style = subtitle_style();
+    for line in &frame.subtitle {
+        area.draw_text(line, &subtitle_style, (margin, y))?;
+        y += SUBTITLE_LINE;
     }
     if !chart.legend.is_empty() {
         let style = TextStyle::from((FONT, 22).into_font()).color(&INK);
@@ -217,26 +333,22 @@ fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
             let (w, _) = area.estimate_text_size(label, &style).unwrap_or((200, 0));
             x += 30 + w as i32 + 40;
         }
-        y += 36;
+        y += LEGEND_LINE;
     }
     y += 12;
+    debug_assert_eq!(y, frame.rows_top);
 
-    let notes_height = chart.notes.len() as i32 * 26;
-    let bottom = HEIGHT as i32 - margin - notes_height;
-    let label_width = 380i32;
+    let bottom = area_height - frame.below_rows;
+    // The labels' column is the same share of any width; the values' column is as wide as
+    // their text is at any width.
+    let label_width = area_width * 380 / WIDTH as i32;
     let track_left = margin + label_width + 20;
-    let track_right = WIDTH as i32 - margin - 250;
+    let track_right = area_width - margin - 250;
     let track_width = (track_right - track_left) as f64;
     let span = (chart.max - chart.min).max(f64::EPSILON);
     let x_of = |value: f64| track_left + ((value - chart.min) / span * track_width).round() as i32;
 
-    let row_units: i32 = chart
-        .rows
-        .iter()
-        .map(|row| row.bars.len() as i32 + i32::from(row.caption.is_some()))
-        .sum::<i32>()
-        .max(1);
-    let unit = ((bottom - y) / row_units).clamp(24, 80);
+    let unit = ((bottom - y) / row_units(chart)).clamp(24, 80);
     let bar_height = (unit * 6 / 10).max(16);
     let label_size = (unit * 4 / 10).clamp(16, 26);
     let label_style = TextStyle::from((FONT, label_size).into_font()).color(&INK);
@@ -246,7 +358,7 @@ fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
 
     for row in &chart.rows {
         let row_top = y;
-        let label_lines = wrap(area, &row.label, &label_style, label_width as u32, 2);
+        let label_lines = wrap(&row.label, &label_style, label_width as u32, 2);
         for (i, line) in label_lines.iter().enumerate() {
             area.draw_text(
                 line,
@@ -295,8 +407,11 @@ fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
             y += unit;
         }
         if let Some(caption) = &row.caption {
-            let caption_width = (WIDTH as i32 - margin - track_left) as u32;
-            for (i, line) in wrap(area, caption, &caption_style, caption_width, 2)
+            let caption_width = (area_width - margin - track_left) as u32;
+            // Lines of 20 px from a fifth of a unit above the caption's unit: three where
+            // they fit (a narrow chart's long source), else two.
+            let caption_lines = ((unit * 6 / 5 - 4) / 20).clamp(2, 3) as usize;
+            for (i, line) in wrap(caption, &caption_style, caption_width, caption_lines)
                 .iter()
                 .enumerate()
             {
@@ -312,10 +427,10 @@ fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart) -> Dra
     }
 
     let note_style = TextStyle::from((FONT, 20).into_font()).color(&MUTED);
-    let mut note_y = HEIGHT as i32 - margin - notes_height + 6;
+    let mut note_y = bottom + 6;
     for note in &chart.notes {
         area.draw_text(note, &note_style, (margin, note_y))?;
-        note_y += 26;
+        note_y += NOTE_LINE;
     }
     Ok(())
 }

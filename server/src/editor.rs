@@ -30,7 +30,7 @@ pub fn routes() -> Router<Arc<App>> {
     Router::new()
         .route("/api/sets", get(list))
         .route("/api/sets/builtin/{id}", get(open_builtin))
-        .route("/api/sets/own/{file}", get(open_own))
+        .route("/api/sets/own/{file}", get(open_own).delete(delete_own))
         .route("/api/sets/builtin/{id}/file", get(download_builtin))
         .route("/api/sets/own/{file}/file", get(download_own))
         .route("/api/sets/check", post(check))
@@ -263,6 +263,23 @@ async fn open_own(_: Host, State(app): State<Arc<App>>, Path(file): Path<String>
             Ok(text) => opened(shelf, text, Some(&file)),
             Err(error) => shelf_error(error),
         }
+    })
+    .await
+    .unwrap_or_else(|response| response)
+}
+
+/// `DELETE /api/sets/own/{file}`: removes one of the user's sets (sessions run with it
+/// keep their copy).
+async fn delete_own(_: Host, State(app): State<Arc<App>>, Path(file): Path<String>) -> Response {
+    blocking(move || {
+        let shelf = &app.hub.shelf;
+        if let Err(error) = shelf.read(&file).and_then(|_| shelf.remove(&file)) {
+            return shelf_error(error);
+        }
+        for line in shelf.reload().iter().flat_map(|report| report.lines()) {
+            tracing::warn!("{line}");
+        }
+        StatusCode::NO_CONTENT.into_response()
     })
     .await
     .unwrap_or_else(|response| response)

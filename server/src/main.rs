@@ -135,8 +135,9 @@ struct ServeArgs {
     /// folder].
     #[arg(long, value_name = "PATH")]
     data: Option<PathBuf>,
-    /// A folder of extra question sets (`*.toml`) beside the built-in library; a set with
-    /// the id of a built-in set replaces it.
+    /// The folder of your own question sets (`*.toml`) beside the built-in library, where
+    /// the console's editor saves them; a set with the id of a built-in set replaces it
+    /// [default: `sets/` beside the data file].
     #[arg(long, value_name = "DIR")]
     questions: Option<PathBuf>,
     /// Base URL used in join links and QR codes [default: http://<LAN address>:<port>].
@@ -543,12 +544,14 @@ fn serve(args: ServeArgs) -> ExitCode {
              Deltagere:     {url}/  (join code shown per session)\n  \
              Lytter på:     {addr}\n  \
              Data:          {data}\n  \
-             Spørgesæt:     {sets} · genoptagne sessioner (resumed sessions): {resumed}\n",
+             Spørgesæt:     {sets} · egne i (own sets in) {folder}\n  \
+             Genoptagne sessioner (resumed sessions): {resumed}\n",
             version = env!("CARGO_PKG_VERSION"),
             token = running.host_token,
             addr = running.addr,
             data = running.data.display(),
             sets = running.n_sets,
+            folder = running.sets_folder.display(),
             resumed = running.resumed_sessions,
         );
         // A closed stdout (the terminal went away) must not stop a class session, so a

@@ -208,6 +208,16 @@ impl SessionReport {
         chart::question_chart(&report.question, result, self.language())
     }
 
+    /// The chart of question `idx` as the report shows it, under the question as its
+    /// heading: without a title that only says the heading again.
+    fn figure_chart(&self, idx: usize) -> Chart {
+        let mut chart = self.chart(idx);
+        if chart.title == self.questions[idx].question.text {
+            chart.title.clear();
+        }
+        chart
+    }
+
     /// For a pair: how the guesses scattered, as the projector showed it at the last
     /// reveal step (`None` for other questions and while the guesses are too few).
     pub fn strip(&self, idx: usize) -> Option<Chart> {
@@ -295,17 +305,20 @@ impl SessionReport {
                     (self.summary())
                     @for (idx, report) in self.questions.iter().enumerate() {
                         section.question {
-                            h2 { (idx + 1) ". " (report.question.text) }
-                            p.meta {
-                                (report.answered) " " (t("svar", "answers"))
-                                @if report.question.sensitive { " · " (t("følsomt spørgsmål", "sensitive question")) }
-                            }
-                            figure {
-                                (PreEscaped(charts::svg(&self.chart(idx))))
+                            // The heading stays on the page of its chart.
+                            div.opening {
+                                h2 { (idx + 1) ". " (report.question.text) }
+                                p.meta {
+                                    (report.answered) " " (t("svar", "answers"))
+                                    @if report.question.sensitive { " · " (t("følsomt spørgsmål", "sensitive question")) }
+                                }
+                                figure {
+                                    (PreEscaped(charts::svg_fitted(&self.figure_chart(idx))))
+                                }
                             }
                             @if let Some(strip) = self.strip(idx) {
                                 figure.strip {
-                                    (PreEscaped(charts::svg(&strip)))
+                                    (PreEscaped(charts::svg_fitted(&strip)))
                                     figcaption { (t("Sådan fordelte gættene sig (som på skærmen).", "How the guesses were spread (as on the screen).")) }
                                 }
                             }
@@ -638,14 +651,24 @@ h1 { font-size: 1.8rem; } h2 { font-size: 1.25rem; margin-top: 2rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
 dt { font-weight: 600; } dd { margin: 0; }
 .method, .meta { color: #444; }
-figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; border: 1px solid #ddd; }
+figure { margin: 1rem 0; max-width: 48rem; }
+figure svg { display: block; width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { color: #444; font-size: .9rem; margin-top: .3rem; }
 table { border-collapse: collapse; } th, td { text-align: left; padding: .2rem 1rem .2rem 0; border-bottom: 1px solid #eee; }
 th { font-weight: 600; }
-section.question { break-inside: avoid; page-break-inside: avoid; }
+figure, .opening, section.question table, li { break-inside: avoid; page-break-inside: avoid; }
+h2 { break-after: avoid; page-break-after: avoid; }
 section.summary { break-after: page; page-break-after: always; }
 section.summary table { width: 100%; } section.summary td, section.summary th { vertical-align: top; }
+section.summary table { table-layout: fixed; font-size: .9rem; }
+section.summary th:nth-child(1) { width: 37%; } section.summary th:nth-child(3) { width: 16%; }
+section.summary th:nth-child(2), section.summary th:nth-child(4) { width: 11%; } section.summary th:nth-child(5) { width: 25%; }
 footer { margin-top: 3rem; color: #666; font-size: .9rem; }
-@media print { body { margin: 0; max-width: none; } figure svg { border: none; } }
+@page { size: A4 portrait; margin: 15mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; } figure svg { border: none; }
+  header dl { grid-template-columns: max-content 1fr max-content 1fr; } .method { font-size: .9rem; }
+}
 ";
 
 #[cfg(test)]

@@ -125,6 +125,8 @@ pub struct Running {
     /// Question files that were left out, with their problems.
     pub library_reports: Vec<FileReport>,
     pub n_sets: usize,
+    /// The folder of the user's own sets (`--questions`, or `sets/` beside the data file).
+    pub sets_folder: PathBuf,
     pub resumed_sessions: usize,
     /// Where `--clicker tcp` listens (loopback).
     pub clicker_addrs: Vec<SocketAddr>,
@@ -197,7 +199,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let stored_sessions = store.load_running().map_err(data_error)?;
     let (store_handle, store_thread) = StoreHandle::start(store);
 
-    let (shelf, library_reports) = Shelf::open(sets_folder(&config));
+    let sets_folder = sets_folder(&config);
+    let (shelf, library_reports) = Shelf::open(sets_folder.clone());
     let n_sets = shelf.library().len();
     let public_url = config
         .public_url
@@ -258,6 +261,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         data: config.data,
         library_reports,
         n_sets,
+        sets_folder,
         resumed_sessions,
         clicker_addrs,
         shutdown: shutdown_sender,

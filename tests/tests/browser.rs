@@ -17,15 +17,15 @@ use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use pejling_tests::wire::{Action, Answer, Phase, QuestionKindView, ServerMessage};
 use pejling_tests::{Facilitator, HOST_TOKEN, Participant};
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
-fn workspace_target() -> PathBuf {
+pub(crate) fn workspace_target() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-struct Chromedriver {
+pub(crate) struct Chromedriver {
     process: Child,
     port: u16,
 }
@@ -42,7 +42,7 @@ fn in_ci() -> bool {
 }
 
 /// Starts chromedriver, or explains why the browser tests cannot run here.
-fn chromedriver() -> Option<Chromedriver> {
+pub(crate) fn chromedriver() -> Option<Chromedriver> {
     let binary = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
         .into_iter()
         .find(|path| std::path::Path::new(path).exists());
@@ -80,11 +80,28 @@ fn chromedriver() -> Option<Chromedriver> {
     Some(Chromedriver { process, port })
 }
 
-async fn browser(driver: &Chromedriver, width: u32, height: u32) -> Browser {
+pub(crate) async fn browser(driver: &Chromedriver, width: u32, height: u32) -> Browser {
+    browser_saving_to(driver, width, height, None).await
+}
+
+/// A browser whose downloads go into `downloads` without asking.
+pub(crate) async fn browser_saving_to(
+    driver: &Chromedriver,
+    width: u32,
+    height: u32,
+    downloads: Option<&std::path::Path>,
+) -> Browser {
+    let prefs = downloads.map_or(serde_json::json!({}), |dir| {
+        serde_json::json!({
+            "download.default_directory": dir.display().to_string(),
+            "download.prompt_for_download": false,
+        })
+    });
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_string(),
         serde_json::json!({
+            "prefs": prefs,
             "binary": "/usr/bin/chromium",
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -103,7 +120,7 @@ async fn browser(driver: &Chromedriver, width: u32, height: u32) -> Browser {
 }
 
 /// Waits until the element's text satisfies `pred`; returns the text.
-async fn wait_text(browser: &Browser, css: &str, pred: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_text(browser: &Browser, css: &str, pred: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + WAIT;
     let mut last = String::new();
     loop {
@@ -128,7 +145,7 @@ async fn wait_text(browser: &Browser, css: &str, pred: impl Fn(&str) -> bool) ->
     }
 }
 
-async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element {
     browser
         .wait()
         .at_most(WAIT)
@@ -137,11 +154,11 @@ async fn wait_for(browser: &Browser, css: &str) -> fantoccini::elements::Element
         .unwrap_or_else(|e| panic!("{css} never appeared: {e}"))
 }
 
-async fn click(browser: &Browser, css: &str) {
+pub(crate) async fn click(browser: &Browser, css: &str) {
     wait_for(browser, css).await.click().await.expect("click");
 }
 
-async fn screenshot(browser: &Browser, name: &str) {
+pub(crate) async fn screenshot(browser: &Browser, name: &str) {
     let dir = workspace_target().join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     let png = browser.screenshot().await.expect("screenshot");
@@ -149,7 +166,7 @@ async fn screenshot(browser: &Browser, name: &str) {
 }
 
 /// Runs axe-core in the page; returns the serious and critical violations.
-async fn axe_violations(browser: &Browser) -> Option<Vec<String>> {
+pub(crate) async fn axe_violations(browser: &Browser) -> Option<Vec<String>> {
     let axe = workspace_target().join("npm/node_modules/axe-core/axe.min.js");
     let Ok(source) = std::fs::read_to_string(&axe) else {
         assert!(

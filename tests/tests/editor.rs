@@ -161,6 +161,22 @@ async fn a_copied_built_in_set_is_saved_checked_and_runs_a_session_at_once() {
     )
     .await;
     assert_eq!((status, body.as_str()), (200, on_disk.as_str()));
+
+    // Deleted: gone from the folder and the library; the session keeps its copy.
+    let (status, body) = request(addr, "DELETE", "/api/sets/own/vores-alkohol.toml", "").await;
+    assert_eq!(status, 204, "{body}");
+    assert!(!sets_folder(&server).join("vores-alkohol.toml").exists());
+    assert!(
+        !host
+            .list_sets()
+            .await
+            .iter()
+            .any(|set| set.id == "vores-alkohol")
+    );
+    let (status, _) = request(addr, "DELETE", "/api/sets/own/vores-alkohol.toml", "").await;
+    assert_eq!(status, 404);
+    let (stored, _) = host.snapshot(&state.session.id).await;
+    assert_eq!(stored.questions[0].id, "snus-own");
     server.stop().await;
 }
 

@@ -5,6 +5,7 @@ mod bad_input;
 mod browser;
 mod clickers;
 mod editor;
+mod editor_browser;
 mod limits;
 mod microbit;
 mod overview;

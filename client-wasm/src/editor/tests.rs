@@ -67,16 +67,76 @@ fn wording_for_parents_and_in_english() {
 }
 
 #[test]
-fn a_renamed_question_keeps_its_partner_and_a_removed_one_unlinks_it() {
-    let mut draft = set();
-    set_field(&mut draft, "questions.0.id", "snus-egen");
+fn a_renamed_question_keeps_its_partner_and_a_removed_one_is_left_for_the_checker() {
+    let mut open = OpenSet::new_set(Language::Da);
+    open.set_field("questions.0.id", "snus-egen", &[]);
     assert_eq!(
-        draft.questions[1].perceives.as_ref().unwrap().question,
+        open.draft.questions[1].perceives.as_ref().unwrap().question,
         "snus-egen"
     );
-    assert!(apply(&mut draft, Edit::Remove(0)));
-    assert_eq!(draft.questions.len(), 1);
-    assert_eq!(draft.questions[0].perceives, None);
+    assert!(open.apply(Edit::Remove(0)));
+    assert_eq!(open.draft.questions.len(), 1);
+    // Still pointing at the removed question: the checker says so at this question.
+    assert_eq!(
+        open.draft.questions[0].perceives.as_ref().unwrap().question,
+        "snus-egen"
+    );
+}
+
+/// Found by an outside tester: typing the id of question 1 into a new question and then
+/// correcting it re-linked question 1's partner to the new question.
+#[test]
+fn typing_another_questions_id_on_the_way_relinks_nothing() {
+    let mut open = OpenSet::new_set(Language::Da);
+    add_question(&mut open.draft, KindName::Choice);
+    let own = open.draft.questions[0].id.clone();
+    for typed in ["e", &own, &format!("{own}x"), "morgenmad"] {
+        open.set_field("questions.2.id", typed, &[]);
+    }
+    assert_eq!(
+        open.draft.questions[1].perceives.as_ref().unwrap().question,
+        own
+    );
+    // And a rename that passes another question's id on the way keeps its partner.
+    let mut open = OpenSet::new_set(Language::Da);
+    add_question(&mut open.draft, KindName::Choice);
+    open.set_field("questions.2.id", "b", &[]);
+    for typed in ["b", "b-", "b-c"] {
+        open.set_field("questions.0.id", typed, &[]);
+    }
+    assert_eq!(
+        open.draft.questions[1].perceives.as_ref().unwrap().question,
+        "b-c"
+    );
+    assert_eq!(open.draft.questions[2].id, "b");
+}
+
+#[test]
+fn a_number_field_with_text_is_a_problem_here_and_blocks_saving() {
+    let mut open = OpenSet::new_set(Language::Da);
+    assert!(open.set_field("min_answers", "abc", &[]));
+    assert_eq!(open.draft.min_answers, None);
+    assert!(!open.can_save());
+    assert_eq!(
+        open.all_problems().next().unwrap().text(Language::Da),
+        "Skriv et helt tal, fx 12"
+    );
+    open.set_field("min_answers", "5", &[]);
+    assert_eq!(open.draft.min_answers, Some(5));
+    assert!(open.can_save());
+}
+
+#[test]
+fn a_new_sets_id_follows_its_title_until_typed_by_hand() {
+    let mut open = OpenSet::new_set(Language::Da);
+    let taken = vec!["8-b-vaping".to_string()];
+    open.set_field("title", "8.b Vaping", &taken);
+    assert_eq!(open.draft.id, "8-b-vaping-2");
+    open.set_field("title", "Sæt om søvn på Åen", &taken);
+    assert_eq!(open.draft.id, "saet-om-soevn-paa-aaen");
+    open.set_field("id", "mit-id", &taken);
+    open.set_field("title", "Noget andet", &taken);
+    assert_eq!(open.draft.id, "mit-id");
 }
 
 #[test]
@@ -109,7 +169,11 @@ fn partner_options_and_figures_are_picked_not_typed() {
         "cited once"
     );
     let choices = partner_choices(&draft, 1, &[]);
-    assert_eq!(choices.len(), 1);
+    assert_eq!(
+        choices.len(),
+        1,
+        "only the choice question fits a percent estimate"
+    );
     assert_eq!(choices[0].1, draft.questions[0].id);
 }
 

@@ -484,8 +484,14 @@ impl App {
                     pejling_wire::Audience::Pupils => t.audience_pupils,
                     pejling_wire::Audience::Parents => t.audience_parents,
                 };
+                // The person's own sets (from the sets folder) are told from built-in ones.
+                let own = if set.origin.starts_with("builtin:") {
+                    String::new()
+                } else {
+                    format!(" · {}", crate::editor::EditorTexts::of(self.lang).own_mark)
+                };
                 el("option").attr("value", &set.id).text(&format!(
-                    "{} — {} ({}, {})",
+                    "{} — {} ({}, {}){own}",
                     set.title,
                     set.grades.join(", "),
                     audience,

@@ -32,6 +32,22 @@ pub(super) async fn api(
     token: &str,
     body: Option<String>,
 ) -> Result<(u16, String), ()> {
+    request_body(
+        method,
+        path,
+        token,
+        body.map(|body| JsValue::from_str(&body)),
+    )
+    .await
+}
+
+/// A request with a body of any kind (JSON text, or a file's bytes).
+async fn request_body(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<JsValue>,
+) -> Result<(u16, String), ()> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| ())?;
@@ -39,10 +55,14 @@ pub(super) async fn api(
         .set("Authorization", &format!("Bearer {token}"))
         .map_err(|_| ())?;
     if let Some(body) = body {
-        headers
-            .set("Content-Type", "application/json")
-            .map_err(|_| ())?;
-        init.set_body(&JsValue::from_str(&body));
+        // Text is JSON; bytes are a file, sent as they are.
+        let content_type = if body.is_string() {
+            "application/json"
+        } else {
+            "application/octet-stream"
+        };
+        headers.set("Content-Type", content_type).map_err(|_| ())?;
+        init.set_body(&body);
     }
     init.set_headers(&headers);
     let request = web_sys::Request::new_with_str_and_init(path, &init).map_err(|_| ())?;
@@ -99,6 +119,12 @@ impl App {
         }
     }
 
+    /// Whether a set with unsaved changes is open in the editor.
+    pub(super) fn editor_unsaved(&self) -> bool {
+        matches!(&self.page, Page::Console(console)
+            if console.editor.as_ref().and_then(|e| e.open.as_ref()).is_some_and(|open| open.dirty))
+    }
+
     /// Whether a dropped file is an import: the editor's list is showing.
     pub(super) fn editor_takes_files(&self) -> bool {
         matches!(&self.page, Page::Console(console)
@@ -133,6 +159,7 @@ impl App {
                     },
                 );
                 self.render();
+                focus_element("editor-list-title");
             }
             "back" => {
                 if let Page::Console(console) = &mut self.page {
@@ -148,6 +175,7 @@ impl App {
                 }
                 self.editor_check_now();
                 self.render();
+                focus_element(&field_id("title"));
             }
             "copy" => {
                 let lang = self.lang;
@@ -201,24 +229,90 @@ impl App {
                 self.editor_save();
             }
             "keep-both" => {
+                let lang = self.lang;
                 let taken = self.editor_taken_ids();
                 if let Some(open) = self.editor_mut().and_then(|e| e.open.as_mut()) {
-                    open.keep_both(&taken);
+                    open.keep_both(&taken, lang);
                 }
                 self.editor_check_now();
                 self.render();
             }
             "focus" => focus_field(rest),
+            "download" => {
+                let (path, name) = match rest.split_once(':') {
+                    Some(("own", file)) => (
+                        format!("/api/sets/own/{}/file", encode_component(file)),
+                        file.to_string(),
+                    ),
+                    Some(("builtin", id)) => (
+                        format!("/api/sets/builtin/{}/file", encode_component(id)),
+                        format!("{id}.toml"),
+                    ),
+                    _ => return true,
+                };
+                download(host_token(self), path, name);
+            }
+            "add-question" => {
+                let kind = document()
+                    .get_element_by_id("add-question")
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlSelectElement>().ok())
+                    .and_then(|select| KindName::from_code(&select.value()));
+                if let Some(kind) = kind {
+                    self.editor_edit(Edit::AddQuestion(kind));
+                }
+            }
+            "delete" => {
+                let title = self
+                    .editor_mut()
+                    .and_then(|e| e.list.as_ref())
+                    .and_then(|list| list.sets.iter().find(|s| s.file.as_deref() == Some(rest)))
+                    .map(|s| s.title.clone())
+                    .unwrap_or_else(|| rest.to_string());
+                let question = self
+                    .editor_texts()
+                    .confirm_delete
+                    .replace("{title}", &title);
+                if !window().confirm_with_message(&question).unwrap_or(false) {
+                    return true;
+                }
+                let token = host_token(self);
+                let path = format!("/api/sets/own/{}", encode_component(rest));
+                wasm_bindgen_futures::spawn_local(async move {
+                    let deleted = api("DELETE", &path, &token, None).await;
+                    with_app(|app| {
+                        let failed = app.editor_texts().request_failed;
+                        if let Some(editor) = app.editor_mut() {
+                            editor.error =
+                                (!matches!(deleted, Ok((204, _)))).then(|| failed.to_string());
+                        }
+                        app.editor_load_list();
+                        app.send(&pejling_wire::ClientMessage::ListSets);
+                    });
+                });
+            }
             "do" => {
                 let Some(edit) = parse_edit(rest) else {
                     return true;
                 };
-                if let Edit::Remove(_) = edit
-                    && !window()
-                        .confirm_with_message(self.editor_texts().confirm_remove)
-                        .unwrap_or(false)
-                {
-                    return true;
+                if let Edit::Remove(i) = edit {
+                    let text = match &self.page {
+                        Page::Console(console) => console
+                            .editor
+                            .as_ref()
+                            .and_then(|e| e.open.as_ref())
+                            .and_then(|open| open.draft.questions.get(i))
+                            .map(|q| editor::short(&q.text))
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    let question = self
+                        .editor_texts()
+                        .confirm_remove
+                        .replace("{n}", &(i + 1).to_string())
+                        .replace("{text}", &text);
+                    if !window().confirm_with_message(&question).unwrap_or(false) {
+                        return true;
+                    }
                 }
                 self.editor_edit(edit);
             }
@@ -227,46 +321,105 @@ impl App {
         true
     }
 
-    /// A structural edit: applied, redrawn, checked.
+    /// A structural edit: applied, redrawn, checked, and the keyboard put where the
+    /// edit leaves the person (the moved question's button, the new field).
     fn editor_edit(&mut self, edit: Edit) {
         let Some(open) = self.editor_mut().and_then(|e| e.open.as_mut()) else {
             return;
         };
-        if editor::apply(&mut open.draft, edit) {
+        let n = open.draft.questions.len();
+        let focus = match &edit {
+            Edit::Move(i, delta) => {
+                let j = (*i as i64 + i64::from(*delta)).max(0) as usize;
+                let first = if *delta < 0 { "up" } else { "down" };
+                vec![
+                    format!("move-{first}-{j}"),
+                    format!("move-up-{j}"),
+                    format!("move-down-{j}"),
+                ]
+            }
+            Edit::Remove(i) => vec![format!("question-{i}-title"), "add-pair".to_string()],
+            Edit::AddPair | Edit::AddQuestion(_) => vec![field_id(&format!("questions.{n}.text"))],
+            Edit::AddOption(i) => {
+                let j = open.draft.questions.get(*i).map_or(0, |q| q.options.len());
+                vec![field_id(&format!("questions.{i}.options.{j}"))]
+            }
+            Edit::AddAbstain(i) => {
+                let j = open.draft.questions.get(*i).map_or(0, |q| q.abstain.len());
+                vec![field_id(&format!("questions.{i}.abstain.{j}"))]
+            }
+            Edit::AddGrade => vec![field_id(&format!("grades.{}", open.draft.grades.len()))],
+            Edit::RemoveOption(i, _) => vec![field_id(&format!("questions.{i}.options"))],
+            Edit::RemoveAbstain(i, _) => vec![field_id(&format!("questions.{i}.abstain"))],
+            Edit::RemoveGrade(_) => vec![field_id("grades")],
+            Edit::Uncite(i, _) | Edit::Cite(i, _) => vec![format!("cite-{i}")],
+            Edit::SetPartner(i, _) => vec![field_id(&format!("questions.{i}.perceives"))],
+            Edit::SetPartnerOption(i, option, _) => {
+                vec![format!("f-questions-{i}-perceives-options-{option}")]
+            }
+            Edit::SetSensitive(i, _) => vec![format!("f-questions-{i}-sensitive")],
+        };
+        if open.apply(edit) {
             open.dirty = true;
             open.saved = None;
             self.render();
+            let _ = focus.iter().any(|id| focus_element(id));
             self.editor_check_soon();
         }
     }
 
     /// A field typed in (`data-field`): the draft changes, the page stays.
     pub(super) fn editor_on_field(&mut self, path: &str, value: &str) {
+        let taken = self.editor_taken_ids();
         let Some(open) = self.editor_mut().and_then(|e| e.open.as_mut()) else {
             return;
         };
         let before = open.draft.clone();
-        if !editor::set_field(&mut open.draft, path, value) {
+        if !open.set_field(path, value, &taken) {
             return;
         }
         open.dirty = true;
         open.saved = None;
-        // A changed kind, audience or language changes which fields there are; a
-        // suggested wording changes another field's text.
-        let redraw = path.ends_with(".kind")
-            || path == "audience"
-            || path == "language"
-            || open
-                .draft
-                .questions
-                .iter()
-                .zip(&before.questions)
-                .any(|(now, was)| now.text != was.text && !path.ends_with(".text"))
-            || (path.ends_with(".text") && other_texts_changed(&open.draft, &before, path));
-        if redraw {
+        // A changed kind, audience or language changes which fields there are: redraw.
+        // A suggested wording that followed the text being typed is written into its
+        // field in place, so the caret in the field being typed in stays.
+        let followed: Vec<(usize, String)> = open
+            .draft
+            .questions
+            .iter()
+            .zip(&before.questions)
+            .enumerate()
+            .filter(|(i, (now, was))| now.text != was.text && path != format!("questions.{i}.text"))
+            .map(|(i, (now, _))| (i, now.text.clone()))
+            .collect();
+        if path.ends_with(".kind") || path == "audience" || path == "language" {
             self.render();
         } else {
-            self.editor_show_status();
+            for (i, text) in followed {
+                if let Some(area) = document()
+                    .get_element_by_id(&field_id(&format!("questions.{i}.text")))
+                    .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                {
+                    area.set_value(&text);
+                }
+            }
+            // Fields the edit changed elsewhere: a new set's id that follows its title,
+            // and the partner lists that name a question by its text.
+            if let Some(open) = self.editor_mut().and_then(|e| e.open.as_ref()) {
+                if path == "title" && open.draft.id != before.id {
+                    set_input_value(&field_id("id"), &open.draft.id);
+                }
+                for (i, question) in open.draft.questions.iter().enumerate() {
+                    let unchanged = before
+                        .questions
+                        .get(i)
+                        .is_some_and(|was| was.text == question.text && was.id == question.id);
+                    if !unchanged {
+                        relabel_partner_options(i, question);
+                    }
+                }
+            }
+            self.editor_show_problems();
         }
         self.editor_check_soon();
     }
@@ -298,10 +451,6 @@ impl App {
                 }
                 Edit::Cite(i, value.to_string())
             }
-            ["add-question"] => match KindName::from_code(value) {
-                Some(kind) => Edit::AddQuestion(kind),
-                None => return,
-            },
             ["import"] => {
                 self.editor_import_from_input();
                 return;
@@ -341,11 +490,17 @@ impl App {
                             .collect()
                     })
                     .unwrap_or_default();
-                if let Some(editor) = app.editor_mut() {
-                    editor.error = list.is_none().then(|| failed.to_string());
-                    editor.list = list;
-                    editor.pupil_sets.clear();
+                let Some(editor) = app.editor_mut() else {
+                    return;
+                };
+                // The same list again (after closing a set that was not saved) draws
+                // nothing: a redraw would replace the import picker being used.
+                if list.is_some() && editor.list == list {
+                    return;
                 }
+                editor.error = list.is_none().then(|| failed.to_string());
+                editor.list = list;
+                editor.pupil_sets.clear();
                 // The pupils' sets' questions, for parents' questions to cite.
                 for set in pupils {
                     let path = match &set.file {
@@ -353,9 +508,19 @@ impl App {
                         None => format!("/api/sets/builtin/{}", encode_component(&set.id)),
                     };
                     request(app, "GET", path, None, |app, opened: Option<OpenedSet>| {
-                        if let (Some(editor), Some(opened)) = (app.editor_mut(), opened) {
-                            editor.pupil_sets.retain(|s| s.id != opened.draft.id);
-                            editor.pupil_sets.push(opened.draft);
+                        let Some(editor) = app.editor_mut() else {
+                            return;
+                        };
+                        let Some(opened) = opened else { return };
+                        editor.pupil_sets.retain(|s| s.id != opened.draft.id);
+                        editor.pupil_sets.push(opened.draft);
+                        // An open parents' set lists the pupils' questions as partners.
+                        let parents_open = editor
+                            .open
+                            .as_ref()
+                            .is_some_and(|open| open.draft.audience == Audience::Parents);
+                        if parents_open {
+                            app.render();
                         }
                     });
                 }
@@ -374,7 +539,18 @@ impl App {
         }
         self.render();
         window().scroll_to_with_x_and_y(0.0, 0.0);
-        self.editor_check_now();
+        focus_element("editor-title");
+        // Problems found in the file's own text are the truth about it (a misspelt kind
+        // reads into the draft as a default); they stay until the person edits. A set
+        // opened without problems is checked as the draft (a copy's new id may be taken).
+        let has_problems = matches!(&self.page, Page::Console(console)
+            if console.editor.as_ref().and_then(|e| e.open.as_ref())
+                .is_some_and(|open| !open.problems.is_empty()));
+        if has_problems {
+            self.editor_show_problems();
+        } else {
+            self.editor_check_now();
+        }
     }
 
     fn editor_request_body(&self) -> Option<String> {
@@ -513,7 +689,7 @@ impl App {
                 }
             }
         }
-        for problem in &open.problems {
+        for problem in open.all_problems() {
             let Some((place, path)) = nearest_place(&problem.path) else {
                 continue;
             };
@@ -585,13 +761,13 @@ impl App {
     fn problems_summary(&self, open: &OpenSet) -> E {
         let t = self.editor_texts();
         let section = el("section").id("editor-problems").cls("problems");
-        if open.problems.is_empty() {
+        if open.can_save() {
             return section.kid(el("p").cls("ok").text(t.no_problems));
         }
         section
             .attr("aria-labelledby", "editor-problems-title")
             .kid(el("h2").id("editor-problems-title").text(t.problems_title))
-            .kid(el("ul").kids(open.problems.iter().map(|problem| {
+            .kid(el("ul").kids(open.all_problems().map(|problem| {
                 el("li").kid(
                     el("button")
                         .attr("type", "button")
@@ -617,7 +793,12 @@ impl App {
             Some(open) => main.kid(self.render_open(editor, open)),
             None => main
                 .kid(button(t.back, "editor:back").cls("secondary back"))
-                .kid(el("h1").text(t.title))
+                .kid(
+                    el("h1")
+                        .id("editor-list-title")
+                        .attr("tabindex", "-1")
+                        .text(t.title),
+                )
                 .kid(el("p").cls("hint").text(t.intro))
                 .kid(self.render_list(editor)),
         }
@@ -625,10 +806,6 @@ impl App {
 
     fn render_list(&self, editor: &EditorModel) -> E {
         let t = self.editor_texts();
-        let token = match &self.page {
-            Page::Console(console) => console.token.clone().unwrap_or_default(),
-            _ => String::new(),
-        };
         let actions = el("div")
             .cls("editor-actions")
             .kid(
@@ -637,18 +814,18 @@ impl App {
                     .id("editor-new"),
             )
             .kid(
+                // The picker inside its label, so the label shows the keyboard focus.
                 el("label")
                     .cls("button secondary file-button")
-                    .attr("for", "import-file")
-                    .text(t.import),
-            )
-            .kid(
-                el("input")
-                    .id("import-file")
-                    .cls("visually-hidden")
-                    .attr("type", "file")
-                    .attr("accept", ".toml,text/plain")
-                    .attr("data-change", "import"),
+                    .text(t.import)
+                    .kid(
+                        el("input")
+                            .id("import-file")
+                            .cls("visually-hidden")
+                            .attr("type", "file")
+                            .attr("accept", ".toml,text/plain")
+                            .attr("data-change", "import"),
+                    ),
             )
             .kid(
                 el("p")
@@ -674,7 +851,7 @@ impl App {
             if set.problems > 0 {
                 facts = format!("{facts} · {} {}", set.problems, t.has_problems);
             }
-            let (main_button, download) = match &set.file {
+            let (main_button, download, delete) = match &set.file {
                 None => (
                     button(t.copy_and_adapt, &format!("editor:copy:{}", set.id))
                         .cls("secondary")
@@ -682,13 +859,19 @@ impl App {
                             "aria-label",
                             &format!("{}: {}", t.copy_and_adapt, set.title),
                         ),
-                    format!("/api/sets/builtin/{}/file", encode_component(&set.id)),
+                    format!("editor:download:builtin:{}", set.id),
+                    None,
                 ),
                 Some(file) => (
                     button(t.edit, &format!("editor:edit:{file}"))
                         .cls("secondary")
                         .attr("aria-label", &format!("{}: {}", t.edit, set.title)),
-                    format!("/api/sets/own/{}/file", encode_component(file)),
+                    format!("editor:download:own:{file}"),
+                    Some(
+                        button(t.delete, &format!("editor:delete:{file}"))
+                            .cls("secondary small")
+                            .attr("aria-label", &format!("{}: {}", t.delete, set.title)),
+                    ),
                 ),
             };
             el("li")
@@ -697,16 +880,15 @@ impl App {
                 .kid(el("span").cls("set-title").text(&set.title))
                 .kid(el("span").cls("set-facts").text(&facts))
                 .kid(
-                    el("span").cls("set-buttons").kid(main_button).kid(
-                        el("a")
-                            .attr(
-                                "href",
-                                &format!("{download}?token={}", encode_component(&token)),
-                            )
-                            .attr("download", "")
-                            .attr("aria-label", &format!("{}: {}", t.download, set.title))
-                            .text(t.download),
-                    ),
+                    el("span")
+                        .cls("set-buttons")
+                        .kid(main_button)
+                        .kid(
+                            button(t.download, &download)
+                                .cls("secondary download")
+                                .attr("aria-label", &format!("{}: {}", t.download, set.title)),
+                        )
+                        .kids(delete),
                 )
         };
         let own: Vec<&EditorSet> = list.sets.iter().filter(|s| !s.builtin).collect();
@@ -747,6 +929,18 @@ impl App {
                     Existing::Builtin => t.exists_builtin,
                     Existing::Own => t.exists_own,
                 }))
+                // Which set would be replaced, by its title.
+                .kids(
+                    editor
+                        .list
+                        .as_ref()
+                        .and_then(|list| {
+                            list.sets.iter().find(|set| {
+                                set.id == draft.id && set.builtin == (exists == Existing::Builtin)
+                            })
+                        })
+                        .map(|set| el("p").text(&t.exists_named.replace("{title}", &set.title))),
+                )
                 .kid(
                     button(t.replace, "editor:replace")
                         .cls("secondary")
@@ -825,34 +1019,33 @@ impl App {
                 .enumerate()
                 .map(|(i, question)| self.render_question(editor, draft, i, question)),
         );
-        let add =
-            el("div")
-                .cls("editor-add")
-                .kid(
-                    button(t.add_pair, "editor:do:add-pair")
-                        .cls("primary")
-                        .id("add-pair"),
-                )
-                .kid(el("p").cls("hint").text(t.add_pair_hint))
-                .kid(el("label").attr("for", "add-question").text(t.add_question))
-                .kid(
-                    el("select")
-                        .id("add-question")
-                        .attr("data-change", "add-question")
-                        .kid(el("option").attr("value", "").text("…"))
-                        .kids(KindName::ALL.iter().map(|kind| {
-                            el("option").attr("value", kind.code()).text(t.kind(*kind))
-                        })),
-                );
+        let add = el("div")
+            .cls("editor-add")
+            .kid(
+                button(t.add_pair, "editor:do:add-pair")
+                    .cls("primary")
+                    .id("add-pair"),
+            )
+            .kid(el("p").cls("hint").text(t.add_pair_hint))
+            .kid(el("label").attr("for", "add-question").text(t.add_question))
+            .kid(
+                el("select").id("add-question").kids(
+                    KindName::ALL
+                        .iter()
+                        .map(|kind| el("option").attr("value", kind.code()).text(t.kind(*kind))),
+                ),
+            )
+            .kid(
+                button(t.add, "editor:add-question")
+                    .cls("secondary")
+                    .id("add-question-button"),
+            );
         el("div")
             .kid(
                 el("h1")
                     .id("editor-title")
-                    .text(if draft.title.trim().is_empty() {
-                        t.new_set_title
-                    } else {
-                        &draft.title
-                    }),
+                    .attr("tabindex", "-1")
+                    .text(&self.editor_heading(open)),
             )
             .kids(exists)
             .kid(bar)
@@ -875,14 +1068,15 @@ impl App {
         let n = draft.questions.len();
         let head = el("div")
             .cls("question-head")
-            .kid(el("h3").id(&format!("question-{i}-title")).text(&format!(
-                "{} {} · {}",
-                t.question,
-                i + 1,
-                t.kind(q.kind)
-            )))
+            .kid(
+                el("h3")
+                    .id(&format!("question-{i}-title"))
+                    .attr("tabindex", "-1")
+                    .text(&format!("{} {} · {}", t.question, i + 1, t.kind(q.kind))),
+            )
             .kid(
                 button("↑", &format!("editor:do:move:{i}:-1"))
+                    .id(&format!("move-up-{i}"))
                     .cls("secondary small")
                     .attr(
                         "aria-label",
@@ -892,6 +1086,7 @@ impl App {
             )
             .kid(
                 button("↓", &format!("editor:do:move:{i}:1"))
+                    .id(&format!("move-down-{i}"))
                     .cls("secondary small")
                     .attr(
                         "aria-label",
@@ -924,7 +1119,7 @@ impl App {
                 &p("id"),
                 t.field_question_id,
                 &q.id,
-                Some(t.field_id_hint),
+                Some(t.field_question_id_hint),
             ));
         match q.kind {
             KindName::Choice | KindName::Scale => {
@@ -938,7 +1133,11 @@ impl App {
                     label,
                     &q.options,
                     &format!("editor:do:add-option:{i}"),
-                    t.add_option,
+                    if q.kind == KindName::Scale {
+                        t.add_point
+                    } else {
+                        t.add_option
+                    },
                     t,
                     |j| format!("editor:do:remove-option:{i}:{j}"),
                 ));
@@ -1025,10 +1224,19 @@ impl App {
             .kid(el("option").attr("value", "").text(t.perceives_nothing))
             .kids(choices.into_iter().map(|(set, question, label)| {
                 let value = format!("{set}/{question}");
-                el("option")
+                // A question of this set is relabelled in place as its text is typed.
+                let index = set
+                    .is_empty()
+                    .then(|| draft.questions.iter().position(|q| q.id == question))
+                    .flatten();
+                let option = el("option")
                     .attr("value", &value)
                     .attr_if(value == current, "selected", "")
-                    .text(&label)
+                    .text(&label);
+                match index {
+                    Some(index) => option.attr("data-question", &index.to_string()),
+                    None => option,
+                }
             }));
         let mut group = el("div")
             .cls("field partner")
@@ -1152,15 +1360,6 @@ impl App {
     }
 }
 
-/// Whether a text other than the one typed in changed (a suggested wording followed).
-fn other_texts_changed(now: &SetDraft, before: &SetDraft, path: &str) -> bool {
-    now.questions
-        .iter()
-        .zip(&before.questions)
-        .enumerate()
-        .any(|(i, (a, b))| a.text != b.text && path != format!("questions.{i}.text"))
-}
-
 fn parse_edit(text: &str) -> Option<Edit> {
     let parts: Vec<&str> = text.split(':').collect();
     let n = |k: usize| parts.get(k).and_then(|p| p.parse::<usize>().ok());
@@ -1222,6 +1421,48 @@ fn nearest_place(path: &str) -> Option<(Element, String)> {
             .rsplit_once('.')
             .map(|(head, _)| head.to_string())
             .unwrap_or_default();
+    }
+}
+
+/// Puts the keyboard on the element with this id, if it is there and can take it.
+fn focus_element(id: &str) -> bool {
+    match document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    {
+        Some(element) if !element.has_attribute("disabled") => element.focus().is_ok(),
+        _ => false,
+    }
+}
+
+fn set_input_value(id: &str, value: &str) {
+    if let Some(input) = document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+    {
+        input.set_value(value);
+    }
+}
+
+/// The partner lists name question `i` by its number and text: written again after its
+/// text or id changed, without redrawing the lists (a list being used stays open).
+fn relabel_partner_options(i: usize, question: &QuestionDraft) {
+    let Ok(options) = document().query_selector_all("select[data-change^='partner:'] option")
+    else {
+        return;
+    };
+    let label = editor::partner_label(i, question);
+    for k in 0..options.length() {
+        let Some(option) = options
+            .item(k)
+            .and_then(|n| n.dyn_into::<web_sys::HtmlOptionElement>().ok())
+        else {
+            continue;
+        };
+        if option.get_attribute("data-question").as_deref() == Some(&i.to_string()) {
+            option.set_value(&format!("/{}", question.id));
+            option.set_text(&label);
+        }
     }
 }
 
@@ -1413,29 +1654,22 @@ fn label_list(
 }
 
 /// Reads a `.toml` file (picked or dropped) and asks the server to open it as an import.
+/// Reads a `.toml` file (picked or dropped) and asks the server to open it as an import.
+/// The file's bytes go as they are, so the server can tell a file that is not UTF-8 (a
+/// set saved as "ANSI" in Notepad) instead of reading æøå as replacement characters.
 pub(super) fn import_file(file: web_sys::File) {
     wasm_bindgen_futures::spawn_local(async move {
-        let text = JsFuture::from(file.text())
+        let bytes = JsFuture::from(file.array_buffer())
             .await
             .ok()
-            .and_then(|t| t.as_string());
-        with_app(|app| {
-            let Some(text) = text else {
-                let failed = app.editor_texts().request_failed;
-                if let Some(editor) = app.editor_mut() {
-                    editor.error = Some(failed.to_string());
-                }
-                app.render();
-                return;
-            };
-            import_text(host_token(app), text);
-        });
-    });
-}
-
-fn import_text(token: String, text: String) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let answer = api("POST", "/api/sets/import", &token, Some(text)).await;
+            .map(|buffer| js_sys::Uint8Array::new(&buffer));
+        let token = super::with_app_value(host_token);
+        let answer = match bytes {
+            Some(bytes) => {
+                request_body("POST", "/api/sets/import", &token, Some(bytes.into())).await
+            }
+            None => Err(()),
+        };
         with_app(|app| {
             let lang: Language = app.lang;
             let t = EditorTexts::of(lang);
@@ -1444,18 +1678,24 @@ fn import_text(token: String, text: String) {
                 _ => None,
             };
             if let Some(opened) = opened {
-                app.editor_opened(Some(OpenSet::from_opened(opened, None)));
+                app.editor_opened(Some(OpenSet::imported(opened)));
                 return;
             }
-            // Not a set file: say why, at its line.
+            // Not a set file: say why in the person's language.
             let message = match &answer {
-                Ok((422, body)) => serde_json::from_str::<CheckedDraft>(body)
-                    .ok()
-                    .and_then(|c| c.problems.into_iter().next())
-                    .map(|p: FieldProblem| format!("{} ({}:{})", p.text(lang), p.line, p.col))
-                    .unwrap_or_else(|| body.trim().to_string()),
-                Ok((_, body)) => body.trim().to_string(),
-                Err(()) => t.request_failed.to_string(),
+                Ok((422, body)) => match serde_json::from_str::<CheckedDraft>(body) {
+                    Ok(checked) => {
+                        let why = checked
+                            .problems
+                            .first()
+                            .map(|p: &FieldProblem| p.text(lang).to_string())
+                            .unwrap_or_default();
+                        format!("{}: {why}", t.import_not_a_set)
+                    }
+                    Err(_) => t.import_not_utf8.to_string(),
+                },
+                Ok((413, _)) => t.import_too_large.to_string(),
+                _ => t.request_failed.to_string(),
             };
             if let Some(editor) = app.editor_mut() {
                 editor.error = Some(message);
@@ -1463,4 +1703,39 @@ fn import_text(token: String, text: String) {
             app.render();
         });
     });
+}
+
+/// Downloads a set file: fetched with the host token in a header (a link would carry the
+/// token in its address), then saved from memory under its name.
+fn download(token: String, path: String, name: String) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let answer = api("GET", &path, &token, None).await;
+        let saved = match answer {
+            Ok((200, text)) => save_file(&name, &text).is_ok(),
+            _ => false,
+        };
+        if !saved {
+            with_app(|app| {
+                let failed = app.editor_texts().request_failed;
+                if let Some(editor) = app.editor_mut() {
+                    editor.error = Some(failed.to_string());
+                }
+                app.render();
+            });
+        }
+    });
+}
+
+fn save_file(name: &str, text: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/toml");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
 }

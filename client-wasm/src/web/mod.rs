@@ -372,6 +372,19 @@ fn install_listeners(body: &HtmlElement) {
                 editor::import_file(file);
             }
         });
+        // Leaving the page (reload, Back, closing the tab) with an unsaved set: the
+        // browser asks first.
+        let unload = Closure::<dyn FnMut(Event)>::new(|event: Event| {
+            if with_app_value(|app| app.editor_unsaved()) {
+                event.prevent_default();
+                if let Some(event) = event.dyn_ref::<web_sys::BeforeUnloadEvent>() {
+                    event.set_return_value("unsaved");
+                }
+            }
+        });
+        let _ = window()
+            .add_event_listener_with_callback("beforeunload", unload.as_ref().unchecked_ref());
+        unload.forget();
         for (name, listener) in [("change", change), ("dragover", dragover), ("drop", drop)] {
             let _ = body.add_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
             listener.forget();

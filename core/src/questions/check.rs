@@ -123,6 +123,14 @@ pub fn parse(text: &str) -> Result<ParsedSet, Vec<Problem>> {
     }
 }
 
+/// A character that must not be in a text: a control character other than a line break
+/// or a tab (a terminal escape, a NUL, a C1 control), or a bidirectional override that
+/// can make a text read differently from what it holds.
+pub(super) fn invisible(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 pub(super) struct Checker<'a> {
     pub(super) locator: &'a Locator<'a>,
     pub(super) problems: Vec<Problem>,
@@ -177,8 +185,46 @@ impl Checker<'_> {
                 format!("{what} is longer than {MAX_TEXT_CHARS} characters"),
                 format!("{danish} har for mange tegn (højst {MAX_TEXT_CHARS})"),
             );
+        } else if let Some(c) = text.chars().find(|&c| invisible(c)) {
+            // A control character (a terminal escape, a bell, a NUL pasted from
+            // somewhere) would travel to every phone, screen and report.
+            self.error(
+                span,
+                format!(
+                    "{what} contains the control character {}; remove it",
+                    c.escape_unicode()
+                ),
+                format!(
+                    "{danish} indeholder et usynligt styretegn (fx fra en kopieret tekst); slet teksten, og skriv den igen"
+                ),
+            );
         }
         text
+    }
+
+    /// An optional note: trimmed, `None` when empty; line breaks allowed, other control
+    /// characters not.
+    pub(super) fn note(
+        &mut self,
+        value: Spanned<String>,
+        what: &str,
+        danish: &str,
+    ) -> Option<String> {
+        let span = value.span();
+        let note = value.into_inner().trim().to_string();
+        if let Some(c) = note.chars().find(|&c| invisible(c)) {
+            self.error(
+                span,
+                format!(
+                    "{what} contains the control character {}; remove it",
+                    c.escape_unicode()
+                ),
+                format!(
+                    "{danish} indeholder et usynligt styretegn (fx fra en kopieret tekst); slet teksten, og skriv den igen"
+                ),
+            );
+        }
+        (!note.is_empty()).then_some(note)
     }
 
     /// An id: `what` names it in English ("question id"), `danish` in Danish
@@ -202,9 +248,13 @@ impl Checker<'_> {
                 format!(
                     "{what} \"{id}\" must be 1 to 64 characters of a-z, 0-9, '-' and '_', e.g. \"drunk-own\""
                 ),
-                format!(
-                    "{danish} \"{id}\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"drunk-own\""
-                ),
+                if id.is_empty() {
+                    format!("{danish} mangler")
+                } else {
+                    format!(
+                        "{danish} \"{id}\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"snus-egen\""
+                    )
+                },
             );
         }
         id
@@ -262,7 +312,7 @@ impl Checker<'_> {
                     raw.language.span(),
                     format!("unknown language \"{other}\", expected \"da\" or \"en\""),
                     format!(
-                        "Sproget \"{other}\" kendes ikke; skriv \"da\" (dansk) eller \"en\" (engelsk)"
+                        "Sproget \"{other}\" kendes ikke; vælg dansk eller engelsk (\"da\" eller \"en\" i filen)"
                     ),
                 );
                 Language::Da
@@ -276,17 +326,20 @@ impl Checker<'_> {
                     raw.audience.span(),
                     format!("unknown audience \"{other}\", expected \"pupils\" or \"parents\""),
                     format!(
-                        "Målgruppen \"{other}\" kendes ikke; skriv \"pupils\" (elever) eller \"parents\" (forældre)"
+                        "Målgruppen \"{other}\" kendes ikke; vælg elever eller forældre (\"pupils\" eller \"parents\" i filen)"
                     ),
                 );
                 Audience::Pupils
             }
         };
         let grades = self.labels(raw.grades, &GRADES);
-        let facilitator_note = raw
-            .facilitator_note
-            .map(|note| note.into_inner().trim().to_string())
-            .filter(|note| !note.is_empty());
+        let facilitator_note = raw.facilitator_note.and_then(|note| {
+            self.note(
+                note,
+                "facilitator_note",
+                "Noten til den, der holder lektionen",
+            )
+        });
         let min_answers = raw.min_answers.and_then(|value| {
             let n = *value.get_ref();
             if !(1..=1000).contains(&n) {
@@ -305,7 +358,7 @@ impl Checker<'_> {
             self.problems.push(Problem::at(
                 (1, 1),
                 "a set needs at least one [[questions]] table",
-                "Spørgesættet skal have mindst ét spørgsmål ([[questions]])",
+                "Spørgesættet skal have mindst ét spørgsmål",
             ));
         }
 
@@ -345,7 +398,7 @@ impl Checker<'_> {
                         question.id
                     ),
                     format!(
-                        "Spørgsmåls-id'et \"{}\" findes to gange (første gang i linje {line}, kolonne {col})",
+                        "Spørgsmåls-id'et \"{}\" bruges allerede af et andet spørgsmål i sættet",
                         question.id
                     ),
                 );
@@ -580,7 +633,7 @@ impl Checker<'_> {
                         "unknown question kind \"{other}\", expected one of \"choice\", \"percent\", \"number\", \"scale\""
                     ),
                     format!(
-                        "Spørgsmålstypen \"{other}\" kendes ikke; skriv \"choice\" (valg), \"percent\" (procent), \"number\" (tal) eller \"scale\" (skala)"
+                        "Spørgsmålstypen \"{other}\" kendes ikke; vælg Valg, Procent, Tal eller Skala (\"choice\", \"percent\", \"number\" eller \"scale\" i filen)"
                     ),
                 );
                 QuestionKind::Percent
@@ -601,8 +654,7 @@ impl Checker<'_> {
             .collect();
         let note = raw
             .note
-            .map(|note| note.into_inner().trim().to_string())
-            .filter(|note| !note.is_empty());
+            .and_then(|note| self.note(note, "note", "Noten til spørgsmålet"));
 
         (
             Question {

@@ -364,6 +364,13 @@ pub fn locate(text: &str, problems: &[Problem]) -> Vec<FieldProblem> {
                 .map(|document| {
                     let mut path = Vec::new();
                     path_in_table(document.get_ref(), offset, &mut path);
+                    // A scale's `points` are the draft's `options`.
+                    if let [questions, _, key, ..] = path.as_mut_slice()
+                        && questions == "questions"
+                        && key == "points"
+                    {
+                        *key = "options".to_string();
+                    }
                     path.join(".")
                 })
                 .unwrap_or_default();

@@ -308,12 +308,12 @@ fn broken_sets() -> Vec<Case> {
         case(
             header_with("language", "language = \"de\"") + QUESTION,
             "unknown language \"de\", expected \"da\" or \"en\"",
-            "Sproget \"de\" kendes ikke; skriv \"da\" (dansk) eller \"en\" (engelsk)",
+            "Sproget \"de\" kendes ikke; vælg dansk eller engelsk (\"da\" eller \"en\" i filen)",
         ),
         case(
             header_with("audience", "audience = \"teachers\"") + QUESTION,
             "unknown audience \"teachers\", expected \"pupils\" or \"parents\"",
-            "Målgruppen \"teachers\" kendes ikke; skriv \"pupils\" (elever) eller \"parents\" (forældre)",
+            "Målgruppen \"teachers\" kendes ikke; vælg elever eller forældre (\"pupils\" eller \"parents\" i filen)",
         ),
         case(
             header_with("grades", "grades = []") + QUESTION,
@@ -328,18 +328,18 @@ fn broken_sets() -> Vec<Case> {
         case(
             HEADER.to_string(),
             "a set needs at least one [[questions]] table",
-            "Spørgesættet skal have mindst ét spørgsmål ([[questions]])",
+            "Spørgesættet skal have mindst ét spørgsmål",
         ),
         // Ids.
         case(
             header_with("id", "id = \"Mit sæt\"") + QUESTION,
             "set id \"Mit sæt\" must be 1 to 64 characters of a-z, 0-9, '-' and '_', e.g. \"drunk-own\"",
-            "Spørgesæt-id'et \"Mit sæt\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"drunk-own\"",
+            "Spørgesæt-id'et \"Mit sæt\" må kun have små bogstaver a-z (ikke æ, ø, å), tal, - og _ og højst 64 tegn, fx \"snus-egen\"",
         ),
         case(
             format!("{HEADER}{QUESTION}{QUESTION}"),
             "duplicate question id \"q\", first defined at line 8, column 6",
-            "Spørgsmåls-id'et \"q\" findes to gange (første gang i linje 8, kolonne 6)",
+            "Spørgsmåls-id'et \"q\" bruges allerede af et andet spørgsmål i sættet",
         ),
         // Each kind.
         case(
@@ -381,7 +381,7 @@ fn broken_sets() -> Vec<Case> {
         case(
             format!("{HEADER}[[questions]]\nid = \"a\"\nkind = \"slider\"\ntext = \"Ok?\"\n"),
             "unknown question kind \"slider\", expected one of \"choice\", \"percent\", \"number\", \"scale\"",
-            "Spørgsmålstypen \"slider\" kendes ikke; skriv \"choice\" (valg), \"percent\" (procent), \"number\" (tal) eller \"scale\" (skala)",
+            "Spørgsmålstypen \"slider\" kendes ikke; vælg Valg, Procent, Tal eller Skala (\"choice\", \"percent\", \"number\" eller \"scale\" i filen)",
         ),
         // Labels.
         case(
@@ -696,4 +696,34 @@ fn the_common_mistakes_are_translated_not_quoted() {
             );
         }
     }
+}
+
+/// Issue 16: text from an editor or a colleague's file is data, never a terminal escape
+/// or an invisible character travelling to every phone and report.
+#[test]
+fn control_characters_in_texts_are_refused_line_breaks_are_not() {
+    let body = "[[questions]]\nid = \"a\"\nkind = \"choice\"\ntext = \"Har du\\u001b[2J prøvet?\"\noptions = [\"Ja\", \"N\\u0000ej\"]\n";
+    let problems = parse(&format!("{HEADER}{body}")).unwrap_err();
+    let texts: Vec<(usize, &str)> = problems
+        .iter()
+        .map(|p| (p.line, p.text(Language::Da)))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            (
+                10,
+                "Spørgsmålet indeholder et usynligt styretegn (fx fra en kopieret tekst); slet teksten, og skriv den igen"
+            ),
+            (
+                11,
+                "En svarmulighed indeholder et usynligt styretegn (fx fra en kopieret tekst); slet teksten, og skriv den igen"
+            ),
+        ],
+        "{problems:?}"
+    );
+    assert!(problems[0].message.contains("control character"));
+    let fine =
+        "[[questions]]\nid = \"a\"\nkind = \"percent\"\ntext = \"Første linje\\nanden\\tlinje\"\n";
+    assert!(parse(&format!("{HEADER}{fine}")).is_ok());
 }

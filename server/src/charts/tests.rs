@@ -261,8 +261,127 @@ fn png_export_is_a_png_of_the_chart_size() {
     // IHDR: width and height, big-endian, at bytes 16..24.
     let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-    assert_eq!((width, height), (WIDTH, HEIGHT));
+    assert_eq!(
+        (width, height),
+        natural_size(&pair_chart(&own, &guess, &pair, Language::Da))
+    );
+    assert!(height < HEIGHT, "three rows need less than 16:9 ({height})");
     assert!(bytes.len() > 5_000, "a chart with text, not a blank image");
+}
+
+/// The distribution chart of a choice question with `n` options, each chosen by some.
+fn choice_chart(n: usize) -> Chart {
+    let options: Vec<String> = (1..=n).map(|i| format!("Svar nummer {i}")).collect();
+    let question = question(
+        "q",
+        "Hvad laver du oftest efter skole?",
+        QuestionKind::Choice { options },
+        &["Vil ikke svare"],
+    );
+    let result = TallyResult {
+        abstained: vec![1],
+        distribution: Distribution::Choice {
+            counts: (0..n as u32).map(|i| 1 + i % 3).collect(),
+        },
+    };
+    question_chart(&question, Shown::Yes(&result), Language::Da)
+}
+
+/// The `height` attribute of an SVG document.
+fn svg_height(svg: &str) -> u32 {
+    let tag = &svg[svg.find("<svg").unwrap()..];
+    let start = tag.find(" height=\"").unwrap() + 9;
+    tag[start..start + tag[start..].find('"').unwrap()]
+        .parse()
+        .unwrap()
+}
+
+/// How far down an SVG document anything is drawn: the lowest rectangle's bottom or text
+/// line's baseline area (`y` plus its font size), the white background left out.
+fn content_bottom(svg: &str) -> f64 {
+    let attribute = |element: &str, name: &str| -> Option<f64> {
+        let start = element.find(&format!(" {name}=\""))? + name.len() + 3;
+        element[start..start + element[start..].find('"')?]
+            .parse()
+            .ok()
+    };
+    svg.split('<')
+        .filter_map(|element| {
+            if element.starts_with("rect ") && !element.contains("fill=\"#FFFFFF\"") {
+                Some(attribute(element, "y")? + attribute(element, "height")?)
+            } else if element.starts_with("text ") {
+                Some(attribute(element, "y")? + attribute(element, "font-size")?)
+            } else {
+                None
+            }
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Issue 17: a report's chart is as high as its content. Two options make a low chart,
+/// twelve a higher one, within bounds; the drawing fills it (no half-empty box); the
+/// projector's chart stays 16:9.
+#[test]
+fn fitted_charts_are_as_high_as_their_rows() {
+    let heights: Vec<u32> = [1, 2, 4, 12, 20, 30]
+        .iter()
+        .map(|&n| natural_size(&choice_chart(n)).1)
+        .collect();
+    assert!(
+        heights.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{heights:?}"
+    );
+    let [one, two, four, twelve, twenty, thirty] = heights[..] else {
+        unreachable!()
+    };
+    assert!(
+        two < four && four < twelve && twelve < twenty,
+        "{heights:?}"
+    );
+    assert!(two < HEIGHT / 2, "two bars need well under 16:9 ({two})");
+    assert!(
+        twelve > HEIGHT,
+        "twelve bars need more than 16:9 ({twelve})"
+    );
+    assert!(one < two, "{heights:?}");
+    // A withheld result without a title (as under a report's heading) is one line: the
+    // least height.
+    let mut withheld = question_chart(
+        &question("q", "Hvad?", QuestionKind::Percent, &[]),
+        Shown::TooFew {
+            answers: 3,
+            needed: 5,
+        },
+        Language::Da,
+    );
+    withheld.title.clear();
+    assert_eq!(natural_size(&withheld), (FITTED_WIDTH, FITTED_MIN_HEIGHT));
+    assert_eq!(
+        thirty, FITTED_MAX_HEIGHT,
+        "thirty rows are drawn closer together"
+    );
+    for n in [1, 2, 4, 12, 20, 30] {
+        let chart = choice_chart(n);
+        let (width, height) = natural_size(&chart);
+        assert_eq!(width, FITTED_WIDTH);
+        assert!((FITTED_MIN_HEIGHT..=FITTED_MAX_HEIGHT).contains(&height));
+        let fitted = svg_fitted(&chart);
+        assert_eq!(svg_height(&fitted), height, "drawn at its natural size");
+        // The notes ("N svar") end just above the bottom margin: nothing but the margin
+        // is left white under them.
+        let white_below = f64::from(height) - content_bottom(&fitted);
+        assert!(
+            (20.0..=f64::from(MARGIN) + 20.0).contains(&white_below),
+            "{n} options: {white_below} px white below the content of {height}"
+        );
+        // The projector's chart keeps its size; there, two rows leave white below them.
+        assert_eq!(svg_height(&svg(&chart)), HEIGHT);
+    }
+    let fixed = svg(&choice_chart(2));
+    assert!(
+        f64::from(HEIGHT) - content_bottom(&fixed) < 80.0,
+        "the notes are at the bottom at 16:9 too"
+    );
 }
 
 fn percent_guesses() -> TallyResult {

@@ -196,6 +196,94 @@ fn the_report_opens_with_a_summary_and_shows_no_internal_ids() {
     assert!(!html.contains("rapport-test"), "no set id");
 }
 
+/// The (width, height) of each SVG in the HTML, in order.
+fn svg_sizes(html: &str) -> Vec<(u32, u32)> {
+    html.split("<svg width=\"")
+        .skip(1)
+        .map(|rest| {
+            let (width, rest) = rest.split_once("\" height=\"").unwrap();
+            let (height, _) = rest.split_once('"').unwrap();
+            (width.parse().unwrap(), height.parse().unwrap())
+        })
+        .collect()
+}
+
+/// Issue 17: the report's charts are sized to their content, under a heading that is not
+/// said again in the chart, and print on A4 without a figure split across pages.
+#[test]
+fn the_report_sizes_each_chart_to_its_content_for_a4() {
+    let report = |text: &str| {
+        SessionReport::new_in(
+            stored(text),
+            Vec::new(),
+            Thresholds::default(),
+            &jiff::tz::TimeZone::UTC,
+        )
+        .html()
+    };
+    let html = report(SET);
+    // The first question's chart, the pair's chart and its strip, the withheld ages.
+    let sizes = svg_sizes(&html);
+    assert_eq!(sizes.len(), 4, "{sizes:?}");
+    let [two_options, pair, strip, withheld] = sizes[..] else {
+        unreachable!()
+    };
+    for (width, height) in [two_options, pair, withheld] {
+        assert_eq!(width, charts::FITTED_WIDTH);
+        assert!(
+            (charts::FITTED_MIN_HEIGHT..=charts::FITTED_MAX_HEIGHT).contains(&height),
+            "{height}"
+        );
+    }
+    // Two bars need a third of the projector's 16:9, not all of it.
+    assert!(
+        two_options.1 * 3 < charts::HEIGHT * 2,
+        "two bars in a box of {two_options:?}"
+    );
+    assert!(
+        two_options.1 < pair.1,
+        "{sizes:?}: 2 rows and 3 rows with a source"
+    );
+    assert_eq!(
+        withheld.1,
+        charts::FITTED_MIN_HEIGHT,
+        "one line: too few answers"
+    );
+    assert_eq!(strip, (charts::WIDTH, 420), "the strip, as on the screen");
+
+    // The same class asked with twelve options: a higher chart than with two.
+    let twelve = (1..=12)
+        .map(|i| format!("\"Svar {i}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let twelve = svg_sizes(&report(&SET.replace(
+        r#"options = ["Ja", "Nej"]"#,
+        &format!("options = [{twelve}]"),
+    )))[0];
+    assert!(
+        twelve.1 > two_options.1 * 2,
+        "12 options {twelve:?}, 2 options {two_options:?}"
+    );
+
+    // The heading says the question; its chart does not say it again.
+    let first = html
+        .split_once("<section class=\"question\">")
+        .and_then(|(_, rest)| rest.split_once("</figure>"))
+        .map(|(first, _)| first)
+        .unwrap();
+    assert_eq!(
+        first.matches("Har du nogensinde drukket alkohol?").count(),
+        1,
+        "{first}"
+    );
+    for rule in [
+        "@page { size: A4 portrait;",
+        "figure, .opening, section.question table, li { break-inside: avoid;",
+    ] {
+        assert!(html.contains(rule), "{rule}");
+    }
+}
+
 /// The report gives the date and time in the time zone it is made for (the computer's),
 /// as people write it; the CSV keeps UTC.
 #[test]

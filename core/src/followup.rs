@@ -1,0 +1,219 @@
+//! Follow-ups (issue 17): a class asked the same pair again after the lessons. Per pair,
+//! before and after: the class's actual value, its mean guess and the gap between them,
+//! and whether the misperception shrank — with the honesty rules of the verdicts
+//! (`docs/results.md`, "Follow-ups"): a change is named only when it is larger than the
+//! agreement margin *and* the guesses moved more than chance would move them; otherwise
+//! "no clear change". Plain functions of counts, no I/O.
+
+use serde::Serialize;
+
+use crate::results::{Shown, Thresholds, threshold};
+
+/// One session's side of a pair: the group's actual value (a share in percent, or a
+/// mean) and the guesses of it as (value, how many) pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Side {
+    pub actual: f64,
+    /// Answers behind `actual` (abstentions not counted).
+    pub actual_respondents: u32,
+    pub guesses: Vec<(f64, u32)>,
+}
+
+impl Side {
+    fn guess_count(&self) -> u32 {
+        self.guesses.iter().map(|&(_, n)| n).sum()
+    }
+
+    fn mean_guess(&self) -> f64 {
+        let n = f64::from(self.guess_count());
+        self.guesses
+            .iter()
+            .map(|&(v, c)| v * f64::from(c))
+            .sum::<f64>()
+            / n
+    }
+}
+
+/// One side's three figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub actual: f64,
+    pub mean_guess: f64,
+    /// Mean guess minus actual (percentage points, or the number's unit).
+    pub gap: f64,
+}
+
+/// What happened to the misperception between the two sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// The gap was beyond the agreement margin before and is now at least the margin
+    /// closer to zero, and the guesses moved more than chance would move them.
+    Shrank,
+    /// The gap grew by at least the margin, beyond chance.
+    Grew,
+    /// The class guessed about right before (within the margin): nothing to shrink.
+    NoneBefore,
+    /// Anything else: a change smaller than the margin, or guesses that could have moved
+    /// this much by chance. No change is claimed.
+    NoClearChange,
+}
+
+impl Change {
+    pub fn danish(self) -> &'static str {
+        match self {
+            Change::Shrank => "Misforståelsen er blevet mindre",
+            Change::Grew => "Misforståelsen er blevet større",
+            Change::NoneBefore => "Ingen misforståelse at måle på (klassen gættede tæt på før)",
+            Change::NoClearChange => "Ingen tydelig ændring",
+        }
+    }
+
+    pub fn english(self) -> &'static str {
+        match self {
+            Change::Shrank => "The misperception shrank",
+            Change::Grew => "The misperception grew",
+            Change::NoneBefore => "No misperception to measure (the class guessed close before)",
+            Change::NoClearChange => "No clear change",
+        }
+    }
+}
+
+/// Before and after for one pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FollowUp {
+    pub before: Figures,
+    pub after: Figures,
+    /// After's gap size minus before's (negative: closer to the truth).
+    pub change_in_gap: f64,
+    /// Two-sided p of the Mann–Whitney test on the guesses' distances from their own
+    /// session's actual value, oriented by the direction of the first gap.
+    pub p: f64,
+    pub change: Change,
+}
+
+/// Compares a pair's two sessions. Each side must reach the anonymity minimum, in its
+/// actual answers and in its guesses, else the comparison is withheld. `margin` is the
+/// agreement margin of the pair's kind (`agreement_pp`, or a number pair's own).
+pub fn follow_up(
+    before: &Side,
+    after: &Side,
+    margin: f64,
+    thresholds: &Thresholds,
+) -> Shown<FollowUp> {
+    let fewest = [
+        before.actual_respondents,
+        before.guess_count(),
+        after.actual_respondents,
+        after.guess_count(),
+    ]
+    .into_iter()
+    .min()
+    .unwrap_or(0);
+    threshold(fewest, thresholds, || {
+        let figures = |side: &Side| {
+            let mean_guess = side.mean_guess();
+            Figures {
+                actual: side.actual,
+                mean_guess,
+                gap: mean_guess - side.actual,
+            }
+        };
+        let (b, a) = (figures(before), figures(after));
+        // Distances from each session's own actual value, signed so that the first
+        // misperception's direction is positive: a smaller distance is less wrong.
+        let direction = if b.gap < 0.0 { -1.0 } else { 1.0 };
+        let oriented = |side: &Side| -> Vec<(f64, u32)> {
+            side.guesses
+                .iter()
+                .map(|&(v, n)| (direction * (v - side.actual), n))
+                .collect()
+        };
+        let p = mann_whitney_p(&oriented(before), &oriented(after));
+        let change_in_gap = a.gap.abs() - b.gap.abs();
+        let beyond_chance = p < thresholds.significance;
+        let change = if b.gap.abs() <= margin {
+            Change::NoneBefore
+        } else if change_in_gap <= -margin && beyond_chance {
+            Change::Shrank
+        } else if change_in_gap >= margin && beyond_chance {
+            Change::Grew
+        } else {
+            Change::NoClearChange
+        };
+        FollowUp {
+            before: b,
+            after: a,
+            change_in_gap,
+            p,
+            change,
+        }
+    })
+}
+
+/// Two-sided p-value of the Mann–Whitney U test of `x` against `y` ((value, count)
+/// pairs), by the normal approximation with the correction for ties and for
+/// continuity. 1 when either side is empty or every value is the same.
+pub fn mann_whitney_p(x: &[(f64, u32)], y: &[(f64, u32)]) -> f64 {
+    let n1: f64 = x.iter().map(|&(_, c)| f64::from(c)).sum();
+    let n2: f64 = y.iter().map(|&(_, c)| f64::from(c)).sum();
+    if n1 == 0.0 || n2 == 0.0 {
+        return 1.0;
+    }
+    // Every distinct value with how many of x and of y have it, in order.
+    let mut values: Vec<(f64, f64, f64)> = Vec::new();
+    for (&(v, c), from_x) in x
+        .iter()
+        .map(|p| (p, true))
+        .chain(y.iter().map(|p| (p, false)))
+    {
+        match values.iter_mut().find(|(w, _, _)| *w == v) {
+            Some(entry) => {
+                if from_x {
+                    entry.1 += f64::from(c)
+                } else {
+                    entry.2 += f64::from(c)
+                }
+            }
+            None => values.push(if from_x {
+                (v, f64::from(c), 0.0)
+            } else {
+                (v, 0.0, f64::from(c))
+            }),
+        }
+    }
+    values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Rank sum of x with mid-ranks for ties, and the ties' correction term.
+    let (mut below, mut rank_sum_x, mut ties) = (0.0, 0.0, 0.0);
+    for &(_, in_x, in_y) in &values {
+        let t = in_x + in_y;
+        let mid_rank = below + (t + 1.0) / 2.0;
+        rank_sum_x += in_x * mid_rank;
+        ties += t * t * t - t;
+        below += t;
+    }
+    let n = n1 + n2;
+    let u = rank_sum_x - n1 * (n1 + 1.0) / 2.0;
+    let mean = n1 * n2 / 2.0;
+    let variance = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
+    if variance <= 0.0 {
+        return 1.0;
+    }
+    let z = ((u - mean).abs() - 0.5).max(0.0) / variance.sqrt();
+    (2.0 * upper_normal_tail(z)).min(1.0)
+}
+
+/// P(Z > z) for a standard normal Z, z ≥ 0: Abramowitz and Stegun 26.2.17 (absolute
+/// error below 7.5e-8, far below what a verdict at p < 0.05 needs).
+fn upper_normal_tail(z: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.231_641_9 * z);
+    let poly = t
+        * (0.319_381_530
+            + t * (-0.356_563_782
+                + t * (1.781_477_937 + t * (-1.821_255_978 + t * 1.330_274_429))));
+    let density = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    density * poly
+}
+
+#[cfg(test)]
+mod tests;
