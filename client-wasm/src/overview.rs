@@ -27,6 +27,19 @@ pub struct OverviewModel {
     pub loading: bool,
     /// The last request failed.
     pub failed: bool,
+    /// The period report's download (*Hent periodeopgørelse*).
+    pub report: ReportStatus,
+}
+
+/// Where the period report's download is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportStatus {
+    #[default]
+    Idle,
+    /// Asked for; the button waits.
+    Fetching,
+    /// The server did not give it (the page says so).
+    Failed,
 }
 
 /// A day, as the browser's clock gives it.
@@ -134,10 +147,26 @@ impl OverviewModel {
         }
     }
 
+    /// The period report of the current query, in `lang`: the route and the file name
+    /// it is saved under (the name the server gives it too).
+    pub fn report_request(&self, lang: Language) -> (String, String) {
+        let path = self.path();
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let path = path.replacen("/api/overview", "/api/overview/report.html", 1);
+        (
+            format!("{path}{separator}lang={}", lang.code()),
+            self.query.report_file_name(lang),
+        )
+    }
+
     /// A request is sent.
     pub fn requested(&mut self) {
         self.loading = true;
         self.failed = false;
+        // A failed report download is not the new query's.
+        if self.report == ReportStatus::Failed {
+            self.report = ReportStatus::Idle;
+        }
     }
 
     /// The answer to a request came (or `None`: it failed). An answer for another query

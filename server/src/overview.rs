@@ -3,25 +3,29 @@
 //! file, turns each creation time into a day in the computer's time zone, and hands them
 //! to `pejling_core::overview`, which computes every figure (and leaves rehearsals out).
 //! An HTTP answer, not a WebSocket message: a year's overview is larger than a message
-//! may be.
+//! may be. `GET /api/overview/report.html` writes the same overview as the printable
+//! period report (`report/period.rs`).
 
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use pejling_core::overview::{OverviewSession, overview};
-use pejling_wire::OverviewQuery;
+use pejling_wire::{Language, Overview, OverviewQuery};
 
 use crate::app::App;
 use crate::editor::{Host, plain};
+use crate::report::period::PeriodReport;
 
 pub fn routes() -> Router<Arc<App>> {
-    Router::new().route("/api/overview", get(get_overview))
+    Router::new()
+        .route("/api/overview", get(get_overview))
+        .route("/api/overview/report.html", get(get_report))
 }
 
 /// The query string: the overview's query, and the host token when it is given there.
@@ -76,12 +80,103 @@ async fn get_overview(
         Ok(params) => params,
         Err(rejection) => return plain(StatusCode::BAD_REQUEST, &rejection.body_text()),
     };
+    match compute(&app, params).await {
+        Ok(overview) => Json(overview).into_response(),
+        Err(response) => response,
+    }
+}
+
+/// The period report's query string: the overview's, and the report's language.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportParams {
+    from: Option<String>,
+    to: Option<String>,
+    school: Option<String>,
+    grade: Option<String>,
+    set: Option<String>,
+    /// `da` (the default) or `en`.
+    lang: Option<String>,
+    #[allow(dead_code)] // read by `Host`
+    token: Option<String>,
+}
+
+/// `GET /api/overview/report.html?from=…&to=…&school=…&grade=…&set=…&lang=da|en`: the
+/// overview of the same query as a printable HTML file (`report/period.rs`), as a
+/// download named for its period.
+async fn get_report(
+    _: Host,
+    State(app): State<Arc<App>>,
+    params: Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(params) = match params {
+        Ok(params) => params,
+        Err(rejection) => return plain(StatusCode::BAD_REQUEST, &rejection.body_text()),
+    };
+    let lang = match params.lang.as_deref().map(str::trim) {
+        None | Some("" | "da") => Language::Da,
+        Some("en") => Language::En,
+        Some(other) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("lang must be da or en, not \"{other}\""),
+            );
+        }
+    };
+    let query = Params {
+        from: params.from,
+        to: params.to,
+        school: params.school,
+        grade: params.grade,
+        set: params.set,
+        token: None,
+    };
+    let overview = match compute(&app, query).await {
+        Ok(overview) => overview,
+        Err(response) => return response,
+    };
+    let made = jiff::Zoned::now();
+    let built = tokio::task::spawn_blocking(move || {
+        let name = overview.query.report_file_name(lang);
+        let html = PeriodReport {
+            overview: &overview,
+            lang,
+            made,
+        }
+        .html();
+        (name, html)
+    })
+    .await;
+    let Ok((name, html)) = built else {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the period report could not be built",
+        );
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// The overview of a query: the sessions of its period loaded from the data file, each
+/// given its day in the computer's time zone, the figures computed by the core. A date
+/// that is not one is `400`.
+async fn compute(app: &App, params: Params) -> Result<Overview, Response> {
     let (from, to) = match (
         parse_day("from", params.from.as_deref()),
         parse_day("to", params.to.as_deref()),
     ) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(why), _) | (_, Err(why)) => return plain(StatusCode::BAD_REQUEST, &why),
+        (Err(why), _) | (_, Err(why)) => return Err(plain(StatusCode::BAD_REQUEST, &why)),
     };
     let zone = TimeZone::system();
     // A day either side: the core picks the sessions by their day in this zone.
@@ -99,10 +194,10 @@ async fn get_overview(
         Ok(records) => records,
         Err(error) => {
             tracing::error!("loading sessions for the overview failed: {error}");
-            return plain(
+            return Err(plain(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the sessions could not be read from the data file",
-            );
+            ));
         }
     };
     let thresholds = app.hub.thresholds;
@@ -124,13 +219,12 @@ async fn get_overview(
         overview(&sessions, &query, &thresholds)
     })
     .await;
-    match computed {
-        Ok(overview) => Json(overview).into_response(),
-        Err(_) => plain(
+    computed.map_err(|_| {
+        plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the overview could not be computed",
-        ),
-    }
+        )
+    })
 }
 
 #[cfg(test)]

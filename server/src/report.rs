@@ -20,6 +20,8 @@ use pejling_core::results::{Comparison, PairResult, Shown, Thresholds};
 
 use crate::charts;
 
+pub mod period;
+
 /// How the CSV is written. The columns are the same either way (README, `pejling
 /// export`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

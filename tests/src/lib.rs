@@ -635,6 +635,13 @@ pub async fn tcp_from(
 
 /// Sends a raw HTTP/1.1 request and returns the status line and body.
 pub async fn http_request(addr: SocketAddr, request: &str) -> (String, String) {
+    let (status, _, body) = http_exchange(addr, request).await;
+    (status, body)
+}
+
+/// As [`http_request`], with the response's header lines too (`name: value`, one a line,
+/// names in the case the server wrote them).
+pub async fn http_exchange(addr: SocketAddr, request: &str) -> (String, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
@@ -644,10 +651,9 @@ pub async fn http_request(addr: SocketAddr, request: &str) -> (String, String) {
         .expect("response within the timeout")
         .expect("read");
     let response = String::from_utf8_lossy(&response).into_owned();
-    let status = response.lines().next().unwrap_or_default().to_string();
-    let body = response
+    let (head, body) = response
         .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default();
-    (status, body)
+        .unwrap_or((response.as_str(), ""));
+    let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+    (status.to_string(), headers.to_string(), body.to_string())
 }

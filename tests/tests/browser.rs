@@ -1044,7 +1044,8 @@ async fn the_overview_in_the_console() {
     .await;
     create(&mut facilitator, SET, Default::default(), Vec::new(), true).await;
 
-    let console = browser(&driver, 1366, 768).await;
+    let downloads = tempfile::tempdir().unwrap();
+    let console = browser_saving_to(&driver, 1366, 768, Some(downloads.path())).await;
     console
         .goto(&format!("http://{addr}/host#token={HOST_TOKEN}"))
         .await
@@ -1109,6 +1110,57 @@ async fn the_overview_in_the_console() {
     if let Some(violations) = axe_violations(&console).await {
         assert!(violations.is_empty(), "overview: {violations:#?}");
     }
+
+    // The period report: fetched with the token in a header and saved as a file named
+    // for the period the page shows (this school year), holding the same figures.
+    let from = wait_for(&console, "#overview-from")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let to = wait_for(&console, "#overview-to")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(
+        from.ends_with("-08-01") && to.ends_with("-07-31"),
+        "{from}–{to}"
+    );
+    click(&console, "#overview-report").await;
+    let saved = downloads
+        .path()
+        .join(format!("periodeopgoerelse-{from}-{to}.html"));
+    let deadline = Instant::now() + WAIT;
+    let report = loop {
+        // Chromium writes into a `.crdownload` file and renames it when done.
+        if let Ok(text) = std::fs::read_to_string(&saved) {
+            break text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no period report in {:?}",
+            std::fs::read_dir(downloads.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for expected in [
+        "<h1>Social pejling — opgørelse for perioden ",
+        "<dt>Elever</dt><dd>14</dd>",
+        "<td>27,3 % (11 svar)</td>",
+        "<td>+12,7 procentpoint</td>",
+        "<td>Flertalsmisforståelse: 1 klasse · Social overensstemmelse: 1 klasse</td>",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in {report}");
+    }
+    assert!(!report.contains(HOST_TOKEN), "the token in the report");
+    // The page says nothing went wrong.
+    wait_text(&console, "#overview-status", |t| t.is_empty()).await;
 
     // A filter asks again: Sydskolen only.
     wait_for(&console, "#overview-school")

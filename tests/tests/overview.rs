@@ -364,3 +364,182 @@ async fn a_description_is_checked_and_cleaned() {
     );
     assert_eq!(state.session.label, None);
 }
+
+/// A response's header, by name in any case.
+fn header<'a>(headers: &'a str, name: &str) -> Option<&'a str> {
+    headers.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+async fn report(addr: SocketAddr, query: &str, token: Option<&str>) -> (u16, String, String) {
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    let (status, headers, body) = pejling_tests::http_exchange(
+        addr,
+        &format!(
+            "GET /api/overview/report.html{query} HTTP/1.1\r\nHost: test\r\n{authorization}Connection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    let code = status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (code, headers, body)
+}
+
+/// The period report (issue 17, "Reports people file"): the overview of real sessions as
+/// a printable HTML download, with the overview's exact figures written the Danish way,
+/// names typed by people as text, and no id or token in it.
+#[tokio::test]
+async fn the_period_report_is_the_overview_as_a_file() {
+    let server = spawn_app_with_min_answers(5).await;
+    let addr = server.addr;
+    let mut facilitator = Facilitator::connect(addr).await;
+    // As above: 7.a (2 of 6, guesses 50–70), 7.b (1 of 5), and three pupils at a school
+    // whose name is markup.
+    let a = class(
+        &mut facilitator,
+        addr,
+        described("Nordskolen", "7.a"),
+        2,
+        &[50, 60, 60, 70, 40, 55],
+    )
+    .await;
+    class(
+        &mut facilitator,
+        addr,
+        described("Nordskolen", "7.b"),
+        1,
+        &[20, 20, 30, 10, 25],
+    )
+    .await;
+    class(
+        &mut facilitator,
+        addr,
+        described("<script>alert(1)</script>", "7.c"),
+        1,
+        &[30, 40, 50],
+    )
+    .await;
+    let rehearsal = create(
+        &mut facilitator,
+        SET,
+        described("Nordskolen", "7.x"),
+        Vec::new(),
+        true,
+    )
+    .await;
+    assert!(rehearsal.session.rehearsal);
+
+    let (status, headers, html) = report(
+        addr,
+        "?from=2000-01-01&to=2999-12-31&grade=7",
+        Some(HOST_TOKEN),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(
+        header(&headers, "content-disposition"),
+        Some("attachment; filename=\"periodeopgoerelse-2000-01-01-2999-12-31.html\"")
+    );
+    assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+    assert!(html.starts_with("<!DOCTYPE html><html lang=\"da\">"));
+    for text in [
+        "<h1>Social pejling — opgørelse for perioden 01.01.2000–31.12.2999</h1>",
+        "<dt>Skole</dt><dd>alle skoler</dd>",
+        "<dt>Klassetrin</dt><dd>7</dd>",
+        concat!(
+            "<dt>Lavet med</dt><dd>pejling ",
+            env!("CARGO_PKG_VERSION"),
+            "</dd>"
+        ),
+        // Reach: 3 pupils' sessions, 3 classes, 14 pupils, no parents, 28 answers.
+        "<dt>Elevsessioner</dt><dd>3</dd>",
+        "<dt>Elever</dt><dd>14</dd>",
+        "<dt>Svar</dt><dd>28</dd>",
+        "<th scope=\"row\">Nordskolen</th><td>2</td><td>2</td><td>11</td><td>0</td><td>0</td><td>22</td>",
+        "<th scope=\"row\">&lt;script&gt;alert(1)&lt;/script&gt;</th><td>1</td><td>1</td><td>3</td><td>0</td><td>0</td><td>6</td>",
+        "Øvelser i perioden, som ikke er talt med: 1.",
+        // The pair, pooled over 7.a and 7.b: 3 of 11, guesses 40 on average.
+        "<th scope=\"row\">Faktisk (andel, der svarede «Ja»)</th><td>27,3 % (11 svar)</td>",
+        "<th scope=\"row\">Gæt (gennemsnit)</th><td>40 % (11 gæt)</td>",
+        "<th scope=\"row\">Forskel (gæt − faktisk)</th><td>+12,7 procentpoint</td>",
+        "<td><strong>Intet tydeligt mønster</strong></td>",
+        "<th scope=\"row\">Landstal: 13-årige, 2018</th><td>33 % — ",
+        "Kilde: Skolebørnsundersøgelsen (HBSC) 2018",
+        "<td>fra +1 til +22,5 procentpoint (median +11,8)</td>",
+        "<td>Flertalsmisforståelse: 1 klasse · Social overensstemmelse: 1 klasse</td>",
+        "<th scope=\"row\">Ikke med, under 5 svar</th><td>7.c, &lt;script&gt;alert(1)&lt;/script&gt; (",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    assert!(!html.contains("<script"), "a school's name became markup");
+    for secret in [
+        HOST_TOKEN,
+        a.session.id.as_str(),
+        a.session.code.as_str(),
+        SET,
+        OWN,
+        GUESS,
+    ] {
+        assert!(!html.contains(secret), "{secret} in the period report");
+    }
+    // The same figures as the overview's JSON, written out.
+    let same = overview(addr, "?from=2000-01-01&to=2999-12-31&grade=7").await;
+    assert_eq!(same.total.pupils, 14);
+    assert!(close(
+        same.pairs[0].pooled.as_ref().unwrap().actual,
+        300.0 / 11.0
+    ));
+
+    // In English, for one school, with the token in the address: still not in the file.
+    let (status, headers, html) = report(
+        addr,
+        &format!("?school=nordskolen&lang=en&token={HOST_TOKEN}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert_eq!(
+        header(&headers, "content-disposition"),
+        Some("attachment; filename=\"period-report-all-sessions.html\"")
+    );
+    for text in [
+        "<h1>Social norms sessions — account of all stored sessions</h1>",
+        "<dt>School</dt><dd>Nordskolen</dd>",
+        "<dt>Pupil sessions</dt><dd>2</dd>",
+        "<td>27.3 % (11 answers)</td>",
+        "<td>+12.7 percentage points</td>",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    assert!(
+        !html.contains("7.c"),
+        "the other school's class is not in it"
+    );
+    assert!(!html.contains(HOST_TOKEN));
+
+    // The host token is needed; bad parameters are refused with a reason.
+    assert_eq!(report(addr, "", None).await.0, 403);
+    assert_eq!(report(addr, "", Some("wrong-token")).await.0, 403);
+    for (query, reason) in [
+        ("?from=1.8.2026", "YYYY-MM-DD"),
+        ("?to=2027-02-30", "YYYY-MM-DD"),
+        ("?lang=de", "lang must be da or en"),
+        ("?pupil=Ida", "pupil"),
+    ] {
+        let (status, _, body) = report(addr, query, Some(HOST_TOKEN)).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.contains(reason), "{query}: {body}");
+    }
+    server.stop().await;
+}

@@ -28,6 +28,35 @@ pub struct OverviewQuery {
     pub set: Option<String>,
 }
 
+impl OverviewQuery {
+    /// The period report's file name (`GET /api/overview/report.html`), the same for the
+    /// server's `Content-Disposition` and the console's download:
+    /// `periodeopgoerelse-2026-08-01-2027-07-31.html` in Danish, `period-report-….html`
+    /// in English; `…-fra-2026-08-01`, `…-til-2027-07-31` or `…-alle-sessioner` (`from`,
+    /// `to`, `all-sessions`) for an open period. Only the dates, which are digits and
+    /// dashes, go into the name.
+    pub fn report_file_name(&self, lang: crate::Language) -> String {
+        let (stem, from_word, to_word, all) = match lang {
+            crate::Language::Da => ("periodeopgoerelse", "fra", "til", "alle-sessioner"),
+            crate::Language::En => ("period-report", "from", "to", "all-sessions"),
+        };
+        let day = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+                .map(str::to_string)
+        };
+        let period = match (day(&self.from), day(&self.to)) {
+            (Some(from), Some(to)) => format!("{from}-{to}"),
+            (Some(from), None) => format!("{from_word}-{from}"),
+            (None, Some(to)) => format!("{to_word}-{to}"),
+            (None, None) => all.to_string(),
+        };
+        format!("{stem}-{period}.html")
+    }
+}
+
 /// The overview of a period: reach, and each pair of questions pooled across the classes
 /// that answered it. Rehearsals are never in it.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
@@ -215,4 +244,56 @@ pub struct NationalFigure {
     pub year: i64,
     /// The survey, and who reported it.
     pub source: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Language;
+
+    #[test]
+    fn the_report_s_file_name_holds_the_period() {
+        let query = |from: Option<&str>, to: Option<&str>| OverviewQuery {
+            from: from.map(str::to_string),
+            to: to.map(str::to_string),
+            school: Some("Nordskolen".into()),
+            ..OverviewQuery::default()
+        };
+        let table = [
+            (
+                query(Some("2026-08-01"), Some("2027-07-31")),
+                Language::Da,
+                "periodeopgoerelse-2026-08-01-2027-07-31.html",
+            ),
+            (
+                query(Some("2026-08-01"), Some("2027-07-31")),
+                Language::En,
+                "period-report-2026-08-01-2027-07-31.html",
+            ),
+            (
+                query(Some("2026-08-01"), None),
+                Language::Da,
+                "periodeopgoerelse-fra-2026-08-01.html",
+            ),
+            (
+                query(None, Some("2027-07-31")),
+                Language::En,
+                "period-report-to-2027-07-31.html",
+            ),
+            (
+                query(None, None),
+                Language::Da,
+                "periodeopgoerelse-alle-sessioner.html",
+            ),
+            // Nothing but digits and dashes from a value goes into the name.
+            (
+                query(Some("\"../x"), Some(" ")),
+                Language::Da,
+                "periodeopgoerelse-alle-sessioner.html",
+            ),
+        ];
+        for (query, lang, name) in table {
+            assert_eq!(query.report_file_name(lang), name, "{query:?}");
+        }
+    }
 }

@@ -85,6 +85,30 @@ fn fields_make_the_request() {
     assert_eq!(encode("a&b=c"), "a%26b%3Dc");
 }
 
+#[test]
+fn the_period_report_is_asked_for_the_same_query() {
+    let mut model = OverviewModel::new(MARCH);
+    model.set_field("school", "Ærø Skole");
+    assert_eq!(
+        model.report_request(Language::Da),
+        (
+            "/api/overview/report.html?from=2026-08-01&to=2027-07-31&school=%C3%86r%C3%B8%20Skole&lang=da"
+                .to_string(),
+            "periodeopgoerelse-2026-08-01-2027-07-31.html".to_string()
+        )
+    );
+    model.choose_period(Period::All, MARCH);
+    model.set_field("school", "");
+    assert_eq!(
+        model.report_request(Language::En),
+        (
+            "/api/overview/report.html?lang=en".to_string(),
+            "period-report-all-sessions.html".to_string()
+        )
+    );
+    assert_eq!(model.report, ReportStatus::Idle);
+}
+
 fn overview(query: OverviewQuery) -> Overview {
     Overview {
         query,

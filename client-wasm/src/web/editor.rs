@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-use super::{App, E, Page, button, document, el, encode_component, window, with_app};
+use super::{App, E, Page, button, document, el, encode_component, save_file, window, with_app};
 use crate::editor::{self, Edit, EditorModel, EditorTexts, OpenSet};
 
 /// How long after the last keystroke a draft is checked.
@@ -1711,7 +1711,7 @@ fn download(token: String, path: String, name: String) {
     wasm_bindgen_futures::spawn_local(async move {
         let answer = api("GET", &path, &token, None).await;
         let saved = match answer {
-            Ok((200, text)) => save_file(&name, &text).is_ok(),
+            Ok((200, text)) => save_file(&name, &text, "application/toml").is_ok(),
             _ => false,
         };
         if !saved {
@@ -1724,18 +1724,4 @@ fn download(token: String, path: String, name: String) {
             });
         }
     });
-}
-
-fn save_file(name: &str, text: &str) -> Result<(), JsValue> {
-    let parts = js_sys::Array::of1(&JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/toml");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    web_sys::Url::revoke_object_url(&url)?;
-    Ok(())
 }

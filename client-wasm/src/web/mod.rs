@@ -692,6 +692,24 @@ impl App {
     }
 }
 
+/// Saves `text` as a file named `name` (a download), from memory: what the console
+/// fetched with the host token in a header (a set file, the period report), so no link
+/// it uses carries the token. `mime` is the file's type, e.g. `text/html`.
+#[cfg(feature = "staff")]
+fn save_file(name: &str, text: &str, mime: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
 /// Percent-encodes a query value (a user-chosen host token may hold any character).
 #[cfg(feature = "staff")]
 fn encode_component(value: &str) -> String {

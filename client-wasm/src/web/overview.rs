@@ -7,9 +7,10 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use super::editor::{api, host_token};
-use super::{App, E, Page, button, document, el, with_app};
+use super::{App, E, Page, button, document, el, save_file, with_app};
 use crate::overview::{
-    Day, OverviewModel, OverviewTexts, Period, pair_view, period_text, reach_cells, reach_tables,
+    Day, OverviewModel, OverviewTexts, Period, ReportStatus, pair_view, period_text, reach_cells,
+    reach_tables,
 };
 
 /// Today, by the browser's clock.
@@ -74,6 +75,7 @@ impl App {
             "print" => {
                 let _ = super::window().print();
             }
+            "report" => self.overview_report(),
             _ => {}
         }
         true
@@ -93,6 +95,38 @@ impl App {
             self.render();
         }
         true
+    }
+
+    /// Fetches the period report of the current query with the host token in a header
+    /// (a link would carry the token in its address) and saves it as a file.
+    fn overview_report(&mut self) {
+        let token = host_token(self);
+        let lang = self.lang;
+        let Some(model) = self.overview_mut() else {
+            return;
+        };
+        if model.report == ReportStatus::Fetching {
+            return;
+        }
+        model.report = ReportStatus::Fetching;
+        let (path, name) = model.report_request(lang);
+        self.render();
+        wasm_bindgen_futures::spawn_local(async move {
+            let saved = match api("GET", &path, &token, None).await {
+                Ok((200, html)) => save_file(&name, &html, "text/html;charset=utf-8").is_ok(),
+                _ => false,
+            };
+            with_app(|app| {
+                if let Some(model) = app.overview_mut() {
+                    model.report = if saved {
+                        ReportStatus::Idle
+                    } else {
+                        ReportStatus::Failed
+                    };
+                    app.render();
+                }
+            });
+        });
     }
 
     /// Asks the server for the overview of the current query.
@@ -135,6 +169,14 @@ impl App {
                 .kid(
                     el("div")
                         .cls("overview-buttons")
+                        .kid({
+                            let report = button(t.report, "overview:report").id("overview-report");
+                            if model.report == ReportStatus::Fetching {
+                                report.attr("aria-disabled", "true")
+                            } else {
+                                report
+                            }
+                        })
                         .kid(button(t.print, "overview:print").cls("secondary"))
                         .kid(
                             button(t.back, "overview:close")
@@ -152,8 +194,12 @@ impl App {
             .attr("aria-live", "polite");
         main = main.kid(if model.failed {
             status.cls("error").text(t.failed)
+        } else if model.report == ReportStatus::Failed {
+            status.cls("error").text(t.report_failed)
         } else if model.loading {
             status.text(t.loading)
+        } else if model.report == ReportStatus::Fetching {
+            status.text(t.report_fetching)
         } else {
             status
         });

@@ -1,0 +1,868 @@
+//! The period report (issue 17, "Reports people file"): the console's *Overblik* for a
+//! period and its filters as one printable, self-contained HTML file — what a
+//! municipality's annual account asks for. It is written from the same [`Overview`] that
+//! `GET /api/overview` answers (the figures are `pejling_core::overview`'s), so the file
+//! and the page cannot disagree: the period and the filters used, reach (in all, per
+//! month, per school), a summary of every pair, then each pair's figures — actual, mean
+//! guess, gap, national figure with its source, the pooled pattern, the spread of the
+//! classes' gaps, the classes per pattern and the classes left out with the reason.
+//!
+//! Aggregates only, as the overview holds: no session id, set id, token or answer of a
+//! pupil. HTML is written with maud, which escapes every interpolated text; the style
+//! sheet is the session report's ([`super::REPORT_CSS`]) with this report's tables added,
+//! inline, so the file opens and prints (A4) without a server or the internet.
+//!
+//! Follow-ups are not in the overview's figures yet, so this report has no section on them.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use pejling_wire::{
+    Language, LeftOutReason, Overview, OverviewPair, PairKind, PatternName, Reach, description_key,
+};
+
+#[cfg(test)]
+mod tests;
+
+/// The period report of an overview, in a language, made at a moment.
+pub struct PeriodReport<'a> {
+    pub overview: &'a Overview,
+    /// The language of every text (the console's).
+    pub lang: Language,
+    /// When the report was made, in the time zone it is made for (the computer's).
+    pub made: jiff::Zoned,
+}
+
+/// The texts that differ by language. Danish is the default.
+struct Texts {
+    title: &'static str,
+    period_for: &'static str,
+    all_sessions: &'static str,
+    all_period: &'static str,
+    from_word: &'static str,
+    to_word: &'static str,
+    period: &'static str,
+    school: &'static str,
+    grade: &'static str,
+    set: &'static str,
+    all_schools: &'static str,
+    all_grades: &'static str,
+    all_sets: &'static str,
+    made: &'static str,
+    made_with: &'static str,
+    intro: &'static str,
+    /// `{n}`: rehearsals left out.
+    rehearsals: &'static str,
+    reach_heading: &'static str,
+    by_month: &'static str,
+    by_school: &'static str,
+    month_column: &'static str,
+    school_column: &'static str,
+    columns: [&'static str; 6],
+    total: &'static str,
+    no_school: &'static str,
+    reach_note: &'static str,
+    nothing: &'static str,
+    months: [&'static str; 12],
+    questions_heading: &'static str,
+    /// `{n}`: the minimum.
+    questions_intro: &'static str,
+    patterns_heading: &'static str,
+    pattern_explained: [(&'static str, &'static str); 5],
+    no_pairs: &'static str,
+    summary_heading: &'static str,
+    summary_columns: [&'static str; 7],
+    details_heading: &'static str,
+    guess_question: &'static str,
+    actual: &'static str,
+    actual_share: &'static str,
+    actual_mean: &'static str,
+    actual_scale: &'static str,
+    or: &'static str,
+    answers: &'static str,
+    guessed: &'static str,
+    guesses: &'static str,
+    gap: &'static str,
+    pooled_pattern: &'static str,
+    /// `{n}`: the minimum.
+    too_few: &'static str,
+    no_pool: &'static str,
+    national: &'static str,
+    no_national: &'static str,
+    source: &'static str,
+    spread_label: &'static str,
+    /// `{min}`, `{median}`, `{max}`, `{unit}`.
+    spread: &'static str,
+    patterns_label: &'static str,
+    classes_label: &'static str,
+    no_classes: &'static str,
+    left_out_label: &'static str,
+    /// `{n}`: the minimum.
+    left_out_too_few: &'static str,
+    left_out_changed: &'static str,
+    class: &'static str,
+    classes: &'static str,
+    points_pp: &'static str,
+    points_scale: &'static str,
+    patterns: [&'static str; 5],
+}
+
+static DA: Texts = Texts {
+    title: "Social pejling",
+    period_for: "opgørelse for perioden",
+    all_sessions: "opgørelse over alle gemte sessioner",
+    all_period: "alle gemte sessioner",
+    from_word: "fra",
+    to_word: "til",
+    period: "Periode",
+    school: "Skole",
+    grade: "Klassetrin",
+    set: "Spørgesæt",
+    all_schools: "alle skoler",
+    all_grades: "alle klassetrin",
+    all_sets: "alle spørgesæt",
+    made: "Lavet",
+    made_with: "Lavet med",
+    intro: "Opgørelsen er lavet ud fra de sessioner, der er gemt på den computer, sessionerne blev holdt fra. Den rummer kun samlede tal — intet om den enkelte elev. Øvelser med simulerede elever og sessioner, som ingen deltog i, er ikke talt med.",
+    rehearsals: "Øvelser i perioden, som ikke er talt med: {n}.",
+    reach_heading: "Hvem sessionerne nåede",
+    by_month: "Pr. måned",
+    by_school: "Pr. skole",
+    month_column: "Måned",
+    school_column: "Skole",
+    columns: [
+        "Elevsessioner",
+        "Klasser",
+        "Elever",
+        "Forældremøder",
+        "Forældre",
+        "Svar",
+    ],
+    total: "I alt",
+    no_school: "Uden skole",
+    reach_note: "Elever og forældre er deltagere: en elev, der var med i to sessioner, tælles to gange, for ingen kendes på tværs af sessioner. En klasse er skole og klasse; en session uden klasse tæller som én klasse. En klasse med sessioner i to måneder tæller med i begge måneder, men kun én gang i alt. Svar er alle afgivne svar, også «Vil ikke svare» og «Ved ikke».",
+    nothing: "Ingen sessioner i perioden.",
+    months: [
+        "januar",
+        "februar",
+        "marts",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "august",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    questions_heading: "Spørgsmålene på tværs af klasserne",
+    questions_intro: "Hvert par er et spørgsmål om elevernes egen adfærd eller holdning og et spørgsmål, hvor de gætter på klassens svar. Klassernes svar er lagt sammen: en klasse tæller kun med, når både dens egne svar og dens gæt er mindst {n} (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med); ellers er den udeladt og nævnt. Forskellen er gæt minus faktisk. Hver klasses mønster er det samme som i klassens egen rapport.",
+    patterns_heading: "Mønstrene",
+    pattern_explained: [
+        (
+            "Social overdrivelse",
+            "eleverne tror, at flere gør det, end der gør.",
+        ),
+        (
+            "Flertalsmisforståelse",
+            "eleverne tror, at et flertal gør det, men det er et mindretal.",
+        ),
+        (
+            "Social underdrivelse",
+            "eleverne tror, at færre gør det, end der gør.",
+        ),
+        (
+            "Social overensstemmelse",
+            "gættene passer med det faktiske tal.",
+        ),
+        (
+            "Intet tydeligt mønster",
+            "gættene ligger på begge sider af det faktiske tal; forskellen kan være tilfældig og nævnes ikke som et fund.",
+        ),
+    ],
+    no_pairs: "Ingen klasser har svaret på sammenlignende spørgsmål i perioden.",
+    summary_heading: "Sammenfatning",
+    summary_columns: [
+        "Spørgsmål",
+        "Klasser",
+        "Faktisk",
+        "Gæt (gennemsnit)",
+        "Forskel",
+        "Landstal",
+        "Alle klasser samlet",
+    ],
+    details_heading: "Spørgsmålene enkeltvis",
+    guess_question: "Gæt",
+    actual: "Faktisk",
+    actual_share: "andel, der svarede",
+    actual_mean: "gennemsnit",
+    actual_scale: "gennemsnitlig placering, 1 = første svar",
+    or: "eller",
+    answers: "svar",
+    guessed: "Gæt (gennemsnit)",
+    guesses: "gæt",
+    gap: "Forskel (gæt − faktisk)",
+    pooled_pattern: "Alle klasser samlet",
+    too_few: "for få svar (under {n})",
+    no_pool: "Intet samlet tal: ingen klasse havde svar nok.",
+    national: "Landstal",
+    no_national: "Intet landstal til dette spørgsmål.",
+    source: "Kilde",
+    spread_label: "Klassernes forskel",
+    spread: "fra {min} til {max} {unit} (median {median})",
+    patterns_label: "Klassernes mønster",
+    classes_label: "Klasser med",
+    no_classes: "Ingen klasser med svar nok",
+    left_out_label: "Ikke med",
+    left_out_too_few: "under {n} svar",
+    left_out_changed: "spørgsmålet var ændret",
+    class: "klasse",
+    classes: "klasser",
+    points_pp: "procentpoint",
+    points_scale: "point på skalaen",
+    patterns: [
+        "Social overdrivelse",
+        "Flertalsmisforståelse",
+        "Social underdrivelse",
+        "Social overensstemmelse",
+        "Intet tydeligt mønster",
+    ],
+};
+
+static EN: Texts = Texts {
+    title: "Social norms sessions",
+    period_for: "account for the period",
+    all_sessions: "account of all stored sessions",
+    all_period: "all stored sessions",
+    from_word: "from",
+    to_word: "to",
+    period: "Period",
+    school: "School",
+    grade: "Grade",
+    set: "Question set",
+    all_schools: "all schools",
+    all_grades: "all grades",
+    all_sets: "all question sets",
+    made: "Made",
+    made_with: "Made with",
+    intro: "This account is made from the sessions stored on the computer they were held from. It holds aggregates only — nothing about an individual pupil. Rehearsals with simulated pupils, and sessions nobody joined, are not counted.",
+    rehearsals: "Rehearsals in the period, not counted: {n}.",
+    reach_heading: "Whom the sessions reached",
+    by_month: "By month",
+    by_school: "By school",
+    month_column: "Month",
+    school_column: "School",
+    columns: [
+        "Pupil sessions",
+        "Classes",
+        "Pupils",
+        "Parent evenings",
+        "Parents",
+        "Answers",
+    ],
+    total: "Total",
+    no_school: "No school",
+    reach_note: "Pupils and parents are participants: a pupil in two sessions is counted twice, since nobody is known across sessions. A class is a school and a class; a session without a class counts as one class. A class with sessions in two months counts in both months, but once in the total. Answers are every answer given, \"won't say\" and \"don't know\" included.",
+    nothing: "No sessions in this period.",
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    questions_heading: "The questions across the classes",
+    questions_intro: "Each pair is a question about the pupils' own behaviour or attitude and a question in which they guess their class's answer. The classes' answers are pooled: a class counts only when both its own answers and its guesses number at least {n} (\"won't say\" and \"don't know\" not counted); otherwise it is left out and named. The gap is guessed minus actual. Each class's pattern is the one its own report names.",
+    patterns_heading: "The patterns",
+    pattern_explained: [
+        (
+            "Overestimation",
+            "the pupils believe more do it than actually do.",
+        ),
+        (
+            "False majority",
+            "the pupils believe a majority does it, but it is a minority.",
+        ),
+        (
+            "Underestimation",
+            "the pupils believe fewer do it than actually do.",
+        ),
+        ("Agreement", "the guesses match the actual figure."),
+        (
+            "No clear pattern",
+            "the guesses lie on both sides of the actual figure; the gap may be chance and is not named as a finding.",
+        ),
+    ],
+    no_pairs: "No class answered comparing questions in this period.",
+    summary_heading: "Summary",
+    summary_columns: [
+        "Question",
+        "Classes",
+        "Actual",
+        "Guesses (mean)",
+        "Gap",
+        "National figure",
+        "All classes pooled",
+    ],
+    details_heading: "The questions one by one",
+    guess_question: "Guess",
+    actual: "Actual",
+    actual_share: "share answering",
+    actual_mean: "mean",
+    actual_scale: "mean position, 1 = the first answer",
+    or: "or",
+    answers: "answers",
+    guessed: "Guesses (mean)",
+    guesses: "guesses",
+    gap: "Gap (guessed − actual)",
+    pooled_pattern: "All classes pooled",
+    too_few: "too few answers (under {n})",
+    no_pool: "No pooled figure: no class had enough answers.",
+    national: "National figure",
+    no_national: "No national figure for this question.",
+    source: "Source",
+    spread_label: "The classes' gaps",
+    spread: "from {min} to {max} {unit} (median {median})",
+    patterns_label: "The classes' patterns",
+    classes_label: "Classes pooled",
+    no_classes: "No class with enough answers",
+    left_out_label: "Left out",
+    left_out_too_few: "under {n} answers",
+    left_out_changed: "the question had been changed",
+    class: "class",
+    classes: "classes",
+    points_pp: "percentage points",
+    points_scale: "scale points",
+    patterns: [
+        "Overestimation",
+        "False majority",
+        "Underestimation",
+        "Agreement",
+        "No clear pattern",
+    ],
+};
+
+impl Texts {
+    fn of(lang: Language) -> &'static Texts {
+        match lang {
+            Language::Da => &DA,
+            Language::En => &EN,
+        }
+    }
+
+    fn pattern(&self, pattern: PatternName) -> &'static str {
+        self.patterns[match pattern {
+            PatternName::Overdrivelse => 0,
+            PatternName::Flertalsmisforstaaelse => 1,
+            PatternName::Underdrivelse => 2,
+            PatternName::Overensstemmelse => 3,
+            PatternName::Uklar => 4,
+        }]
+    }
+
+    fn classes(&self, n: usize) -> String {
+        format!("{n} {}", if n == 1 { self.class } else { self.classes })
+    }
+}
+
+/// A day `YYYY-MM-DD` as people write it: "02.03.2027" in Danish, as it is in English.
+fn date_text(date: &str, lang: Language) -> String {
+    match (lang, date.split('-').collect::<Vec<_>>().as_slice()) {
+        (Language::Da, [year, month, day]) => format!("{day}.{month}.{year}"),
+        _ => date.to_string(),
+    }
+}
+
+/// A month `YYYY-MM` as people say it: "marts 2027", "March 2027".
+fn month_text(month: &str, t: &Texts) -> String {
+    match month.split_once('-') {
+        Some((year, number)) => match number.parse::<usize>() {
+            Ok(n @ 1..=12) => format!("{} {year}", t.months[n - 1]),
+            _ => month.to_string(),
+        },
+        None => month.to_string(),
+    }
+}
+
+/// A number with its sign, one decimal at most: "+12,7", "−1,6", "0".
+fn signed(value: f64, lang: Language) -> String {
+    let rounded = (value * 10.0).round() / 10.0;
+    let sign = if rounded > 0.0 {
+        "+"
+    } else if rounded < 0.0 {
+        "−"
+    } else {
+        ""
+    };
+    format!("{sign}{}", lang.decimal(rounded.abs()))
+}
+
+impl PeriodReport<'_> {
+    fn t(&self) -> &'static Texts {
+        Texts::of(self.lang)
+    }
+
+    /// The period in words: "01.08.2026–31.07.2027", "fra 01.08.2026".
+    fn period_text(&self) -> Option<String> {
+        let t = self.t();
+        let day = |d: &str| date_text(d, self.lang);
+        let query = &self.overview.query;
+        match (&query.from, &query.to) {
+            (Some(from), Some(to)) => Some(format!("{}–{}", day(from), day(to))),
+            (Some(from), None) => Some(format!("{} {}", t.from_word, day(from))),
+            (None, Some(to)) => Some(format!("{} {}", t.to_word, day(to))),
+            (None, None) => None,
+        }
+    }
+
+    /// "Social pejling — opgørelse for perioden 01.08.2026–31.07.2027".
+    pub fn title(&self) -> String {
+        let t = self.t();
+        match self.period_text() {
+            Some(period) => format!("{} — {} {period}", t.title, t.period_for),
+            None => format!("{} — {}", t.title, t.all_sessions),
+        }
+    }
+
+    /// When it was made: "15.03.2027 kl. 14:02 (CET)", "2027-03-15 14:02 (CET)".
+    fn made_text(&self) -> String {
+        match self.lang {
+            Language::Da => self.made.strftime("%d.%m.%Y kl. %H:%M (%Z)").to_string(),
+            Language::En => self.made.strftime("%Y-%m-%d %H:%M (%Z)").to_string(),
+        }
+    }
+
+    /// The school filter as the sessions spell it (the query holds it as typed).
+    fn school_text(&self) -> Option<String> {
+        let wanted = self.overview.query.school.as_deref()?;
+        let key = description_key(wanted);
+        Some(
+            self.overview
+                .choices
+                .schools
+                .iter()
+                .find(|s| description_key(s) == key)
+                .cloned()
+                .unwrap_or_else(|| wanted.to_string()),
+        )
+    }
+
+    /// The set filter by its title (its id only if no session of the period used it).
+    fn set_text(&self) -> Option<String> {
+        let wanted = self.overview.query.set.as_deref()?;
+        Some(
+            self.overview
+                .choices
+                .sets
+                .iter()
+                .find(|s| s.id == wanted)
+                .map(|s| s.title.clone())
+                .unwrap_or_else(|| wanted.to_string()),
+        )
+    }
+
+    /// A value in a pair's unit: "27,3 %", "14,4 år", "2,3".
+    fn value(&self, pair: &OverviewPair, value: f64) -> String {
+        let lang = self.lang;
+        match pair.kind {
+            PairKind::Percent => format!("{} %", lang.decimal(value)),
+            PairKind::Number => match &pair.unit {
+                Some(unit) => format!("{} {unit}", lang.decimal(value)),
+                None => lang.decimal(value),
+            },
+            PairKind::Scale => lang.decimal(value),
+        }
+    }
+
+    /// The unit of a pair's gaps.
+    fn gap_unit(&self, pair: &OverviewPair) -> String {
+        let t = self.t();
+        match pair.kind {
+            PairKind::Percent => t.points_pp.to_string(),
+            PairKind::Number => pair.unit.clone().unwrap_or_default(),
+            PairKind::Scale => t.points_scale.to_string(),
+        }
+    }
+
+    /// A gap with its sign and unit: "+12,7 procentpoint".
+    fn gap(&self, pair: &OverviewPair, gap: f64) -> String {
+        format!("{} {}", signed(gap, self.lang), self.gap_unit(pair))
+            .trim_end()
+            .to_string()
+    }
+
+    /// What "Faktisk" is for a pair: "Faktisk (andel, der svarede «Ja»)".
+    fn actual_label(&self, pair: &OverviewPair) -> String {
+        let t = self.t();
+        match pair.kind {
+            PairKind::Percent if !pair.options.is_empty() => format!(
+                "{} ({} «{}»)",
+                t.actual,
+                t.actual_share,
+                pair.options.join(&format!("» {} «", t.or))
+            ),
+            PairKind::Percent => t.actual.to_string(),
+            PairKind::Number => format!("{} ({})", t.actual, t.actual_mean),
+            PairKind::Scale => format!("{} ({})", t.actual, t.actual_scale),
+        }
+    }
+
+    /// A national figure: "33 %", "15,9 år".
+    fn national_value(&self, value: f64, unit: &str) -> String {
+        if unit.is_empty() {
+            self.lang.decimal(value)
+        } else {
+            format!("{} {unit}", self.lang.decimal(value))
+        }
+    }
+
+    fn named(&self, name: &str, date: &str) -> String {
+        format!("{name} ({})", date_text(date, self.lang))
+    }
+
+    /// The printable, self-contained HTML file.
+    pub fn html(&self) -> String {
+        let t = self.t();
+        let overview = self.overview;
+        let title = self.title();
+        let page: Markup = html! {
+            (DOCTYPE)
+            html lang=(self.lang.code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (title) }
+                    style { (PreEscaped(super::REPORT_CSS)) (PreEscaped(PERIOD_CSS)) }
+                }
+                body.period {
+                    header {
+                        h1 { (title) }
+                        dl {
+                            dt { (t.period) } dd { (self.period_text().unwrap_or_else(|| t.all_period.to_string())) }
+                            dt { (t.school) } dd { (self.school_text().unwrap_or_else(|| t.all_schools.to_string())) }
+                            dt { (t.grade) } dd { (overview.query.grade.clone().unwrap_or_else(|| t.all_grades.to_string())) }
+                            dt { (t.set) } dd { (self.set_text().unwrap_or_else(|| t.all_sets.to_string())) }
+                            dt { (t.made) } dd { (self.made_text()) }
+                            dt { (t.made_with) } dd { "pejling " (env!("CARGO_PKG_VERSION")) }
+                        }
+                        p.method { (t.intro) }
+                    }
+                    (self.reach())
+                    (self.questions())
+                    footer { (t.made_with) " pejling " (env!("CARGO_PKG_VERSION")) " · " (self.made_text()) }
+                }
+            }
+        };
+        page.into_string()
+    }
+
+    fn reach(&self) -> Markup {
+        let t = self.t();
+        let overview = self.overview;
+        let total = &overview.total;
+        let figures = [
+            total.sessions,
+            total.classes,
+            total.pupils,
+            total.parent_sessions,
+            total.parents,
+            total.answers,
+        ];
+        let months: Vec<(String, &Reach)> = overview
+            .by_month
+            .iter()
+            .map(|r| (month_text(&r.key, t), r))
+            .collect();
+        let schools: Vec<(String, &Reach)> = overview
+            .by_school
+            .iter()
+            .map(|r| {
+                let name = if r.key.is_empty() {
+                    t.no_school.to_string()
+                } else {
+                    r.key.clone()
+                };
+                (name, r)
+            })
+            .collect();
+        html! {
+            section.reach {
+                h2 { (t.reach_heading) }
+                @if total.sessions + total.parent_sessions == 0 {
+                    p.nothing { (t.nothing) }
+                } @else {
+                    dl.key-figures {
+                        @for (label, n) in t.columns.iter().zip(figures) {
+                            div { dt { (label) } dd { (n) } }
+                        }
+                    }
+                    (self.reach_table(t.by_month, t.month_column, &months, total))
+                    (self.reach_table(t.by_school, t.school_column, &schools, total))
+                    p.note { (t.reach_note) }
+                }
+                @if overview.rehearsals > 0 {
+                    p.note { (t.rehearsals.replace("{n}", &overview.rehearsals.to_string())) }
+                }
+            }
+        }
+    }
+
+    fn reach_table(
+        &self,
+        caption: &str,
+        first: &str,
+        rows: &[(String, &Reach)],
+        total: &Reach,
+    ) -> Markup {
+        let t = self.t();
+        let cells = |r: &Reach| {
+            [
+                r.sessions,
+                r.classes,
+                r.pupils,
+                r.parent_sessions,
+                r.parents,
+                r.answers,
+            ]
+        };
+        html! {
+            table.reach {
+                caption { (caption) }
+                thead { tr { th scope="col" { (first) } @for column in t.columns { th scope="col" { (column) } } } }
+                tbody {
+                    @for (name, reach) in rows {
+                        tr { th scope="row" { (name) } @for n in cells(reach) { td { (n) } } }
+                    }
+                }
+                tfoot { tr { th scope="row" { (t.total) } @for n in cells(total) { td { (n) } } } }
+            }
+        }
+    }
+
+    fn questions(&self) -> Markup {
+        let t = self.t();
+        let overview = self.overview;
+        // Grouped by set, in the order the overview gives (by the sets' titles).
+        let mut sets: Vec<(&str, Vec<&OverviewPair>)> = Vec::new();
+        for pair in &overview.pairs {
+            match sets.last_mut() {
+                Some((title, pairs)) if *title == pair.set_title => pairs.push(pair),
+                _ => sets.push((&pair.set_title, vec![pair])),
+            }
+        }
+        let several_sets = sets.len() > 1;
+        html! {
+            section.pairs {
+                h2 { (t.questions_heading) }
+                p.method { (t.questions_intro.replace("{n}", &overview.min_answers.to_string())) }
+                @if overview.pairs.is_empty() {
+                    p.nothing { (t.no_pairs) }
+                } @else {
+                    h3 { (t.patterns_heading) }
+                    dl.patterns {
+                        @for (name, meaning) in t.pattern_explained {
+                            div { dt { (name) } dd { (meaning) } }
+                        }
+                    }
+                    h3 { (t.summary_heading) }
+                    table.pair-summary {
+                        thead { tr { @for column in t.summary_columns { th scope="col" { (column) } } } }
+                        @for (set_title, pairs) in &sets {
+                            tbody {
+                                @if several_sets {
+                                    tr.set-row { th colspan="7" scope="colgroup" { (set_title) } }
+                                }
+                                @for pair in pairs { (self.summary_row(pair)) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !overview.pairs.is_empty() {
+                section.details {
+                    h2 { (t.details_heading) }
+                    @for (set_title, pairs) in &sets {
+                        h3.set-title { (t.set) ": " (set_title) }
+                        @for pair in pairs { (self.pair(pair)) }
+                    }
+                }
+            }
+        }
+    }
+
+    fn summary_row(&self, pair: &OverviewPair) -> Markup {
+        let t = self.t();
+        let withheld = t
+            .too_few
+            .replace("{n}", &self.overview.min_answers.to_string());
+        html! {
+            tr {
+                th scope="row" { (pair.question) }
+                td { (pair.classes.len()) }
+                @match &pair.pooled {
+                    Some(pooled) => {
+                        td { (self.value(pair, pooled.actual)) }
+                        td { (self.value(pair, pooled.guessed)) }
+                        td { (self.gap(pair, pooled.gap)) }
+                    }
+                    None => { td colspan="3" { (withheld) } }
+                }
+                td {
+                    @for (n, national) in pair.national.iter().enumerate() {
+                        @if n > 0 { br; }
+                        (self.national_value(national.value, &national.unit))
+                        " (" (national.population) ", " (national.year) ")"
+                    }
+                    @if pair.national.is_empty() { "–" }
+                }
+                td { strong { (pair.pooled.as_ref().and_then(|p| p.pattern).map_or("–", |p| t.pattern(p))) } }
+            }
+        }
+    }
+
+    fn pair(&self, pair: &OverviewPair) -> Markup {
+        let t = self.t();
+        let min = self.overview.min_answers.to_string();
+        let spread = pair.gaps.as_ref().map(|s| {
+            if pair.classes.len() == 1 {
+                self.gap(pair, s.min)
+            } else {
+                t.spread
+                    .replace("{min}", &signed(s.min, self.lang))
+                    .replace("{median}", &signed(s.median, self.lang))
+                    .replace("{max}", &signed(s.max, self.lang))
+                    .replace("{unit}", &self.gap_unit(pair))
+            }
+        });
+        let patterns = pair
+            .patterns
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    t.pattern(p.pattern),
+                    t.classes(p.classes as usize)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" · ");
+        let left_out: Vec<(String, Vec<String>)> = [
+            (
+                LeftOutReason::TooFew,
+                t.left_out_too_few.replace("{n}", &min),
+            ),
+            (LeftOutReason::Changed, t.left_out_changed.to_string()),
+        ]
+        .into_iter()
+        .filter_map(|(reason, why)| {
+            let names: Vec<String> = pair
+                .left_out
+                .iter()
+                .filter(|l| l.reason == reason)
+                .map(|l| self.named(&l.name, &l.date))
+                .collect();
+            (!names.is_empty()).then_some((why, names))
+        })
+        .collect();
+        html! {
+            section.pair {
+                div.opening {
+                    h4 { (pair.question) }
+                    p.meta { (t.guess_question) ": «" (pair.perceived) "»" }
+                }
+                table.pair-figures {
+                    tbody {
+                        @match &pair.pooled {
+                            Some(pooled) => {
+                                tr { th scope="row" { (self.actual_label(pair)) } td { (self.value(pair, pooled.actual)) " (" (pooled.actual_answers) " " (t.answers) ")" } }
+                                tr { th scope="row" { (t.guessed) } td { (self.value(pair, pooled.guessed)) " (" (pooled.guessed_answers) " " (t.guesses) ")" } }
+                                tr { th scope="row" { (t.gap) } td { (self.gap(pair, pooled.gap)) } }
+                                @if let Some(pattern) = pooled.pattern {
+                                    tr.verdict { th scope="row" { (t.pooled_pattern) } td { strong { (t.pattern(pattern)) } } }
+                                }
+                            }
+                            None => {
+                                tr { th scope="row" { (self.actual_label(pair)) } td { (t.too_few.replace("{n}", &min)) } }
+                                tr.verdict { th scope="row" { (t.pooled_pattern) } td { strong { (t.no_pool) } } }
+                            }
+                        }
+                        @if pair.national.is_empty() {
+                            tr { th scope="row" { (t.national) } td { (t.no_national) } }
+                        }
+                        @for national in &pair.national {
+                            tr {
+                                th scope="row" { (t.national) ": " (national.population) ", " (national.year) }
+                                td {
+                                    (self.national_value(national.value, &national.unit)) " — " (national.measures) "."
+                                    br;
+                                    span.source { (t.source) ": " (national.source) }
+                                }
+                            }
+                        }
+                        @if let Some(spread) = &spread {
+                            tr { th scope="row" { (t.spread_label) } td { (spread) } }
+                        }
+                        @if !patterns.is_empty() {
+                            tr { th scope="row" { (t.patterns_label) } td { (patterns) } }
+                        }
+                        tr {
+                            th scope="row" { (t.classes_label) }
+                            td {
+                                @if pair.classes.is_empty() {
+                                    (t.no_classes)
+                                } @else {
+                                    (t.classes(pair.classes.len())) ": "
+                                    (pair.classes.iter().map(|c| self.named(&c.name, &c.date)).collect::<Vec<_>>().join("; "))
+                                }
+                            }
+                        }
+                        @for (why, names) in &left_out {
+                            tr.left-out { th scope="row" { (t.left_out_label) ", " (why) } td { (names.join("; ")) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// This report's additions to the session report's style sheet.
+const PERIOD_CSS: &str = "
+body.period header dl { grid-template-columns: max-content 1fr; }
+h3 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; } h4 { font-size: 1.05rem; margin: 0 0 .2rem; }
+dl.key-figures { display: grid; grid-template-columns: repeat(6, 1fr); gap: .5rem; margin: 1rem 0; }
+dl.key-figures div { border: 1px solid #ccc; border-radius: 4px; padding: .4rem .5rem; }
+dl.key-figures dt { font-weight: 400; font-size: .85rem; color: #444; } dl.key-figures dd { font-size: 1.5rem; font-weight: 700; }
+table.reach { width: 100%; margin: 1rem 0; font-size: .9rem; }
+table.reach caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
+table.reach td, table.reach thead th:not(:first-child) { text-align: right; padding-right: 0; padding-left: .8rem; }
+table.reach tfoot th, table.reach tfoot td { font-weight: 700; border-top: 2px solid #999; }
+p.note { color: #444; font-size: .9rem; }
+dl.patterns { grid-template-columns: 1fr; gap: .1rem; font-size: .9rem; }
+dl.patterns div { break-inside: avoid; } dl.patterns dt { display: inline; } dl.patterns dt::after { content: ': '; } dl.patterns dd { display: inline; }
+table.pair-summary { width: 100%; table-layout: fixed; font-size: .85rem; }
+table.pair-summary th, table.pair-summary td { vertical-align: top; padding-right: .6rem; }
+table.pair-summary tbody th { font-weight: 400; }
+table.pair-summary thead th:nth-child(1) { width: 30%; } table.pair-summary thead th:nth-child(2) { width: 8%; }
+table.pair-summary thead th:nth-child(3), table.pair-summary thead th:nth-child(4), table.pair-summary thead th:nth-child(5) { width: 10%; }
+table.pair-summary thead th:nth-child(6) { width: 15%; } table.pair-summary thead th:nth-child(7) { width: 17%; }
+table.pair-summary tr.set-row th { font-weight: 600; padding-top: .6rem; }
+table.pair-summary tr, section.pair, table.reach, dl.key-figures { break-inside: avoid; page-break-inside: avoid; }
+section.details { break-before: page; page-break-before: always; }
+section.pair { margin: 0 0 1.5rem; }
+table.pair-figures { width: 100%; font-size: .9rem; }
+table.pair-figures th { width: 34%; vertical-align: top; }
+table.pair-figures tr.verdict td { font-size: 1rem; }
+.source { color: #444; font-size: .85rem; }
+h3, h4, .opening { break-after: avoid; page-break-after: avoid; }
+@media print {
+  body.period header dl { grid-template-columns: max-content 1fr max-content 1fr; }
+  dl.key-figures dd { font-size: 1.3rem; }
+}
+";
