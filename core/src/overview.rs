@@ -424,6 +424,10 @@ fn pair(
             }
             _ => Vec::new(),
         },
+        scale: match &actual.kind {
+            QuestionKind::Scale { points } if kind == PairKind::Scale => points.clone(),
+            _ => Vec::new(),
+        },
         classes,
         left_out,
         pooled,

@@ -158,6 +158,10 @@ pub struct OverviewPair {
     /// A percent pair: the answers whose share is estimated, e.g. ["Ja"].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// A scale pair: the own question's points in order (position 1 is the first), so a
+    /// mean position can be read ("2,3 of 4: 1 = «Slet ikke i orden»").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scale: Vec<String>,
     /// The classes pooled (session names), oldest first.
     pub classes: Vec<ClassName>,
     /// The classes left out, and why, oldest first.

@@ -187,6 +187,7 @@ fn drunk_pair() -> OverviewPair {
         kind: PairKind::Percent,
         unit: None,
         options: vec!["Ja".into()],
+        scale: Vec::new(),
         classes: vec![
             ClassName {
                 name: "7.a, Nordskolen".into(),

@@ -690,3 +690,71 @@ fn abstentions_do_not_count_towards_the_minimum() {
     // Reach counts every answer given.
     assert_eq!(overview.total.answers, 10);
 }
+
+const ATTITUDE: &str = r#"
+format = 1
+id = "holdning"
+title = "Holdninger"
+language = "da"
+audience = "pupils"
+grades = ["8"]
+
+[[questions]]
+id = "ok"
+kind = "scale"
+text = "Er det i orden at drikke sig fuld?"
+points = ["Slet ikke", "Lidt", "Helt"]
+
+[[questions]]
+id = "ok-guess"
+kind = "scale"
+text = "Hvad tror du, de fleste mener?"
+points = ["Slet ikke", "Lidt", "Helt"]
+perceives = { question = "ok" }
+"#;
+
+#[test]
+fn a_scale_pair_carries_its_points() {
+    let scale = |points: &[u32]| -> Vec<Answer> {
+        points
+            .iter()
+            .map(|&point| Answer::Scale { point })
+            .collect()
+    };
+    let sessions = vec![session(
+        "a",
+        "8.a",
+        "2027-03-02",
+        Description::default(),
+        parse(ATTITUDE),
+        vec![
+            ("ok", scale(&[0, 0, 0, 1, 2])),
+            ("ok-guess", scale(&[1, 1, 2, 2, 2])),
+        ],
+    )];
+    let attitudes = overview(&sessions, &OverviewQuery::default(), &Thresholds::default());
+    let ok = pair(&attitudes, "ok-guess");
+    assert_eq!(ok.kind, PairKind::Scale);
+    assert_eq!(ok.scale, ["Slet ikke", "Lidt", "Helt"]);
+    assert!(ok.options.is_empty());
+    // Positions 1, 1, 1, 2, 3 and 2, 2, 3, 3, 3.
+    let pooled = ok.pooled.as_ref().unwrap();
+    assert!(
+        close(pooled.actual, 1.6) && close(pooled.guessed, 2.6),
+        "{pooled:?}"
+    );
+    // A percent pair names no points.
+    let sessions = vec![session(
+        "b",
+        "7.a",
+        "2027-03-02",
+        Description::default(),
+        pupils_set(),
+        vec![
+            ("drunk", own(2, 3, 0)),
+            ("drunk-guess", percents(&[10, 20, 30, 40, 50])),
+        ],
+    )];
+    let shares = overview(&sessions, &OverviewQuery::default(), &Thresholds::default());
+    assert!(pair(&shares, "drunk-guess").scale.is_empty());
+}

@@ -69,13 +69,16 @@ struct Texts {
     pattern_explained: [(&'static str, &'static str); 5],
     no_pairs: &'static str,
     summary_heading: &'static str,
-    summary_columns: [&'static str; 7],
+    summary_columns: [&'static str; 6],
     details_heading: &'static str,
     guess_question: &'static str,
     actual: &'static str,
     actual_share: &'static str,
     actual_mean: &'static str,
     actual_scale: &'static str,
+    /// `{n}`: the number of points; `{first}`, `{last}`: their answers.
+    actual_scale_points: &'static str,
+    of: &'static str,
     or: &'static str,
     answers: &'static str,
     guessed: &'static str,
@@ -183,9 +186,8 @@ static DA: Texts = Texts {
     summary_heading: "Sammenfatning",
     summary_columns: [
         "Spørgsmål",
-        "Klasser",
         "Faktisk",
-        "Gæt (gennemsnit)",
+        "Gæt (gns.)",
         "Forskel",
         "Landstal",
         "Alle klasser samlet",
@@ -196,6 +198,8 @@ static DA: Texts = Texts {
     actual_share: "andel, der svarede",
     actual_mean: "gennemsnit",
     actual_scale: "gennemsnitlig placering, 1 = første svar",
+    actual_scale_points: "gennemsnit på skalaen 1–{n}: 1 = «{first}», {n} = «{last}»",
+    of: "af",
     or: "eller",
     answers: "svar",
     guessed: "Gæt (gennemsnit)",
@@ -303,7 +307,6 @@ static EN: Texts = Texts {
     summary_heading: "Summary",
     summary_columns: [
         "Question",
-        "Classes",
         "Actual",
         "Guesses (mean)",
         "Gap",
@@ -316,6 +319,8 @@ static EN: Texts = Texts {
     actual_share: "share answering",
     actual_mean: "mean",
     actual_scale: "mean position, 1 = the first answer",
+    actual_scale_points: "mean on the scale 1–{n}: 1 = «{first}», {n} = «{last}»",
+    of: "of",
     or: "or",
     answers: "answers",
     guessed: "Guesses (mean)",
@@ -476,7 +481,10 @@ impl PeriodReport<'_> {
                 Some(unit) => format!("{} {unit}", lang.decimal(value)),
                 None => lang.decimal(value),
             },
-            PairKind::Scale => lang.decimal(value),
+            PairKind::Scale => match pair.scale.len() {
+                0 => lang.decimal(value),
+                n => format!("{} {} {n}", lang.decimal(value), self.t().of),
+            },
         }
     }
 
@@ -509,7 +517,17 @@ impl PeriodReport<'_> {
             ),
             PairKind::Percent => t.actual.to_string(),
             PairKind::Number => format!("{} ({})", t.actual, t.actual_mean),
-            PairKind::Scale => format!("{} ({})", t.actual, t.actual_scale),
+            PairKind::Scale => match (pair.scale.first(), pair.scale.last()) {
+                (Some(first), Some(last)) if pair.scale.len() > 1 => format!(
+                    "{} ({})",
+                    t.actual,
+                    t.actual_scale_points
+                        .replace("{n}", &pair.scale.len().to_string())
+                        .replace("{first}", first)
+                        .replace("{last}", last)
+                ),
+                _ => format!("{} ({})", t.actual, t.actual_scale),
+            },
         }
     }
 
@@ -676,7 +694,7 @@ impl PeriodReport<'_> {
                         @for (set_title, pairs) in &sets {
                             tbody {
                                 @if several_sets {
-                                    tr.set-row { th colspan="7" scope="colgroup" { (set_title) } }
+                                    tr.set-row { th colspan="6" scope="colgroup" { (set_title) } }
                                 }
                                 @for pair in pairs { (self.summary_row(pair)) }
                             }
@@ -688,8 +706,10 @@ impl PeriodReport<'_> {
                 section.details {
                     h2 { (t.details_heading) }
                     @for (set_title, pairs) in &sets {
-                        h3.set-title { (t.set) ": " (set_title) }
-                        @for pair in pairs { (self.pair(pair)) }
+                        // The set's heading is printed on the page of its first pair.
+                        @for (n, pair) in pairs.iter().enumerate() {
+                            (self.pair(pair, (n == 0).then(|| format!("{}: {set_title}", t.set))))
+                        }
                     }
                 }
             }
@@ -703,8 +723,7 @@ impl PeriodReport<'_> {
             .replace("{n}", &self.overview.min_answers.to_string());
         html! {
             tr {
-                th scope="row" { (pair.question) }
-                td { (pair.classes.len()) }
+                th scope="row" { (pair.question) br; span.meta { (t.classes(pair.classes.len())) } }
                 @match &pair.pooled {
                     Some(pooled) => {
                         td { (self.value(pair, pooled.actual)) }
@@ -721,12 +740,13 @@ impl PeriodReport<'_> {
                     }
                     @if pair.national.is_empty() { "–" }
                 }
-                td { strong { (pair.pooled.as_ref().and_then(|p| p.pattern).map_or("–", |p| t.pattern(p))) } }
+                td.pattern { (pair.pooled.as_ref().and_then(|p| p.pattern).map_or("–", |p| t.pattern(p))) }
             }
         }
     }
 
-    fn pair(&self, pair: &OverviewPair) -> Markup {
+    /// One pair's figures; `heading`: its set's, above the first pair of a set.
+    fn pair(&self, pair: &OverviewPair, heading: Option<String>) -> Markup {
         let t = self.t();
         let min = self.overview.min_answers.to_string();
         let spread = pair.gaps.as_ref().map(|s| {
@@ -772,6 +792,9 @@ impl PeriodReport<'_> {
         .collect();
         html! {
             section.pair {
+                @if let Some(heading) = heading {
+                    h3.set-title { (heading) }
+                }
                 div.opening {
                     h4 { (pair.question) }
                     p.meta { (t.guess_question) ": «" (pair.perceived) "»" }
@@ -836,33 +859,36 @@ impl PeriodReport<'_> {
 const PERIOD_CSS: &str = "
 body.period header dl { grid-template-columns: max-content 1fr; }
 h3 { font-size: 1.1rem; margin: 1.5rem 0 .5rem; } h4 { font-size: 1.05rem; margin: 0 0 .2rem; }
-dl.key-figures { display: grid; grid-template-columns: repeat(6, 1fr); gap: .5rem; margin: 1rem 0; }
+h3.set-title { font-size: 1.2rem; border-top: 2px solid #999; padding-top: .6rem; margin: 2rem 0 1rem; }
+dl.key-figures { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: .5rem; margin: 1rem 0; }
 dl.key-figures div { border: 1px solid #ccc; border-radius: 4px; padding: .4rem .5rem; }
-dl.key-figures dt { font-weight: 400; font-size: .85rem; color: #444; } dl.key-figures dd { font-size: 1.5rem; font-weight: 700; }
+dl.key-figures dt { font-weight: 400; font-size: .9rem; color: #444; } dl.key-figures dd { font-size: 1.5rem; font-weight: 700; }
 table.reach { width: 100%; margin: 1rem 0; font-size: .9rem; }
+table.reach tbody th, table.reach tfoot th { white-space: nowrap; }
 table.reach caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 table.reach td, table.reach thead th:not(:first-child) { text-align: right; padding-right: 0; padding-left: .8rem; }
 table.reach tfoot th, table.reach tfoot td { font-weight: 700; border-top: 2px solid #999; }
 p.note { color: #444; font-size: .9rem; }
 dl.patterns { grid-template-columns: 1fr; gap: .1rem; font-size: .9rem; }
 dl.patterns div { break-inside: avoid; } dl.patterns dt { display: inline; } dl.patterns dt::after { content: ': '; } dl.patterns dd { display: inline; }
-table.pair-summary { width: 100%; table-layout: fixed; font-size: .85rem; }
-table.pair-summary th, table.pair-summary td { vertical-align: top; padding-right: .6rem; }
-table.pair-summary tbody th { font-weight: 400; }
-table.pair-summary thead th:nth-child(1) { width: 30%; } table.pair-summary thead th:nth-child(2) { width: 8%; }
-table.pair-summary thead th:nth-child(3), table.pair-summary thead th:nth-child(4), table.pair-summary thead th:nth-child(5) { width: 10%; }
-table.pair-summary thead th:nth-child(6) { width: 15%; } table.pair-summary thead th:nth-child(7) { width: 17%; }
+table.pair-summary { width: 100%; table-layout: fixed; font-size: .8rem; }
+table.pair-summary th, table.pair-summary td { vertical-align: top; padding-right: .5rem; }
+table.pair-summary thead th { vertical-align: bottom; }
+table.pair-summary tbody th { font-weight: 400; } table.pair-summary .meta { font-size: .75rem; }
+table.pair-summary td.pattern { font-weight: 600; }
+table.pair-summary thead th:nth-child(1) { width: 27%; } table.pair-summary thead th:nth-child(2) { width: 9%; }
+table.pair-summary thead th:nth-child(3) { width: 11%; } table.pair-summary thead th:nth-child(4) { width: 14%; }
+table.pair-summary thead th:nth-child(5) { width: 15%; } table.pair-summary thead th:nth-child(6) { width: 24%; }
 table.pair-summary tr.set-row th { font-weight: 600; padding-top: .6rem; }
-table.pair-summary tr, section.pair, table.reach, dl.key-figures { break-inside: avoid; page-break-inside: avoid; }
-section.details { break-before: page; page-break-before: always; }
+table.pair-summary tr, section.pair, table.reach, dl.key-figures, dl.patterns { break-inside: avoid; page-break-inside: avoid; }
 section.pair { margin: 0 0 1.5rem; }
 table.pair-figures { width: 100%; font-size: .9rem; }
-table.pair-figures th { width: 34%; vertical-align: top; }
+table.pair-figures th, table.pair-figures td { vertical-align: top; }
+table.pair-figures th { width: 34%; }
 table.pair-figures tr.verdict td { font-size: 1rem; }
 .source { color: #444; font-size: .85rem; }
-h3, h4, .opening { break-after: avoid; page-break-after: avoid; }
+h2, h3, h4, .opening { break-after: avoid; page-break-after: avoid; }
 @media print {
   body.period header dl { grid-template-columns: max-content 1fr max-content 1fr; }
-  dl.key-figures dd { font-size: 1.3rem; }
 }
 ";

@@ -83,6 +83,7 @@ fn overview() -> Overview {
                 kind: PairKind::Percent,
                 unit: None,
                 options: vec!["Ja".into()],
+                scale: Vec::new(),
                 classes: vec![
                     class("7.a, Nordskolen", "2026-11-02"),
                     class("7.b, <script>alert(1)</script>", "2027-03-15"),
@@ -133,6 +134,7 @@ fn overview() -> Overview {
                 kind: PairKind::Number,
                 unit: Some("år".into()),
                 options: Vec::new(),
+                scale: Vec::new(),
                 classes: vec![class("7.a, Nordskolen", "2026-11-02")],
                 left_out: Vec::new(),
                 pooled: Some(Pooled {
@@ -154,12 +156,49 @@ fn overview() -> Overview {
             OverviewPair {
                 set_id: "trivsel-id".into(),
                 set_title: "Trivsel & fællesskab".into(),
+                question: "Hvordan har du det i din klasse?".into(),
+                perceived: "Hvordan tror du, de fleste har det?".into(),
+                perceived_id: "wellbeing-perceived".into(),
+                kind: PairKind::Scale,
+                unit: None,
+                options: Vec::new(),
+                scale: vec![
+                    "Slet ikke godt".into(),
+                    "Ikke så godt".into(),
+                    "Godt".into(),
+                    "Rigtig godt".into(),
+                ],
+                classes: vec![class("5.b", "2027-03-21")],
+                left_out: Vec::new(),
+                pooled: Some(Pooled {
+                    actual: 3.2,
+                    actual_answers: 20,
+                    guessed: 2.8,
+                    guessed_answers: 19,
+                    gap: 2.8 - 3.2,
+                    pattern: Some(PatternName::Overensstemmelse),
+                }),
+                gaps: Some(Spread {
+                    min: 2.8 - 3.2,
+                    median: 2.8 - 3.2,
+                    max: 2.8 - 3.2,
+                }),
+                patterns: vec![PatternCount {
+                    pattern: PatternName::Overensstemmelse,
+                    classes: 1,
+                }],
+                national: Vec::new(),
+            },
+            OverviewPair {
+                set_id: "trivsel-id".into(),
+                set_title: "Trivsel & fællesskab".into(),
                 question: "Er det okay at ryge til fester?".into(),
                 perceived: "Hvad tror du, de fleste i klassen mener?".into(),
                 perceived_id: "smoke-ok-perceived".into(),
                 kind: PairKind::Scale,
                 unit: None,
                 options: Vec::new(),
+                scale: vec!["Slet ikke".into(), "Lidt".into(), "Helt".into()],
                 classes: Vec::new(),
                 left_out: vec![
                     LeftOut {
@@ -263,11 +302,12 @@ fn the_period_report_in_danish() {
     // The summary: one row per pair, grouped by set.
     let summary = between(&html, "<table class=\"pair-summary\">", "</table>");
     for cell in [
-        "<th colspan=\"7\" scope=\"colgroup\">7. klasse: alkohol</th>",
-        "<th scope=\"row\">Har du nogensinde drukket alkohol (mere end en tår)?</th><td>2</td><td>27,3 %</td><td>40 %</td><td>+12,7 procentpoint</td><td>33 % (13-årige, 2018)</td><td><strong>Intet tydeligt mønster</strong></td>",
-        "<td>1</td><td>14,3 år</td><td>12,7 år</td><td>−1,6 år</td><td>–</td><td><strong>–</strong></td>",
-        "<th colspan=\"7\" scope=\"colgroup\">Trivsel &amp; fællesskab</th>",
-        "<td>0</td><td colspan=\"3\">for få svar (under 5)</td>",
+        "<th colspan=\"6\" scope=\"colgroup\">7. klasse: alkohol</th>",
+        "<th scope=\"row\">Har du nogensinde drukket alkohol (mere end en tår)?<br><span class=\"meta\">2 klasser</span></th><td>27,3 %</td><td>40 %</td><td>+12,7 procentpoint</td><td>33 % (13-årige, 2018)</td><td class=\"pattern\">Intet tydeligt mønster</td>",
+        "<span class=\"meta\">1 klasse</span></th><td>14,3 år</td><td>12,7 år</td><td>−1,6 år</td><td>–</td><td class=\"pattern\">–</td>",
+        "<th colspan=\"6\" scope=\"colgroup\">Trivsel &amp; fællesskab</th>",
+        "<td>3,2 af 4</td><td>2,8 af 4</td><td>−0,4 point på skalaen</td><td>–</td><td class=\"pattern\">Social overensstemmelse</td>",
+        "<span class=\"meta\">0 klasser</span></th><td colspan=\"3\">for få svar (under 5)</td>",
     ] {
         assert!(summary.contains(cell), "{cell} in {summary}");
     }
@@ -309,13 +349,26 @@ fn the_period_report_in_danish() {
         !age.contains("Alle klasser samlet"),
         "a number pair names no pattern"
     );
+    let wellbeing = between(
+        &html,
+        "<h4>Hvordan har du det i din klasse?</h4>",
+        "</section>",
+    );
+    for row in [
+        "<th scope=\"row\">Faktisk (gennemsnit på skalaen 1–4: 1 = «Slet ikke godt», 4 = «Rigtig godt»)</th><td>3,2 af 4 (20 svar)</td>",
+        "<th scope=\"row\">Gæt (gennemsnit)</th><td>2,8 af 4 (19 gæt)</td>",
+        "<th scope=\"row\">Forskel (gæt − faktisk)</th><td>−0,4 point på skalaen</td>",
+        "<td><strong>Social overensstemmelse</strong></td>",
+    ] {
+        assert!(wellbeing.contains(row), "{row} in {wellbeing}");
+    }
     let smoke = between(
         &html,
         "<h4>Er det okay at ryge til fester?</h4>",
         "</section>",
     );
     for row in [
-        "<th scope=\"row\">Faktisk (gennemsnitlig placering, 1 = første svar)</th><td>for få svar (under 5)</td>",
+        "<th scope=\"row\">Faktisk (gennemsnit på skalaen 1–3: 1 = «Slet ikke», 3 = «Helt»)</th><td>for få svar (under 5)</td>",
         "<td><strong>Intet samlet tal: ingen klasse havde svar nok.</strong></td>",
         "<th scope=\"row\">Klasser med</th><td>Ingen klasser med svar nok</td>",
         "<th scope=\"row\">Ikke med, under 5 svar</th><td>8.x, Sydskolen (21.03.2027)</td>",
@@ -337,6 +390,7 @@ fn the_period_report_in_danish() {
         "trivsel-id",
         "drunk-alcohol-perceived",
         "age-perceived",
+        "wellbeing-perceived",
     ] {
         assert!(!html.contains(id), "{id} in the report");
     }
