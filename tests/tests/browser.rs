@@ -1130,25 +1130,11 @@ async fn the_overview_in_the_console() {
         "{from}–{to}"
     );
     click(&console, "#overview-report").await;
-    let saved = downloads
-        .path()
-        .join(format!("periodeopgoerelse-{from}-{to}.html"));
-    let deadline = Instant::now() + WAIT;
-    let report = loop {
-        // Chromium writes into a `.crdownload` file and renames it when done.
-        if let Ok(text) = std::fs::read_to_string(&saved) {
-            break text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no period report in {:?}",
-            std::fs::read_dir(downloads.path())
-                .unwrap()
-                .map(|e| e.unwrap().file_name())
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let report = saved_file(
+        downloads.path(),
+        &format!("periodeopgoerelse-{from}-{to}.html"),
+    )
+    .await;
     for expected in [
         "<h1>Social pejling — opgørelse for perioden ",
         "<dt>Elever</dt><dd>14</dd>",
@@ -1186,6 +1172,17 @@ async fn the_overview_in_the_console() {
         t == "The questions across the classes"
     })
     .await;
+    // The period report in English, for the school chosen.
+    click(&console, "#overview-report").await;
+    let report = saved_file(downloads.path(), &format!("period-report-{from}-{to}.html")).await;
+    for expected in [
+        "<html lang=\"en\">",
+        "<dt>School</dt><dd>Sydskolen</dd>",
+        "<dt>Pupils</dt><dd>3</dd>",
+        "No pooled figure: no class had enough answers.",
+    ] {
+        assert!(report.contains(expected), "{expected:?} in {report}");
+    }
     click(&console, "#overview-back").await;
     wait_for(&console, "#create-session").await;
 
@@ -1208,4 +1205,25 @@ async fn the_overview_in_the_console() {
         let _ = browser.close().await;
     }
     server.stop().await;
+}
+
+/// Waits until the browser has saved `name` into `dir` (Chromium writes a `.crdownload`
+/// file and renames it when done); returns its text.
+async fn saved_file(dir: &std::path::Path, name: &str) -> String {
+    let path = dir.join(name);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {name} in {:?}",
+            std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
