@@ -220,6 +220,7 @@ impl App {
                 }
                 self.editor_load_list();
                 self.render();
+                focus_element("editor-list-title");
             }
             "save" => self.editor_save(),
             "replace" => {
@@ -621,16 +622,17 @@ impl App {
             "/api/sets/save".into(),
             Some(body),
             |app, checked: Option<CheckedDraft>| {
-                let failed = app.editor_texts().request_failed;
+                let t = app.editor_texts();
                 let Some(editor) = app.editor_mut() else {
                     return;
                 };
                 let Some(checked) = checked else {
-                    editor.error = Some(failed.to_string());
+                    editor.error = Some(t.request_failed.to_string());
                     app.render();
                     return;
                 };
-                editor.error = None;
+                // Saved from another tab meanwhile: nothing was written.
+                editor.error = checked.stale.then(|| t.stale.to_string());
                 if let Some(open) = editor.open.as_mut() {
                     open.problems = checked.problems;
                     open.exists = checked.exists;
@@ -665,7 +667,7 @@ impl App {
 
     /// Writes the problems beside their fields and in the list at the top, and the save
     /// button's state, without redrawing the page.
-    fn editor_show_problems(&mut self) {
+    pub(super) fn editor_show_problems(&self) {
         let Page::Console(console) = &self.page else {
             return;
         };
