@@ -165,13 +165,29 @@ pub struct PairFollowUp {
     pub result: Shown<FollowUp>,
 }
 
+/// One session as a follow-up compares it: its set and its answers (question id, answer).
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub set: &'a QuestionSet,
+    pub answers: &'a [(String, Answer)],
+}
+
+/// A stored session's answers as [`Asked`] holds them.
+pub fn answers_of(record: &SessionRecord) -> Vec<(String, Answer)> {
+    record
+        .answers
+        .iter()
+        .map(|(question, _, answer)| (question.clone(), *answer))
+        .collect()
+}
+
 /// Every percent pair the two sessions both asked — the same question ids, the same
 /// kinds and the same counted options — before and after. Number and attitude pairs have
 /// no agreement margin of their own to judge a change by and are left out
 /// (`docs/results.md`).
 pub fn follow_ups(
-    before: &SessionRecord,
-    after: &SessionRecord,
+    before: Asked<'_>,
+    after: Asked<'_>,
     thresholds: &Thresholds,
 ) -> Vec<PairFollowUp> {
     let mut pairs = Vec::new();
@@ -200,10 +216,10 @@ pub fn follow_ups(
         if !same {
             continue;
         }
-        let side = |record: &SessionRecord, set: &QuestionSet| -> Option<Side> {
-            let own = set.question(&actual.id)?;
-            let guess = set.question(&perceived.id)?;
-            let own_counts = tally(record, own);
+        let side = |asked: Asked<'_>| -> Option<Side> {
+            let own = asked.set.question(&actual.id)?;
+            let guess = asked.set.question(&perceived.id)?;
+            let own_counts = tally(asked.answers, own);
             let shown = share(
                 &Counts {
                     question: own,
@@ -216,7 +232,7 @@ pub fn follow_ups(
                     ..*thresholds
                 },
             );
-            let guesses = match tally(record, guess).distribution {
+            let guesses = match tally(asked.answers, guess).distribution {
                 Distribution::Percent { counts, .. } => counts
                     .iter()
                     .enumerate()
@@ -234,7 +250,7 @@ pub fn follow_ups(
                 guesses,
             })
         };
-        let (Some(was), Some(now)) = (side(before, &before.set), side(after, &after.set)) else {
+        let (Some(was), Some(now)) = (side(before), side(after)) else {
             continue;
         };
         pairs.push(PairFollowUp {
@@ -262,14 +278,13 @@ pub fn share_a_pair(before: &QuestionSet, after: &QuestionSet) -> bool {
     })
 }
 
-fn tally(record: &SessionRecord, question: &Question) -> pejling_wire::TallyResult {
+fn tally(answers: &[(String, Answer)], question: &Question) -> pejling_wire::TallyResult {
     counts::tally(
         question,
-        record
-            .answers
+        answers
             .iter()
-            .filter(|(id, _, _)| *id == question.id)
-            .map(|(_, _, answer): &(String, _, Answer)| answer),
+            .filter(|(id, _)| *id == question.id)
+            .map(|(_, answer)| answer),
     )
 }
 

@@ -145,7 +145,21 @@ impl SessionReport {
         self.follow_up = Some(FollowUpReport {
             earlier_name: before.meta.name(),
             earlier_local: local_moment(before.meta.created_at, self.language(), time_zone),
-            pairs: pejling_core::followup::follow_ups(before, after, &self.thresholds),
+            pairs: {
+                use pejling_core::followup::{Asked, answers_of, follow_ups};
+                let (was, now) = (answers_of(before), answers_of(after));
+                follow_ups(
+                    Asked {
+                        set: &before.set,
+                        answers: &was,
+                    },
+                    Asked {
+                        set: &after.set,
+                        answers: &now,
+                    },
+                    &self.thresholds,
+                )
+            },
         });
         self
     }
