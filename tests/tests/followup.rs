@@ -117,6 +117,24 @@ async fn a_follow_up_report_shows_each_pair_before_and_after() {
     )
     .await;
     assert!(!first_report.contains("follow-up"));
+
+    // Overblik counts the follow-up and what changed.
+    let (status, body) = http_request(
+        addr,
+        &format!(
+            "GET /api/overview HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {HOST_TOKEN}\r\nConnection: close\r\n\r\n"
+        ),
+    )
+    .await;
+    assert!(status.contains("200"), "{status} {body}");
+    let overview: pejling_tests::wire::Overview = serde_json::from_str(&body).unwrap();
+    assert_eq!(overview.follow_ups.classes, 1, "{body}");
+    let counts = &overview.follow_ups.pairs;
+    let drunk = counts
+        .iter()
+        .find(|c| c.question.contains("drukket alkohol"))
+        .unwrap_or_else(|| panic!("{counts:?}"));
+    assert_eq!((drunk.shrank, drunk.too_few), (1, 0), "{drunk:?}");
     server.stop().await;
 }
 
