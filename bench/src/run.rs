@@ -184,6 +184,7 @@ async fn set_up(args: &Args, nofile: u64) -> Hall {
             description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: false,
+            follow_up_of: None,
         },
     )
     .await;

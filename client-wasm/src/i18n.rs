@@ -42,6 +42,12 @@ impl Texted for Language {
             (Language::En, E::NoSession) => "Choose or start a session first.",
             (Language::Da, E::InvalidAction) => "Det trin kan ikke tages lige nu.",
             (Language::En, E::InvalidAction) => "That step cannot be taken right now.",
+            (Language::Da, E::InvalidFollowUp) => {
+                "Sessionen kan ikke være en opfølgning på den valgte: den skal være en tidligere elevsession (ikke en øvelse), og de to spørgesæt skal have mindst ét spørgsmålspar til fælles."
+            }
+            (Language::En, E::InvalidFollowUp) => {
+                "This session cannot follow up the one chosen: it must be an earlier pupils' session (not a rehearsal), and the two sets must share at least one question pair."
+            }
             (Language::Da, E::InvalidLink) => {
                 "Elevsessionerne kan ikke kobles på: de skal være afsluttede og have brugt et spørgesæt, forældresættet spørger til."
             }
@@ -145,6 +151,10 @@ pub struct Texts {
     pub rehearse_hint: &'static str,
     pub rehearsal_label: &'static str,
     pub linked_to: &'static str,
+    pub follow_up_of: &'static str,
+    pub follow_up_label: &'static str,
+    pub follow_up_none: &'static str,
+    pub follow_up_hint: &'static str,
     pub rehearsal_badge: &'static str,
     pub rehearsal_not_exported: &'static str,
     pub first_steps_title: &'static str,
@@ -267,6 +277,10 @@ pub static DA: Texts = Texts {
     rehearse_hint: "Prøv en hel lektion alene dagen før: 25 simulerede elever svarer på spørgsmålene. En øvelse eksporteres aldrig og kan ikke kobles til et forældremøde.",
     rehearsal_label: "Øvelse",
     linked_to: "koblet til",
+    follow_up_of: "opfølgning på",
+    follow_up_label: "Opfølgning på en tidligere session (valgfri)",
+    follow_up_none: "(ingen – en første måling)",
+    follow_up_hint: "Samme klasse med det samme spørgesæt (eller et med de samme spørgsmål): rapporten viser hvert spørgsmålspar før og nu, og om misforståelsen er blevet mindre.",
     rehearsal_badge: "Øvelse · 25 simulerede elever — ikke rigtige svar",
     rehearsal_not_exported: "En øvelse kan ikke hentes som rapport: svarene er simulerede.",
     first_steps_title: "Sådan bruger du pejling",
@@ -393,6 +407,10 @@ pub static EN: Texts = Texts {
     rehearse_hint: "Try a whole lesson alone the day before: 25 simulated pupils answer the questions. A rehearsal is never exported and cannot be linked to a parent evening.",
     rehearsal_label: "Rehearsal",
     linked_to: "linked to",
+    follow_up_of: "follow-up of",
+    follow_up_label: "Follow-up of an earlier session (optional)",
+    follow_up_none: "(none – a first measurement)",
+    follow_up_hint: "The same class with the same set (or one with the same questions): the report shows each question pair before and now, and whether the misperception shrank.",
     rehearsal_badge: "Rehearsal · 25 simulated pupils — not real answers",
     rehearsal_not_exported: "A rehearsal cannot be downloaded as a report: its answers are simulated.",
     first_steps_title: "How to use pejling",

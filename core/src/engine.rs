@@ -82,6 +82,8 @@ pub struct SessionMeta {
     pub screen_token: String,
     /// A rehearsal: simulated pupils answer; never exported, linked or counted later.
     pub rehearsal: bool,
+    /// The earlier session of the same class this one follows up (`followup.rs`).
+    pub follow_up_of: Option<String>,
 }
 
 impl SessionMeta {

@@ -5,9 +5,13 @@
 //! agreement margin *and* the guesses moved more than chance would move them; otherwise
 //! "no clear change". Plain functions of counts, no I/O.
 
+use pejling_wire::{Answer, Distribution};
 use serde::Serialize;
 
-use crate::results::{Shown, Thresholds, threshold};
+use crate::counts;
+use crate::engine::SessionRecord;
+use crate::questions::{Question, QuestionKind, QuestionSet};
+use crate::results::{Counts, Shown, Thresholds, share, threshold};
 
 /// One session's side of a pair: the group's actual value (a share in percent, or a
 /// mean) and the guesses of it as (value, how many) pairs.
@@ -149,6 +153,139 @@ pub fn follow_up(
             change,
         }
     })
+}
+
+/// One percent pair of a follow-up, named by its questions' texts in the later session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairFollowUp {
+    pub actual_question: String,
+    pub perceived_question: String,
+    /// The counted options of the own question, e.g. ["Ja"].
+    pub options: Vec<String>,
+    pub result: Shown<FollowUp>,
+}
+
+/// One session as a follow-up compares it: its set and its answers (question id, answer).
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub set: &'a QuestionSet,
+    pub answers: &'a [(String, Answer)],
+}
+
+/// A stored session's answers as [`Asked`] holds them.
+pub fn answers_of(record: &SessionRecord) -> Vec<(String, Answer)> {
+    record
+        .answers
+        .iter()
+        .map(|(question, _, answer)| (question.clone(), *answer))
+        .collect()
+}
+
+/// Every percent pair the two sessions both asked — the same question ids, the same
+/// kinds and the same counted options — before and after. Number and attitude pairs have
+/// no agreement margin of their own to judge a change by and are left out
+/// (`docs/results.md`).
+pub fn follow_ups(
+    before: Asked<'_>,
+    after: Asked<'_>,
+    thresholds: &Thresholds,
+) -> Vec<PairFollowUp> {
+    let mut pairs = Vec::new();
+    for perceived in &after.set.questions {
+        let Some(perceives) = perceived.perceives.as_ref().filter(|p| p.set.is_none()) else {
+            continue;
+        };
+        let (Some(actual), QuestionKind::Percent) =
+            (after.set.question(&perceives.question), &perceived.kind)
+        else {
+            continue;
+        };
+        let labels = match &actual.kind {
+            QuestionKind::Choice { options } => options,
+            QuestionKind::Scale { points } => points,
+            _ => continue,
+        };
+        // The earlier session asked the same pair the same way.
+        let earlier = |id: &str| before.set.question(id);
+        let same = earlier(&perceived.id).is_some_and(|q| {
+            q.kind == perceived.kind
+                && q.perceives.as_ref().is_some_and(|p| {
+                    p.set.is_none() && p.question == actual.id && p.options == perceives.options
+                })
+        }) && earlier(&actual.id).is_some_and(|q| q.kind == actual.kind);
+        if !same {
+            continue;
+        }
+        let side = |asked: Asked<'_>| -> Option<Side> {
+            let own = asked.set.question(&actual.id)?;
+            let guess = asked.set.question(&perceived.id)?;
+            let own_counts = tally(asked.answers, own);
+            let shown = share(
+                &Counts {
+                    question: own,
+                    result: &own_counts,
+                },
+                &perceives.options,
+                // The share itself; the minimum is applied to the comparison.
+                &Thresholds {
+                    min_answers: 1,
+                    ..*thresholds
+                },
+            );
+            let guesses = match tally(asked.answers, guess).distribution {
+                Distribution::Percent { counts, .. } => counts
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &n)| n > 0)
+                    .map(|(value, &n)| (value as f64, n))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let (actual, actual_respondents) = shown
+                .value()
+                .map_or((0.0, 0), |share| (share.percent, share.respondents));
+            Some(Side {
+                actual,
+                actual_respondents,
+                guesses,
+            })
+        };
+        let (Some(was), Some(now)) = (side(before), side(after)) else {
+            continue;
+        };
+        pairs.push(PairFollowUp {
+            actual_question: actual.text.clone(),
+            perceived_question: perceived.text.clone(),
+            options: perceives
+                .options
+                .iter()
+                .filter_map(|&i| labels.get(i as usize).cloned())
+                .collect(),
+            result: follow_up(&was, &now, thresholds.agreement_pp, thresholds),
+        });
+    }
+    pairs
+}
+
+/// Whether two sets share a percent pair a follow-up can compare (the same question ids).
+pub fn share_a_pair(before: &QuestionSet, after: &QuestionSet) -> bool {
+    after.questions.iter().any(|perceived| {
+        perceived.perceives.as_ref().is_some_and(|p| {
+            p.set.is_none()
+                && before.question(&perceived.id).is_some()
+                && before.question(&p.question).is_some()
+        })
+    })
+}
+
+fn tally(answers: &[(String, Answer)], question: &Question) -> pejling_wire::TallyResult {
+    counts::tally(
+        question,
+        answers
+            .iter()
+            .filter(|(id, _)| *id == question.id)
+            .map(|(_, answer)| answer),
+    )
 }
 
 /// Two-sided p-value of the Mann–Whitney U test of `x` against `y` ((value, count)

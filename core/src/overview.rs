@@ -55,6 +55,8 @@ pub struct OverviewSession {
     /// The thresholds the session ran with (`None`: stored before they were kept; the
     /// overview's apply).
     pub thresholds: Option<Thresholds>,
+    /// The earlier session of its class it follows up, if any.
+    pub follow_up_of: Option<String>,
 }
 
 impl OverviewSession {
@@ -73,6 +75,7 @@ impl OverviewSession {
                 .map(|(question_id, _, answer)| (question_id, answer))
                 .collect(),
             rehearsal: record.meta.rehearsal,
+            follow_up_of: record.meta.follow_up_of,
             thresholds: record.thresholds,
         }
     }
@@ -190,8 +193,62 @@ pub fn overview(
             .collect(),
         rehearsals,
         pairs: pairs(&counted, thresholds),
+        follow_ups: follow_ups(&counted, sessions, thresholds),
         query,
     }
+}
+
+/// The follow-ups among `counted`, each compared with its earlier session (found among
+/// `all`, which holds the earlier sessions from before the period too).
+fn follow_ups(
+    counted: &[&OverviewSession],
+    all: &[OverviewSession],
+    thresholds: &Thresholds,
+) -> pejling_wire::FollowUps {
+    use crate::followup::{Asked, Change, follow_ups as compare};
+    let mut result = pejling_wire::FollowUps::default();
+    for &after in counted {
+        let Some(before) = after
+            .follow_up_of
+            .as_ref()
+            .and_then(|id| all.iter().find(|s| s.id == *id && !s.rehearsal))
+        else {
+            continue;
+        };
+        result.classes += 1;
+        fn asked(s: &OverviewSession) -> Asked<'_> {
+            Asked {
+                set: &s.set,
+                answers: &s.answers,
+            }
+        }
+        let thresholds = after.class_thresholds(thresholds);
+        for pair in compare(asked(before), asked(after), &thresholds) {
+            let index =
+                match result.pairs.iter().position(|p| {
+                    p.set_title == after.set.title && p.question == pair.actual_question
+                }) {
+                    Some(index) => index,
+                    None => {
+                        result.pairs.push(pejling_wire::FollowUpCount {
+                            set_title: after.set.title.clone(),
+                            question: pair.actual_question.clone(),
+                            ..Default::default()
+                        });
+                        result.pairs.len() - 1
+                    }
+                };
+            let count = &mut result.pairs[index];
+            match pair.result.value().map(|f| f.change) {
+                Some(Change::Shrank) => count.shrank += 1,
+                Some(Change::Grew) => count.grew += 1,
+                Some(Change::NoClearChange) => count.no_clear_change += 1,
+                Some(Change::NoneBefore) => count.none_before += 1,
+                None => count.too_few += 1,
+            }
+        }
+    }
+    result
 }
 
 /// The schools, grades and sets of `sessions`, each once, for the filters.

@@ -255,3 +255,18 @@ fn hostile_text_is_written_as_data_and_reads_back_unchanged() {
     assert_eq!(again.questions[0].text, draft.questions[0].text);
     assert_eq!(again.questions.len(), 2, "{written}");
 }
+
+/// Found by an outside tester: an imported file with `titel` for `title` could not be
+/// fixed in the editor; the unknown key stayed in the file.
+#[test]
+fn a_key_the_format_does_not_know_is_dropped_when_written() {
+    let typo = COMMENTED.replace("title = \"Vores sæt\"", "titel = \"Vores sæt\"");
+    assert!(questions::parse(&typo).is_err());
+    let mut draft = read_draft(&typo).unwrap();
+    assert_eq!(draft.title, "");
+    draft.title = "Vores sæt".to_string();
+    let written = write_draft(&draft, &typo);
+    assert!(!written.contains("titel"), "{written}");
+    assert_eq!(parsed("typo", &written).set.title, "Vores sæt");
+    assert!(written.contains("# Our school's set. Keep this comment."));
+}

@@ -20,7 +20,7 @@ use pejling_wire::{
 };
 
 use crate::app::App;
-use crate::library::{FileReport, SourceFile, assemble, builtin_files};
+use crate::library::{SourceFile, assemble, builtin_files};
 use crate::shelf::{MAX_SET_BYTES, Shelf, ShelfError};
 
 /// The origin a draft is checked under, among the library's files.
@@ -129,30 +129,85 @@ fn problems_in_library(shelf: &Shelf, text: &str, own: Option<&str>) -> Vec<Prob
         Ok(parsed) => parsed.set.id,
         Err(problems) => return problems,
     };
-    let mut files: Vec<SourceFile> = shelf
-        .own_files()
-        .into_iter()
-        .filter(|(name, _)| Some(name.as_str()) != own)
-        .filter(|(_, other)| questions::parse(other).map_or(true, |p| p.set.id != id))
-        .map(|(name, text)| SourceFile { origin: name, text })
-        .collect();
+    let own_files = shelf.own_files();
     // The folder's own figures, which its sets may cite.
-    if let Ok(text) = std::fs::read_to_string(shelf.folder().join(crate::library::REGISTRY_FILE)) {
-        files.push(SourceFile {
+    let registry = std::fs::read_to_string(shelf.folder().join(crate::library::REGISTRY_FILE))
+        .ok()
+        .map(|text| SourceFile {
             origin: crate::library::REGISTRY_FILE.to_string(),
             text,
         });
-    }
-    files.push(SourceFile {
+    let as_files = |files: Vec<(String, String)>| -> Vec<SourceFile> {
+        files
+            .into_iter()
+            .map(|(name, text)| SourceFile { origin: name, text })
+            .chain(registry.clone())
+            .collect()
+    };
+    // The library as it is, and as it would be with the draft saved (replacing the file
+    // being edited and any own file with the same id).
+    let (_, before) = assemble(builtin_files(), as_files(own_files.clone()));
+    let mut with_draft = as_files(
+        own_files
+            .iter()
+            .filter(|(name, _)| Some(name.as_str()) != own)
+            .filter(|(_, other)| questions::parse(other).map_or(true, |p| p.set.id != id))
+            .cloned()
+            .collect(),
+    );
+    with_draft.push(SourceFile {
         origin: DRAFT_ORIGIN.to_string(),
         text: text.to_string(),
     });
-    let (_, reports) = assemble(builtin_files(), files);
-    reports
-        .into_iter()
-        .filter(|report| report.origin == DRAFT_ORIGIN)
-        .flat_map(|report: FileReport| report.problems)
-        .collect()
+    let (_, after) = assemble(builtin_files(), with_draft);
+    let mut problems: Vec<Problem> = Vec::new();
+    for report in after {
+        if report.origin == DRAFT_ORIGIN {
+            problems.extend(report.problems);
+            continue;
+        }
+        // Another set the draft would break (a parents' set citing a question the draft
+        // no longer has): a problem of the draft, so it is not saved that way.
+        let had = before
+            .iter()
+            .find(|old| old.origin == report.origin)
+            .map(|old| old.problems.as_slice())
+            .unwrap_or_default();
+        for problem in report.problems.iter().filter(|p| !had.contains(p)) {
+            let name = set_title(&report.origin, &own_files);
+            problems.push(Problem::at(
+                (1, 1),
+                format!(
+                    "saving this set breaks the set \"{name}\": {}",
+                    problem.message
+                ),
+                format!(
+                    "Gemmes sættet sådan, holder «{name}» op med at virke: {}. Behold spørgsmålenes id'er, eller ret «{name}» først.",
+                    problem.danish.trim_end_matches('.')
+                ),
+            ));
+        }
+    }
+    problems
+}
+
+/// The title of the set in a library file (`builtin:NAME` or an own file's name), or the
+/// file's name.
+fn set_title(origin: &str, own_files: &[(String, String)]) -> String {
+    let text = match origin.strip_prefix("builtin:") {
+        Some(_) => builtin_files()
+            .into_iter()
+            .find(|file| file.origin == origin)
+            .map(|file| file.text),
+        None => own_files
+            .iter()
+            .find(|(name, _)| name == origin)
+            .map(|(_, text)| text.clone()),
+    };
+    text.and_then(|text| questions::read_draft(&text).ok())
+        .map(|draft| draft.title)
+        .filter(|title| !title.trim().is_empty())
+        .unwrap_or_else(|| origin.trim_start_matches("builtin:").to_string())
 }
 
 fn located(shelf: &Shelf, text: &str, own: Option<&str>) -> Vec<FieldProblem> {
@@ -184,6 +239,7 @@ fn not_toml(text: &str, problems: &[Problem]) -> Response {
             problems: questions::locate(text, problems),
             exists: None,
             saved: None,
+            stale: false,
         }),
     )
         .into_response()
@@ -332,6 +388,7 @@ async fn check(
             problems,
             exists: None,
             saved: None,
+            stale: false,
         })
         .into_response()
     })
@@ -381,8 +438,18 @@ async fn save(_: Host, State(app): State<Arc<App>>, Json(request): Json<DraftReq
             problems,
             exists: None,
             saved: None,
+            stale: false,
         };
         if !answer.problems.is_empty() {
+            return Json(answer).into_response();
+        }
+        // Saved from another tab since this draft was opened: refused, not overwritten.
+        if let Some(name) = own
+            && let Ok(on_disk) = shelf.read(name)
+            && on_disk != request.source
+            && on_disk != answer.toml
+        {
+            answer.stale = true;
             return Json(answer).into_response();
         }
         let (exists, replaced) = existing(shelf, &request.draft, own);

@@ -292,10 +292,22 @@ async fn export(
         Ok(linked) => linked,
         Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
+    // A follow-up: the earlier session it compares with.
+    let earlier = match stored.meta.follow_up_of.clone() {
+        Some(id) => match app.hub.store.load(id).await {
+            Ok(earlier) => earlier,
+            Err(error) => return plain(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+        },
+        None => None,
+    };
     // The thresholds the session was run with, so every report names the same patterns.
     let thresholds = stored.thresholds.unwrap_or(app.hub.thresholds);
     let built = tokio::task::spawn_blocking(move || {
-        let report = crate::report::SessionReport::new(stored, linked, thresholds);
+        let report = crate::report::SessionReport::new(stored.clone(), linked, thresholds);
+        let report = match &earlier {
+            Some(before) => report.with_follow_up(before, &stored, &jiff::tz::TimeZone::system()),
+            None => report,
+        };
         if file == "report.html" {
             (
                 report.html(),

@@ -418,6 +418,9 @@ pub enum CreateError {
     /// A link that cannot be made; the text says why and what to do.
     #[error("{0}")]
     Link(String),
+    /// A follow-up that cannot be one; the text says why.
+    #[error("{0}")]
+    FollowUp(String),
 }
 
 /// Most pupil sessions one parents' session may be linked to.
@@ -628,6 +631,46 @@ impl Hub {
         Ok(Some(handle))
     }
 
+    /// Whether `earlier` can be followed up by a session of `set`: an earlier pupils'
+    /// session, not a rehearsal, whose set shares a percent pair's question ids.
+    async fn check_follow_up(
+        &self,
+        set: &pejling_core::questions::QuestionSet,
+        earlier: &str,
+        rehearsal: bool,
+    ) -> Result<(), CreateError> {
+        let refuse = |why: &str| Err(CreateError::FollowUp(why.to_string()));
+        if rehearsal {
+            return refuse("a rehearsal is not a follow-up of a class");
+        }
+        if set.audience != pejling_wire::Audience::Pupils {
+            return refuse("only a pupils' session can follow up a class");
+        }
+        let Some(record) = self
+            .store
+            .load(earlier.to_string())
+            .await
+            .map_err(CreateError::Store)?
+        else {
+            return Err(CreateError::FollowUp(format!(
+                "no session \"{}\" to follow up",
+                earlier.chars().take(40).collect::<String>()
+            )));
+        };
+        if record.meta.rehearsal {
+            return refuse("a rehearsal cannot be followed up");
+        }
+        if record.set.audience != pejling_wire::Audience::Pupils {
+            return refuse("only a pupils' session can be followed up");
+        }
+        if !pejling_core::followup::share_a_pair(&record.set, set) {
+            return refuse(
+                "the two sets have no question pair in common (the same question ids), so there is nothing to compare",
+            );
+        }
+        Ok(())
+    }
+
     /// Creates a session; a `rehearsal` is marked as such (its simulated pupils are the
     /// caller's to start, `rehearsal.rs`) and cannot be linked to pupil sessions. The
     /// description is stored cleaned, each value in an earlier value's spelling when it
@@ -639,11 +682,15 @@ impl Hub {
         description: Description,
         links: Vec<String>,
         rehearsal: bool,
+        follow_up_of: Option<String>,
     ) -> Result<SessionHandle, CreateError> {
         let library = self.shelf.library();
         let entry = library
             .get(set_id)
             .ok_or_else(|| CreateError::UnknownSet(set_id.to_string()))?;
+        if let Some(earlier) = &follow_up_of {
+            self.check_follow_up(&entry.set, earlier, rehearsal).await?;
+        }
         if rehearsal && !links.is_empty() {
             return Err(CreateError::Link(
                 "a rehearsal cannot be linked to pupil sessions".to_string(),
@@ -687,6 +734,7 @@ impl Hub {
                 .map(|d| d.as_secs() as i64)
                 .unwrap_or(0),
             rehearsal,
+            follow_up_of,
         };
         meta.description = self
             .store
@@ -761,6 +809,7 @@ mod tests {
                 Description::default(),
                 Vec::new(),
                 false,
+                None,
             )
             .await
             .unwrap();
@@ -789,6 +838,7 @@ mod tests {
                 Description::default(),
                 vec![pupils.id.to_string()],
                 false,
+                None,
             )
             .await
             .unwrap();

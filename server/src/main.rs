@@ -361,7 +361,18 @@ fn export(
             if let Some(min_answers) = min_answers {
                 thresholds.min_answers = min_answers;
             }
-            let report = pejling::report::SessionReport::new(stored, linked, thresholds);
+            // A follow-up: the earlier session it compares with.
+            let earlier = match &stored.meta.follow_up_of {
+                Some(id) => store.load(id).map_err(|error| error.to_string())?,
+                None => None,
+            };
+            let report = pejling::report::SessionReport::new(stored.clone(), linked, thresholds);
+            let report = match &earlier {
+                Some(before) => {
+                    report.with_follow_up(before, &stored, &jiff::tz::TimeZone::system())
+                }
+                None => report,
+            };
             pejling::export::write(&report, format, out).map_err(|error| error.to_string())
         });
     match result {

@@ -200,6 +200,27 @@ async fn compute(app: &App, params: Params) -> Result<Overview, Response> {
             ));
         }
     };
+    // Follow-ups compare with their earlier session, which may be from before the
+    // period: loaded too (the core counts only the period's sessions).
+    let mut records = records;
+    let missing: Vec<String> = records
+        .iter()
+        .filter_map(|record| record.meta.follow_up_of.clone())
+        .filter(|id| !records.iter().any(|record| record.meta.id == *id))
+        .collect();
+    for id in missing {
+        match app.hub.store.load(id).await {
+            Ok(Some(record)) => records.push(record),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!("loading an earlier session for the overview failed: {error}");
+                return Err(plain(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the sessions could not be read from the data file",
+                ));
+            }
+        }
+    }
     let thresholds = app.hub.thresholds;
     let query = OverviewQuery {
         from: from.map(|d| d.to_string()),

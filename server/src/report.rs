@@ -110,9 +110,62 @@ pub struct SessionReport {
     pub participants: usize,
     pub thresholds: Thresholds,
     pub questions: Vec<QuestionReport>,
+    /// A follow-up: the earlier session of the class and each pair before and after.
+    pub follow_up: Option<FollowUpReport>,
+}
+
+/// The earlier session a follow-up compares with, and each pair both asked.
+pub struct FollowUpReport {
+    pub earlier_name: String,
+    /// When the earlier session was held, as `created_local` is written.
+    pub earlier_local: String,
+    pub pairs: Vec<pejling_core::followup::PairFollowUp>,
+}
+
+/// A moment as people write it in the set's language: `18.11.2026 kl. 12:06 (CET)`.
+fn local_moment(unix: i64, language: Language, time_zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_second(unix)
+        .map(|moment| {
+            let local = moment.to_zoned(time_zone.clone());
+            match language {
+                Language::Da => local.strftime("%d.%m.%Y kl. %H:%M (%Z)").to_string(),
+                Language::En => local.strftime("%Y-%m-%d %H:%M (%Z)").to_string(),
+            }
+        })
+        .unwrap_or_default()
 }
 
 impl SessionReport {
+    /// Adds the follow-up figures: `after` is this report's session, `before` the
+    /// earlier one it follows up (`followup.rs`); times in `time_zone`.
+    pub fn with_follow_up(
+        mut self,
+        before: &SessionRecord,
+        after: &SessionRecord,
+        time_zone: &jiff::tz::TimeZone,
+    ) -> SessionReport {
+        self.follow_up = Some(FollowUpReport {
+            earlier_name: before.meta.name(),
+            earlier_local: local_moment(before.meta.created_at, self.language(), time_zone),
+            pairs: {
+                use pejling_core::followup::{Asked, answers_of, follow_ups};
+                let (was, now) = (answers_of(before), answers_of(after));
+                follow_ups(
+                    Asked {
+                        set: &before.set,
+                        answers: &was,
+                    },
+                    Asked {
+                        set: &after.set,
+                        answers: &now,
+                    },
+                    &self.thresholds,
+                )
+            },
+        });
+        self
+    }
+
     /// Builds the report of a stored session. `thresholds` are the server's; the set's
     /// own `min_answers` takes precedence, as in the live session.
     /// `linked`: for a parents' session, the linked pupil sessions.
@@ -132,15 +185,7 @@ impl SessionReport {
         thresholds: Thresholds,
         time_zone: &jiff::tz::TimeZone,
     ) -> SessionReport {
-        let created_local = jiff::Timestamp::from_second(stored.meta.created_at)
-            .map(|moment| {
-                let local = moment.to_zoned(time_zone.clone());
-                match stored.set.language {
-                    Language::Da => local.strftime("%d.%m.%Y kl. %H:%M (%Z)").to_string(),
-                    Language::En => local.strftime("%Y-%m-%d %H:%M (%Z)").to_string(),
-                }
-            })
-            .unwrap_or_default();
+        let created_local = local_moment(stored.meta.created_at, stored.set.language, time_zone);
         let created = time::OffsetDateTime::from_unix_timestamp(stored.meta.created_at)
             .ok()
             .and_then(|t| {
@@ -186,6 +231,7 @@ impl SessionReport {
             set,
             thresholds,
             questions,
+            follow_up: None,
         }
     }
 
@@ -305,6 +351,7 @@ impl SessionReport {
                         }
                     }
                     (self.summary())
+                    (self.follow_up_section())
                     @for (idx, report) in self.questions.iter().enumerate() {
                         section.question {
                             // The heading stays on the page of its chart.
@@ -419,6 +466,76 @@ impl SessionReport {
                                 }
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A follow-up: each percent pair before and after, and whether the misperception
+    /// changed, named only beyond the margin and beyond chance (`docs/results.md`).
+    fn follow_up_section(&self) -> Markup {
+        let Some(follow_up) = &self.follow_up else {
+            return html! {};
+        };
+        let language = self.language();
+        let da = language == Language::Da;
+        let t = |da_text: &'static str, en_text: &'static str| if da { da_text } else { en_text };
+        let pct = |v: f64| format!("{} %", language.decimal(v));
+        let pp = |v: f64| format!("{} {}", language.decimal(v), t("procentpoint", "points"));
+        html! {
+            section.follow-up {
+                h2 { (t("Opfølgning", "Follow-up")) }
+                p {
+                    (t("Denne session følger op på ", "This session follows up "))
+                    strong { (follow_up.earlier_name) }
+                    " (" (follow_up.earlier_local) ")."
+                }
+                @if follow_up.pairs.is_empty() {
+                    p { (t("De to sessioner har ingen procentpar til fælles at sammenligne.", "The two sessions share no percent pair to compare.")) }
+                } @else {
+                    table {
+                        thead {
+                            tr {
+                                th { (t("Spørgsmål", "Question")) }
+                                th { (t("Før: faktisk / gæt", "Before: actual / guessed")) }
+                                th { (t("Nu: faktisk / gæt", "Now: actual / guessed")) }
+                                th { (t("Forskel før → nu", "Gap before → now")) }
+                                th { (t("Ændring", "Change")) }
+                            }
+                        }
+                        tbody {
+                            @for pair in &follow_up.pairs {
+                                tr {
+                                    td { (pair.actual_question) }
+                                    @match &pair.result {
+                                        Shown::Yes(f) => {
+                                            td { (pct(f.before.actual)) " / " (pct(f.before.mean_guess)) }
+                                            td { (pct(f.after.actual)) " / " (pct(f.after.mean_guess)) }
+                                            td { (pp(f.before.gap)) " → " (pp(f.after.gap)) }
+                                            td { strong { (if da { f.change.danish() } else { f.change.english() }) } }
+                                        }
+                                        Shown::TooFew { needed, .. } => {
+                                            td colspan="4" {
+                                                (t("for få svar til at sammenligne (mindst ", "too few answers to compare (at least "))
+                                                (needed) (t(" på hver side)", " on each side)"))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    p.method {
+                        (t(
+                            "En ændring nævnes kun, når forskellen mellem gæt og faktisk er blevet mindst ",
+                            "A change is named only when the gap between guesses and actual changed by at least ",
+                        ))
+                        (pp(self.thresholds.agreement_pp))
+                        (t(
+                            " mindre (eller større), og gættene har flyttet sig mere, end tilfældigheder kan forklare (Mann–Whitney, p < 0,05). Ellers står der \"ingen tydelig ændring\".",
+                            " smaller (or larger), and the guesses moved more than chance explains (Mann–Whitney, p < 0.05). Otherwise it says \"no clear change\".",
+                        ))
                     }
                 }
             }

@@ -122,6 +122,8 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE sessions ADD COLUMN term TEXT;
         "#,
         ),
+        // The earlier session of the same class a session follows up (issue 17).
+        M::up("ALTER TABLE sessions ADD COLUMN follow_up_of TEXT;"),
     ])
 }
 
@@ -347,8 +349,8 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<Description, St
     let progress = Progress::new(new.set.questions.len());
     conn.execute(
         "INSERT INTO sessions (id, code, label, set_hash, created_at, progress, thresholds,
-                               rehearsal, school, grade, class, term)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               rehearsal, school, grade, class, term, follow_up_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             new.meta.id,
             new.meta.code,
@@ -362,6 +364,7 @@ fn create_session(conn: &Connection, new: &NewSession) -> Result<Description, St
             description.grade,
             description.class,
             description.term,
+            new.meta.follow_up_of,
         ],
     )?;
     for linked in &new.links {
@@ -377,7 +380,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
     let row = conn
         .query_row(
             "SELECT s.code, s.label, s.created_at, s.progress, q.snapshot, s.thresholds,
-                    s.rehearsal, s.school, s.grade, s.class, s.term
+                    s.rehearsal, s.school, s.grade, s.class, s.term, s.follow_up_of
              FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
              WHERE s.id = ?1",
             params![id],
@@ -391,12 +394,22 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
                     row.get::<_, Option<String>>(5)?,
                     row.get::<_, bool>(6)?,
                     description_at(row, 7)?,
+                    row.get::<_, Option<String>>(11)?,
                 ))
             },
         )
         .optional()?;
-    let Some((code, label, created_at, progress, snapshot, thresholds, rehearsal, description)) =
-        row
+    let Some((
+        code,
+        label,
+        created_at,
+        progress,
+        snapshot,
+        thresholds,
+        rehearsal,
+        description,
+        follow_up_of,
+    )) = row
     else {
         return Ok(None);
     };
@@ -448,6 +461,7 @@ fn load(conn: &Connection, id: &str) -> Result<Option<SessionRecord>, StoreError
             // Derived from the key file by whoever runs the session (secrets.rs).
             screen_token: String::new(),
             rehearsal,
+            follow_up_of,
         },
         set,
         progress,
@@ -474,7 +488,7 @@ fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
     let mut statement = conn.prepare(
         "SELECT s.id, s.code, s.label, q.set_id, q.title, s.created_at, s.progress,
                 (SELECT COUNT(*) FROM participants p WHERE p.session_id = s.id), s.rehearsal,
-                s.school, s.grade, s.class, s.term
+                s.school, s.grade, s.class, s.term, s.follow_up_of
          FROM sessions s JOIN question_sets q ON q.hash = s.set_hash
          ORDER BY s.created_at DESC, s.id",
     )?;
@@ -492,6 +506,7 @@ fn list_sessions(conn: &Connection) -> Result<Vec<SessionSummary>, StoreError> {
                 participants: row.get(7)?,
                 rehearsal: row.get(8)?,
                 linked: Vec::new(),
+                follow_up_of: row.get(13)?,
             },
             row.get::<_, String>(6)?,
         ))

@@ -515,9 +515,17 @@ impl Connection {
                     description,
                     linked_sessions,
                     rehearsal,
+                    follow_up_of,
                 },
             ) => match (self.app.hub)
-                .create(&set_id, label, description, linked_sessions, rehearsal)
+                .create(
+                    &set_id,
+                    label,
+                    description,
+                    linked_sessions,
+                    rehearsal,
+                    follow_up_of,
+                )
                 .await
             {
                 Ok(session) => {
@@ -538,6 +546,9 @@ impl Connection {
                 }
                 Err(CreateError::Link(message)) => {
                     self.error(ErrorCode::InvalidLink, message).await
+                }
+                Err(CreateError::FollowUp(message)) => {
+                    self.error(ErrorCode::InvalidFollowUp, message).await
                 }
                 Err(CreateError::Store(error)) => {
                     tracing::error!("creating a session failed: {error}");

@@ -230,6 +230,7 @@ async fn create_session(facilitator: &mut Ws, label: &str) -> pejling_wire::Sess
             description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: false,
+            follow_up_of: None,
         },
     )
     .await;

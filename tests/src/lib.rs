@@ -525,6 +525,7 @@ impl Facilitator {
                 description: Default::default(),
                 linked_sessions,
                 rehearsal: false,
+                follow_up_of: None,
             })
             .await;
         self.session_state().await

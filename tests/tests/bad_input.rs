@@ -204,6 +204,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
             description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: false,
+            follow_up_of: None,
         })
         .await;
     host.client.expect_error(ErrorCode::UnknownSet).await;
@@ -223,6 +224,7 @@ async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
                 description: Default::default(),
                 linked_sessions: vec![link.into()],
                 rehearsal: false,
+                follow_up_of: None,
             })
             .await;
         let message = host.client.expect_error(ErrorCode::InvalidLink).await;

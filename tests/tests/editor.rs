@@ -337,3 +337,75 @@ async fn the_editor_needs_the_host_token_and_stays_inside_its_folder() {
     assert!(body.contains("draft"), "{body}");
     server.stop().await;
 }
+
+/// Found by an outside tester: replacing a built-in pupils' set without a question a
+/// parents' set cites made that parents' set vanish from the session list, silently.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_that_would_break_a_parents_set_is_a_problem_and_not_saved() {
+    let server = pejling_tests::spawn_app().await;
+    let addr = server.addr;
+    let opened: OpenedSet = get(addr, "/api/sets/builtin/8-9-klasse-alkohol").await;
+    let mut draft = opened.draft.clone();
+    draft.questions.retain(|q| !q.id.starts_with("hash-tried"));
+    let body = draft_request(&draft, &opened.source, None, true);
+    let checked: CheckedDraft = post(addr, "/api/sets/check", &body).await;
+    assert!(!checked.problems.is_empty(), "{checked:?}");
+    let problem = &checked.problems[0];
+    assert_eq!(problem.path, "");
+    assert!(problem.danish.contains("Forældremøde"), "{problem:?}");
+    assert!(problem.danish.contains("holder"), "{problem:?}");
+    let saved: CheckedDraft = post(addr, "/api/sets/save", &body).await;
+    assert_eq!(saved.saved, None);
+    let mut host = Facilitator::connect(addr).await;
+    assert!(
+        host.list_sets()
+            .await
+            .iter()
+            .any(|set| set.id == "foraeldre-8-9-klasse")
+    );
+    server.stop().await;
+}
+
+/// Found by an outside tester: two tabs on one set, and the later save silently undid
+/// the earlier one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_over_a_file_changed_since_it_was_opened_is_refused() {
+    let server = pejling_tests::spawn_app().await;
+    let addr = server.addr;
+    let opened: OpenedSet = get(addr, "/api/sets/builtin/7-klasse-alkohol").await;
+    let mut draft = opened.draft.clone();
+    draft.id = "vores".to_string();
+    let saved: CheckedDraft = post(
+        addr,
+        "/api/sets/save",
+        &draft_request(&draft, &opened.source, None, false),
+    )
+    .await;
+    let file = saved.saved.unwrap();
+    // Two tabs open the saved file.
+    let tab_a: OpenedSet = get(addr, &format!("/api/sets/own/{file}")).await;
+    let tab_b = tab_a.clone();
+    let mut a = tab_a.draft.clone();
+    a.title = "Ændret i fane A".to_string();
+    let saved_a: CheckedDraft = post(
+        addr,
+        "/api/sets/save",
+        &draft_request(&a, &tab_a.source, Some(&file), false),
+    )
+    .await;
+    assert_eq!(saved_a.saved.as_deref(), Some(file.as_str()));
+    let mut b = tab_b.draft.clone();
+    b.questions[0].text = "Ændret i fane B?".to_string();
+    let saved_b: CheckedDraft = post(
+        addr,
+        "/api/sets/save",
+        &draft_request(&b, &tab_b.source, Some(&file), false),
+    )
+    .await;
+    assert!(saved_b.stale, "{saved_b:?}");
+    assert_eq!(saved_b.saved, None);
+    let on_disk = std::fs::read_to_string(sets_folder(&server).join(&file)).unwrap();
+    assert!(on_disk.contains("Ændret i fane A"), "{on_disk}");
+    assert!(!on_disk.contains("Ændret i fane B"), "{on_disk}");
+    server.stop().await;
+}

@@ -41,6 +41,7 @@ pub(crate) async fn create(
             description,
             linked_sessions,
             rehearsal,
+            follow_up_of: None,
         })
         .await;
     facilitator.session_state().await
@@ -321,6 +322,7 @@ async fn a_description_is_checked_and_cleaned() {
             description: long,
             linked_sessions: Vec::new(),
             rehearsal: false,
+            follow_up_of: None,
         })
         .await;
     let message = facilitator

@@ -55,6 +55,7 @@ async fn parents_compare_with_the_pooled_classes() {
             description: Default::default(),
             linked_sessions: vec![a.clone(), running],
             rehearsal: false,
+            follow_up_of: None,
         })
         .await;
     // (Tallies of the running class may come first.)

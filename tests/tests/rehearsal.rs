@@ -14,6 +14,7 @@ async fn create_rehearsal(facilitator: &mut Facilitator) -> SessionState {
             description: Default::default(),
             linked_sessions: Vec::new(),
             rehearsal: true,
+            follow_up_of: None,
         })
         .await;
     facilitator.session_state().await
@@ -67,6 +68,7 @@ async fn simulated_pupils_answer_and_a_rehearsal_is_never_exported_or_linked() {
             description: Default::default(),
             linked_sessions: vec![state.session.id.clone()],
             rehearsal: false,
+            follow_up_of: None,
         })
         .await;
     let message = loop {

@@ -232,6 +232,10 @@ pub struct CheckedDraft {
     /// A save that succeeded: the file written in the sets folder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saved: Option<String>,
+    /// A save refused because the file changed since the draft was opened (saved from
+    /// another tab): open it again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale: bool,
 }
 
 /// `GET /api/references`: a figure of the reference registry, for the picker.

@@ -92,6 +92,11 @@ pub enum ClientMessage {
         /// alone); the session is marked as such everywhere and never exported or linked.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         rehearsal: bool,
+        /// A pupils' session only: the id of an earlier session of the same class that
+        /// this one follows up (the same set, or sets sharing a pair's question ids); the
+        /// report then shows each pair before and after.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        follow_up_of: Option<String>,
     },
     /// Facilitator: attach to an existing session to control it.
     AttachSession { session_id: String },
@@ -754,6 +759,9 @@ pub struct SessionSummary {
     /// linked to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub linked: Vec<String>,
+    /// The earlier session this one follows up (its id), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_of: Option<String>,
 }
 
 /// Machine-readable error codes; `message` says the same for people.
@@ -795,6 +803,9 @@ pub enum ErrorCode {
     /// A `linked_sessions` entry cannot be linked (unknown, not ended, not a pupils'
     /// session of a set the parents' set asks about, or the set is not a parents' set).
     InvalidLink,
+    /// `follow_up_of` names no earlier pupils' session that shares a pair with the set
+    /// (unknown, a rehearsal, a parents' session, or no question pair in common).
+    InvalidFollowUp,
     /// Too many messages; slow down.
     RateLimited,
     /// The server could not store the data; nothing was acknowledged.

@@ -79,6 +79,33 @@ pub struct Overview {
     /// Per pair of questions (an own question and the question that perceives it) of
     /// the pupils' sets, in the order of the sets' titles and their questions.
     pub pairs: Vec<OverviewPair>,
+    /// The follow-ups among the counted sessions: how many classes were followed up and,
+    /// per pair, what changed (`docs/results.md`, "Follow-ups").
+    #[serde(default)]
+    pub follow_ups: FollowUps,
+}
+
+/// Follow-ups in a period.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct FollowUps {
+    /// Counted sessions that follow up an earlier session of their class.
+    pub classes: u32,
+    /// Per percent pair asked before and after, how many classes showed each change.
+    pub pairs: Vec<FollowUpCount>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]
+pub struct FollowUpCount {
+    pub set_title: String,
+    /// The own question's text.
+    pub question: String,
+    pub shrank: u32,
+    pub grew: u32,
+    pub no_clear_change: u32,
+    /// The class guessed within the margin before: nothing to shrink.
+    pub none_before: u32,
+    /// Too few answers before or after to compare.
+    pub too_few: u32,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Default)]

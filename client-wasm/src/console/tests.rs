@@ -202,6 +202,7 @@ fn summary(created_at: i64, label: Option<&str>, description: Description) -> Se
         participants: 20,
         rehearsal: false,
         linked: Vec::new(),
+        follow_up_of: None,
     }
 }
 

@@ -138,6 +138,7 @@ fn overview(query: OverviewQuery) -> Overview {
         }],
         rehearsals: 0,
         pairs: Vec::new(),
+        follow_ups: Default::default(),
     }
 }
 

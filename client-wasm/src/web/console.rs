@@ -91,6 +91,8 @@ impl App {
                         description: description.cleaned(),
                         linked_sessions,
                         rehearsal: false,
+                        follow_up_of: Some(select_value("follow-up-select"))
+                            .filter(|id| !id.is_empty()),
                     });
                 }
             }
@@ -100,6 +102,7 @@ impl App {
                     self.send(&ClientMessage::CreateSession {
                         set_id,
                         label: Some(self.texts().rehearsal_label.to_string()),
+                        follow_up_of: None,
                         // A rehearsal is no class: it is never counted anywhere.
                         description: Description::default(),
                         linked_sessions: Vec::new(),
@@ -516,6 +519,13 @@ impl App {
                     // Names hold commas ("7.a, Nordskolen").
                     text = format!("{text} · {} {}", t.linked_to, session.linked.join("; "));
                 }
+                if let Some(earlier) = session
+                    .follow_up_of
+                    .as_ref()
+                    .and_then(|id| console.sessions.iter().find(|s| s.id == *id))
+                {
+                    text = format!("{text} · {} {}", t.follow_up_of, session_name(earlier));
+                }
                 if session.rehearsal {
                     text = format!("{text} · {}", t.rehearsal_label);
                 }
@@ -542,6 +552,47 @@ impl App {
                     s.phase == Phase::Ended && !s.rehearsal && cited.contains(&s.set_id.as_str())
                 })
                 .collect();
+            // A follow-up of an earlier class session (not a rehearsal); the server checks
+            // that its set shares a question pair with the chosen set.
+            let earlier: Vec<&SessionSummary> = console
+                .sessions
+                .iter()
+                .filter(|s| {
+                    !s.rehearsal
+                        && s.participants > 0
+                        && console.sets.iter().any(|set| {
+                            set.id == s.set_id && set.audience == pejling_wire::Audience::Pupils
+                        })
+                })
+                .collect();
+            let follow_up = (!earlier.is_empty()).then(|| {
+                el("div")
+                    .kid(
+                        el("label")
+                            .attr("for", "follow-up-select")
+                            .text(t.follow_up_label),
+                    )
+                    .kid(
+                        el("select")
+                            .id("follow-up-select")
+                            .attr("aria-describedby", "follow-up-hint")
+                            .kid(el("option").attr("value", "").text(t.follow_up_none))
+                            .kids(earlier.into_iter().map(|session| {
+                                el("option").attr("value", &session.id).text(&format!(
+                                    "{} · {} · {}",
+                                    session_name(session),
+                                    session.set_title,
+                                    local_time(session.created_at, self.lang)
+                                ))
+                            })),
+                    )
+                    .kid(
+                        el("p")
+                            .cls("hint")
+                            .id("follow-up-hint")
+                            .text(t.follow_up_hint),
+                    )
+            });
             let links = (!linkable.is_empty()).then(|| {
                 el("fieldset")
                     .cls("links")
@@ -591,6 +642,7 @@ impl App {
                     )
                     .kid(el("p").cls("hint").id("label-hint").text(t.label_hint))
                     .kids(links)
+                    .kids(follow_up)
                     .kid(
                         button(t.start_session, "create")
                             .cls("primary")

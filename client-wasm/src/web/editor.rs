@@ -220,6 +220,7 @@ impl App {
                 }
                 self.editor_load_list();
                 self.render();
+                focus_element("editor-list-title");
             }
             "save" => self.editor_save(),
             "replace" => {
@@ -621,16 +622,17 @@ impl App {
             "/api/sets/save".into(),
             Some(body),
             |app, checked: Option<CheckedDraft>| {
-                let failed = app.editor_texts().request_failed;
+                let t = app.editor_texts();
                 let Some(editor) = app.editor_mut() else {
                     return;
                 };
                 let Some(checked) = checked else {
-                    editor.error = Some(failed.to_string());
+                    editor.error = Some(t.request_failed.to_string());
                     app.render();
                     return;
                 };
-                editor.error = None;
+                // Saved from another tab meanwhile: nothing was written.
+                editor.error = checked.stale.then(|| t.stale.to_string());
                 if let Some(open) = editor.open.as_mut() {
                     open.problems = checked.problems;
                     open.exists = checked.exists;
@@ -665,7 +667,7 @@ impl App {
 
     /// Writes the problems beside their fields and in the list at the top, and the save
     /// button's state, without redrawing the page.
-    fn editor_show_problems(&mut self) {
+    pub(super) fn editor_show_problems(&self) {
         let Page::Console(console) = &self.page else {
             return;
         };
@@ -1407,23 +1409,6 @@ fn problem_place(path: &str) -> E {
         .attr("hidden", "")
 }
 
-/// The place for a problem at `path`, or at the nearest enclosing field that has one.
-fn nearest_place(path: &str) -> Option<(Element, String)> {
-    let mut path = path.to_string();
-    loop {
-        if let Some(place) = document().get_element_by_id(&problem_id(&path)) {
-            return Some((place, path));
-        }
-        if path.is_empty() {
-            return None;
-        }
-        path = path
-            .rsplit_once('.')
-            .map(|(head, _)| head.to_string())
-            .unwrap_or_default();
-    }
-}
-
 /// Puts the keyboard on the element with this id, if it is there and can take it.
 fn focus_element(id: &str) -> bool {
     match document()
@@ -1466,25 +1451,26 @@ fn relabel_partner_options(i: usize, question: &QuestionDraft) {
     }
 }
 
-/// Moves the keyboard to the field a problem is about.
+/// `path` and the paths that enclose it, innermost first: `questions.2.options.1`,
+/// `questions.2.options`, `questions.2`, `questions`, `` (the set).
+fn enclosing(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(path), |path| {
+        (!path.is_empty()).then(|| path.rsplit_once('.').map_or("", |(head, _)| head))
+    })
+}
+
+/// The place for a problem at `path`, or at the nearest enclosing field that has one.
+fn nearest_place(path: &str) -> Option<(Element, String)> {
+    enclosing(path).find_map(|path| {
+        document()
+            .get_element_by_id(&problem_id(path))
+            .map(|place| (place, path.to_string()))
+    })
+}
+
+/// Moves the keyboard to the field a problem is about, or the nearest enclosing one.
 fn focus_field(path: &str) {
-    let mut path = path.to_string();
-    loop {
-        if let Some(field) = document()
-            .get_element_by_id(&field_id(&path))
-            .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-        {
-            let _ = field.focus();
-            return;
-        }
-        if path.is_empty() {
-            return;
-        }
-        path = path
-            .rsplit_once('.')
-            .map(|(head, _)| head.to_string())
-            .unwrap_or_default();
-    }
+    let _ = enclosing(path).any(|path| focus_element(&field_id(path)));
 }
 
 /// Names a problem's place for the list at the top: "Spørgsmål 3 · Svarmuligheder".

@@ -650,6 +650,9 @@ impl App {
                     .flatten()
                     .is_some();
                 root.replace_children_with_node_1(&self.render_console(console).0);
+                // The editor's problems are written beside their fields after a redraw
+                // (a change of language, a structural edit).
+                self.editor_show_problems();
                 if note_open && let Some(note) = document().get_element_by_id("facilitator-note") {
                     let _ = note.set_attribute("open", "");
                 }

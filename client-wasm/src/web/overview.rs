@@ -370,6 +370,46 @@ impl App {
                 ),
             );
         }
+        if data.follow_ups.classes > 0 {
+            let header = el("tr").kids(
+                t.follow_up_columns
+                    .iter()
+                    .map(|column| el("th").attr("scope", "col").text(column)),
+            );
+            let rows = data.follow_ups.pairs.iter().map(|count| {
+                el("tr")
+                    .kid(
+                        el("th")
+                            .attr("scope", "row")
+                            .text(&format!("{}: {}", count.set_title, count.question)),
+                    )
+                    .kids(
+                        [
+                            count.shrank,
+                            count.grew,
+                            count.no_clear_change,
+                            count.none_before,
+                            count.too_few,
+                        ]
+                        .map(|n| el("td").text(&n.to_string())),
+                    )
+            });
+            section = section
+                .kid(el("h2").id("follow-ups-heading").text(t.follow_ups_heading))
+                .kid(
+                    el("p").cls("hint").text(
+                        &t.follow_ups_intro
+                            .replace("{n}", &data.follow_ups.classes.to_string()),
+                    ),
+                )
+                .kid(
+                    el("table")
+                        .id("overview-follow-ups")
+                        .cls("reach")
+                        .kid(el("thead").kid(header))
+                        .kid(el("tbody").kids(rows)),
+                );
+        }
         section = section
             .kid(el("h2").id("pairs-heading").text(t.questions_heading))
             .kid(

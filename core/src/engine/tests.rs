@@ -60,6 +60,7 @@ fn engine_from(text: &str) -> Engine {
             created_at: 0,
             screen_token: "screen".into(),
             rehearsal: false,
+            follow_up_of: None,
         },
         Arc::new(set),
     )

@@ -175,6 +175,7 @@ fn session(
             .collect(),
         rehearsal: false,
         thresholds: None,
+        follow_up_of: None,
     }
 }
 
@@ -689,6 +690,68 @@ fn abstentions_do_not_count_towards_the_minimum() {
     assert_eq!(drunk.pooled, None);
     // Reach counts every answer given.
     assert_eq!(overview.total.answers, 10);
+}
+
+/// Issue 17: the overview counts how many classes were followed up and what changed;
+/// the earlier session may be from before the period and is not counted itself.
+#[test]
+fn follow_ups_are_counted_by_what_changed() {
+    let before = |id: &str, class: &str, guesses: &[u32]| {
+        session(
+            id,
+            class,
+            "2026-09-01",
+            description("Nordskolen", "7", class),
+            pupils_set(),
+            vec![("drunk", own(4, 16, 0)), ("drunk-guess", percents(guesses))],
+        )
+    };
+    let after = |id: &str, class: &str, earlier: &str, guesses: &[u32]| {
+        let mut later = session(
+            id,
+            class,
+            "2027-03-01",
+            description("Nordskolen", "7", class),
+            pupils_set(),
+            vec![("drunk", own(4, 16, 0)), ("drunk-guess", percents(guesses))],
+        );
+        later.follow_up_of = Some(earlier.into());
+        later
+    };
+    let high: Vec<u32> = [50; 5]
+        .into_iter()
+        .chain([60; 8])
+        .chain([70; 4])
+        .chain([80; 3])
+        .collect();
+    let close: Vec<u32> = [20; 6].into_iter().chain([30; 10]).chain([40; 4]).collect();
+    let sessions = vec![
+        // 7.a: believed 62.5 % when 20 % had; after, 29 %: shrank.
+        before("a1", "7.a", &high),
+        after("a2", "7.a", "a1", &close),
+        // 7.b: believed 62.5 % and still does: no clear change.
+        before("b1", "7.b", &high),
+        after("b2", "7.b", "b1", &high),
+        // 7.c: guessed close before: nothing to shrink.
+        before("c1", "7.c", &close),
+        after("c2", "7.c", "c1", &close),
+    ];
+    let result = overview(&sessions, &period(), &Thresholds::default());
+    // Only the three later sessions are in the period.
+    assert_eq!(result.total.sessions, 3);
+    assert_eq!(result.follow_ups.classes, 3);
+    assert_eq!(
+        result.follow_ups.pairs,
+        [pejling_wire::FollowUpCount {
+            set_title: "7. klasse: alkohol".into(),
+            question: "Har du været fuld?".into(),
+            shrank: 1,
+            grew: 0,
+            no_clear_change: 1,
+            none_before: 1,
+            too_few: 0,
+        }]
+    );
 }
 
 const ATTITUDE: &str = r#"

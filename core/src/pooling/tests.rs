@@ -71,6 +71,7 @@ fn meta(id: &str, label: &str) -> SessionMeta {
         created_at: 0,
         screen_token: "screen".into(),
         rehearsal: false,
+        follow_up_of: None,
     }
 }
 

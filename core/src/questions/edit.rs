@@ -11,10 +11,20 @@ use pejling_wire::{
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, Value};
 
 use super::Problem;
-use super::raw::{Locator, toml_problem};
+use super::raw::{Locator, QUESTION_KEYS, SET_KEYS, toml_problem};
 
-/// The first lines of a file the editor writes from scratch.
-const NEW_FILE_HEADER: &str = "# A pejling question set (format 1: docs/question-sets.md).\n# Written by the console's editor; comments you add are kept when it saves.\n";
+/// The first lines of a file the editor writes from scratch, in the set's language (a
+/// consultant who opens the file reads them).
+fn new_file_header(language: Language) -> &'static str {
+    match language {
+        Language::Da => {
+            "# Et spørgesæt til pejling (format 1: docs/question-sets.md).\n# Skrevet med pejlings editor; kommentarer, du selv skriver, bevares, når den gemmer.\n"
+        }
+        Language::En => {
+            "# A pejling question set (format 1: docs/question-sets.md).\n# Written by pejling's editor; comments you add are kept when it saves.\n"
+        }
+    }
+}
 
 /// Reads a set's text into a draft, leniently: a value of the wrong type or an unknown
 /// kind reads as empty or as a default, so the checker's problems (found on the text
@@ -129,18 +139,21 @@ fn integer(table: &toml::Table, key: &str) -> Option<i64> {
 /// Writes a draft as a set file. With the text it was opened from (`source`), that text
 /// is edited in place: a value that did not change keeps its layout and its comments,
 /// and a question keeps the comments around its `[[questions]]` table wherever it moved.
-/// Keys that do not belong to the draft (an unknown key typed by hand) are left for the
-/// checker to report.
+/// A key the format does not know (`titel` typed for `title` by hand) is dropped: the
+/// draft, which cannot hold it, is what the person sees and edits.
 pub fn write_draft(draft: &SetDraft, source: &str) -> String {
     let mut document = match source.parse::<DocumentMut>() {
         Ok(document) if !source.trim().is_empty() => document,
         _ => {
             let mut document = DocumentMut::new();
-            document.decor_mut().set_prefix(NEW_FILE_HEADER);
+            document
+                .decor_mut()
+                .set_prefix(new_file_header(draft.language));
             document
         }
     };
     let root = document.as_table_mut();
+    root.retain(|key, _| SET_KEYS.here.contains(&key));
     if !root.contains_key("format") {
         root.insert("format", Item::Value(Value::from(super::FORMAT_VERSION)));
     }
@@ -190,6 +203,7 @@ pub fn write_draft(draft: &SetDraft, source: &str) -> String {
 }
 
 fn write_question(table: &mut Table, question: &QuestionDraft) {
+    table.retain(|key, _| QUESTION_KEYS.here.contains(&key));
     put(table, "id", Value::from(question.id.as_str()));
     put(table, "kind", Value::from(question.kind.code()));
     put(table, "text", Value::from(question.text.as_str()));

@@ -3,7 +3,7 @@
 //! municipality's annual account asks for. It is written from the same [`Overview`] that
 //! `GET /api/overview` answers (the figures are `pejling_core::overview`'s), so the file
 //! and the page cannot disagree: the period and the filters used, reach (in all, per
-//! month, per school), a summary of every pair, then each pair's figures — actual, mean
+//! month, per school), a summary of every pair, the follow-ups, then each pair's figures — actual, mean
 //! guess, gap, national figure with its source, the pooled pattern, the spread of the
 //! classes' gaps, the classes per pattern and the classes left out with the reason.
 //!
@@ -12,11 +12,13 @@
 //! sheet is the session report's ([`super::REPORT_CSS`]) with this report's tables added,
 //! inline, so the file opens and prints (A4) without a server or the internet.
 //!
-//! Follow-ups are not in the overview's figures yet, so this report has no section on them.
+//! Follow-ups are the overview's counts: how many classes were followed up and, per pair,
+//! in how many the misperception shrank, grew or did not clearly change.
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use pejling_wire::{
-    Language, LeftOutReason, Overview, OverviewPair, PairKind, PatternName, Reach, description_key,
+    FollowUpCount, Language, LeftOutReason, Overview, OverviewPair, PairKind, PatternName, Reach,
+    description_key,
 };
 
 #[cfg(test)]
@@ -71,6 +73,12 @@ struct Texts {
     summary_heading: &'static str,
     summary_columns: [&'static str; 6],
     details_heading: &'static str,
+    follow_ups_heading: &'static str,
+    /// `{classes}`: "2 klasser", "1 class".
+    follow_ups_intro: &'static str,
+    no_follow_ups: &'static str,
+    follow_ups_caption: &'static str,
+    follow_up_columns: [&'static str; 6],
     guess_question: &'static str,
     actual: &'static str,
     actual_share: &'static str,
@@ -193,6 +201,18 @@ static DA: Texts = Texts {
         "Alle klasser samlet",
     ],
     details_heading: "Spørgsmålene enkeltvis",
+    follow_ups_heading: "Opfølgninger",
+    follow_ups_intro: "{classes} blev fulgt op i perioden: en session markeret som opfølgning på en tidligere session i klassen, med de samme spørgsmål. For hvert spørgsmål med en andel, som begge sessioner stillede, står her, i hvor mange klasser misforståelsen blev mindre eller større. En ændring tælles kun, når forskellen mellem gæt og faktisk er ændret mere end den fastsatte grænse, og mere end tilfældigheder kan forklare; ellers står den som ingen tydelig ændring.",
+    no_follow_ups: "Ingen klasser blev fulgt op i perioden.",
+    follow_ups_caption: "Antal klasser",
+    follow_up_columns: [
+        "Spørgsmål",
+        "Mindre misforståelse",
+        "Større misforståelse",
+        "Ingen tydelig ændring",
+        "Ingen misforståelse før",
+        "For få svar",
+    ],
     guess_question: "Gæt",
     actual: "Faktisk",
     actual_share: "andel, der svarede",
@@ -314,6 +334,18 @@ static EN: Texts = Texts {
         "All classes pooled",
     ],
     details_heading: "The questions one by one",
+    follow_ups_heading: "Follow-ups",
+    follow_ups_intro: "Followed up in the period: {classes}, each a session marked as the follow-up of an earlier session of the class, with the same questions. For each share question both sessions asked, this says in how many classes the misperception shrank or grew. A change is counted only when the gap between guesses and actual changed by more than the margin, and more than chance explains; otherwise it counts as no clear change.",
+    no_follow_ups: "No class was followed up in this period.",
+    follow_ups_caption: "Number of classes",
+    follow_up_columns: [
+        "Question",
+        "Misperception shrank",
+        "Misperception grew",
+        "No clear change",
+        "No misperception before",
+        "Too few answers",
+    ],
     guess_question: "Guess",
     actual: "Actual",
     actual_share: "share answering",
@@ -702,6 +734,7 @@ impl PeriodReport<'_> {
                     }
                 }
             }
+            (self.follow_ups())
             @if !overview.pairs.is_empty() {
                 section.details {
                     h2 { (t.details_heading) }
@@ -709,6 +742,54 @@ impl PeriodReport<'_> {
                         // The set's heading is printed on the page of its first pair.
                         @for (n, pair) in pairs.iter().enumerate() {
                             (self.pair(pair, (n == 0).then(|| format!("{}: {set_title}", t.set))))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many classes were followed up and, per pair, what changed (the overview's
+    /// counts: `pejling_core::overview`, by the rules of `followup.rs`).
+    fn follow_ups(&self) -> Markup {
+        let t = self.t();
+        let follow_ups = &self.overview.follow_ups;
+        // Grouped by set, as the overview lists them.
+        let mut sets: Vec<(&str, Vec<&FollowUpCount>)> = Vec::new();
+        for count in &follow_ups.pairs {
+            match sets.last_mut() {
+                Some((title, counts)) if *title == count.set_title => counts.push(count),
+                _ => sets.push((&count.set_title, vec![count])),
+            }
+        }
+        let several_sets = sets.len() > 1;
+        let classes = t.classes(follow_ups.classes as usize);
+        html! {
+            section.follow-ups {
+                h2 { (t.follow_ups_heading) }
+                @if follow_ups.classes == 0 {
+                    p.nothing { (t.no_follow_ups) }
+                } @else {
+                    p.method { (t.follow_ups_intro.replace("{classes}", &classes)) }
+                    @if !follow_ups.pairs.is_empty() {
+                        table.follow-ups {
+                            caption { (t.follow_ups_caption) }
+                            thead { tr { @for column in t.follow_up_columns { th scope="col" { (column) } } } }
+                            @for (set_title, counts) in &sets {
+                                tbody {
+                                    @if several_sets {
+                                        tr.set-row { th colspan="6" scope="colgroup" { (set_title) } }
+                                    }
+                                    @for count in counts {
+                                        tr {
+                                            th scope="row" { (count.question) }
+                                            @for n in [count.shrank, count.grew, count.no_clear_change, count.none_before, count.too_few] {
+                                                td { (n) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -865,6 +946,13 @@ dl.key-figures div { border: 1px solid #ccc; border-radius: 4px; padding: .4rem 
 dl.key-figures dt { font-weight: 400; font-size: .9rem; color: #444; } dl.key-figures dd { font-size: 1.5rem; font-weight: 700; }
 table.reach { width: 100%; margin: 1rem 0; font-size: .9rem; }
 table.reach tbody th, table.reach tfoot th { white-space: nowrap; }
+table.follow-ups { width: 100%; table-layout: fixed; font-size: .85rem; margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; }
+table.follow-ups caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
+table.follow-ups th, table.follow-ups td { vertical-align: top; padding-right: .5rem; }
+table.follow-ups thead th { vertical-align: bottom; } table.follow-ups tbody th { font-weight: 400; }
+table.follow-ups thead th:first-child { width: 35%; }
+table.follow-ups td, table.follow-ups thead th:not(:first-child) { text-align: right; }
+table.follow-ups tr.set-row th { font-weight: 600; text-align: left; }
 table.reach caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 table.reach td, table.reach thead th:not(:first-child) { text-align: right; padding-right: 0; padding-left: .8rem; }
 table.reach tfoot th, table.reach tfoot td { font-weight: 700; border-top: 2px solid #999; }

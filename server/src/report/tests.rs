@@ -98,6 +98,7 @@ fn stored(text: &str) -> SessionRecord {
             created_at: 1_795_000_000,
             screen_token: "secret-screen-token".into(),
             rehearsal: false,
+            follow_up_of: None,
         },
         set: set(text),
         progress: Progress {

@@ -18,6 +18,7 @@ fn new_session(id: &str) -> NewSession {
             created_at: 1_700_000_000,
             screen_token: "screen".into(),
             rehearsal: false,
+            follow_up_of: None,
         },
         set: Arc::new(questions::parse(SET).unwrap().set),
         source: SET.into(),

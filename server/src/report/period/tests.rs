@@ -3,8 +3,8 @@
 //! nothing that identifies a session, a set or a device.
 
 use pejling_wire::{
-    ClassName, LeftOut, NationalFigure, OverviewChoices, OverviewQuery, PatternCount, Pooled,
-    SetChoice, Spread,
+    ClassName, FollowUpCount, FollowUps, LeftOut, NationalFigure, OverviewChoices, OverviewQuery,
+    PatternCount, Pooled, SetChoice, Spread,
 };
 
 use super::*;
@@ -218,6 +218,31 @@ fn overview() -> Overview {
                 national: Vec::new(),
             },
         ],
+        // Three follow-ups: two classes asked the drinking pair again (one shrank, one
+        // no clear change), one the smoking pair with too few answers.
+        follow_ups: FollowUps {
+            classes: 3,
+            pairs: vec![
+                FollowUpCount {
+                    set_title: "7. klasse: alkohol".into(),
+                    question: "Har du nogensinde drukket alkohol (mere end en tår)?".into(),
+                    shrank: 1,
+                    grew: 0,
+                    no_clear_change: 1,
+                    none_before: 0,
+                    too_few: 0,
+                },
+                FollowUpCount {
+                    set_title: "Trivsel & fællesskab".into(),
+                    question: "Ryger du?".into(),
+                    shrank: 0,
+                    grew: 0,
+                    no_clear_change: 0,
+                    none_before: 0,
+                    too_few: 1,
+                },
+            ],
+        },
     }
 }
 
@@ -397,8 +422,25 @@ fn the_period_report_in_danish() {
     for external in ["<link", "<img", "src=", "http://", "https://"] {
         assert!(!html.contains(external), "{external} in the report");
     }
-    // No follow-up section: the overview has no follow-up figures to show.
-    assert!(!html.to_lowercase().contains("opfølg"));
+    // The follow-ups: how many classes, and per pair what changed.
+    let follow_ups = between(&html, "<section class=\"follow-ups\">", "</section>");
+    for text in [
+        "<h2>Opfølgninger</h2>",
+        "<p class=\"method\">3 klasser blev fulgt op i perioden: ",
+        "<th scope=\"col\">Mindre misforståelse</th><th scope=\"col\">Større misforståelse</th><th scope=\"col\">Ingen tydelig ændring</th><th scope=\"col\">Ingen misforståelse før</th><th scope=\"col\">For få svar</th>",
+        "<th colspan=\"6\" scope=\"colgroup\">7. klasse: alkohol</th>",
+        "<th scope=\"row\">Har du nogensinde drukket alkohol (mere end en tår)?</th><td>1</td><td>0</td><td>1</td><td>0</td><td>0</td>",
+        "<th colspan=\"6\" scope=\"colgroup\">Trivsel &amp; fællesskab</th>",
+        "<th scope=\"row\">Ryger du?</th><td>0</td><td>0</td><td>0</td><td>0</td><td>1</td>",
+    ] {
+        assert!(follow_ups.contains(text), "{text} in {follow_ups}");
+    }
+    assert!(
+        html.find("<table class=\"pair-summary\">") < html.find("<section class=\"follow-ups\">")
+            && html.find("<section class=\"follow-ups\">")
+                < html.find("<section class=\"details\">"),
+        "the follow-ups after the summary, before the questions one by one"
+    );
     insta::assert_snapshot!("period_html", html);
 }
 
@@ -422,6 +464,8 @@ fn the_period_report_in_english() {
         "False majority: 1 class · Agreement: 1 class",
         "<th scope=\"row\">Left out, under 5 answers</th><td>7.c (2027-03-20)</td>",
         "Rehearsals in the period, not counted: 2.",
+        "<p class=\"method\">Followed up in the period: 3 classes, each a session",
+        "<th scope=\"col\">Misperception shrank</th>",
     ] {
         assert!(html.contains(text), "{text} in {html}");
     }
@@ -471,11 +515,15 @@ fn an_empty_period_says_so() {
         by_school: Vec::new(),
         rehearsals: 0,
         pairs: Vec::new(),
+        follow_ups: FollowUps::default(),
     };
     let html = html(&empty, Language::Da);
     assert!(html.contains("<p class=\"nothing\">Ingen sessioner i perioden.</p>"));
     assert!(html.contains(
         "<p class=\"nothing\">Ingen klasser har svaret på sammenlignende spørgsmål i perioden.</p>"
+    ));
+    assert!(html.contains(
+        "<h2>Opfølgninger</h2><p class=\"nothing\">Ingen klasser blev fulgt op i perioden.</p>"
     ));
     assert!(!html.contains("<table"), "no empty tables");
 }
