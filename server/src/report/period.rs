@@ -204,13 +204,13 @@ static DA: Texts = Texts {
     follow_ups_heading: "Opfølgninger",
     follow_ups_intro: "{classes} blev fulgt op i perioden: en session markeret som opfølgning på en tidligere session i klassen, med de samme spørgsmål. For hvert spørgsmål med en andel, som begge sessioner stillede, står her, i hvor mange klasser misforståelsen blev mindre eller større. En ændring tælles kun, når forskellen mellem gæt og faktisk er ændret mere end den fastsatte grænse, og mere end tilfældigheder kan forklare; ellers står den som ingen tydelig ændring.",
     no_follow_ups: "Ingen klasser blev fulgt op i perioden.",
-    follow_ups_caption: "Antal klasser",
+    follow_ups_caption: "Antal klasser, efter hvad der skete med misforståelsen",
     follow_up_columns: [
         "Spørgsmål",
-        "Mindre misforståelse",
-        "Større misforståelse",
+        "Blev mindre",
+        "Blev større",
         "Ingen tydelig ændring",
-        "Ingen misforståelse før",
+        "Gættede tæt på før",
         "For få svar",
     ],
     guess_question: "Gæt",
@@ -337,13 +337,13 @@ static EN: Texts = Texts {
     follow_ups_heading: "Follow-ups",
     follow_ups_intro: "Followed up in the period: {classes}, each a session marked as the follow-up of an earlier session of the class, with the same questions. For each share question both sessions asked, this says in how many classes the misperception shrank or grew. A change is counted only when the gap between guesses and actual changed by more than the margin, and more than chance explains; otherwise it counts as no clear change.",
     no_follow_ups: "No class was followed up in this period.",
-    follow_ups_caption: "Number of classes",
+    follow_ups_caption: "Number of classes, by what happened to the misperception",
     follow_up_columns: [
         "Question",
-        "Misperception shrank",
-        "Misperception grew",
+        "Shrank",
+        "Grew",
         "No clear change",
-        "No misperception before",
+        "Guessed close before",
         "Too few answers",
     ],
     guess_question: "Guess",
@@ -950,7 +950,7 @@ table.follow-ups { width: 100%; table-layout: fixed; font-size: .85rem; margin: 
 table.follow-ups caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 table.follow-ups th, table.follow-ups td { vertical-align: top; padding-right: .5rem; }
 table.follow-ups thead th { vertical-align: bottom; } table.follow-ups tbody th { font-weight: 400; }
-table.follow-ups thead th:first-child { width: 35%; }
+table.follow-ups thead th:first-child { width: 40%; }
 table.follow-ups td, table.follow-ups thead th:not(:first-child) { text-align: right; }
 table.follow-ups tr.set-row th { font-weight: 600; text-align: left; }
 table.reach caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
