@@ -181,8 +181,8 @@ pub fn answers_of(record: &SessionRecord) -> Vec<(String, Answer)> {
         .collect()
 }
 
-/// Every percent pair the two sessions both asked — the same question ids, the same
-/// kinds and the same counted options — before and after. Number and attitude pairs have
+/// Every percent pair the two sessions both asked (and got answers to) — the same
+/// question ids, the same kinds and the same counted options — before and after. Number and attitude pairs have
 /// no agreement margin of their own to judge a change by and are left out
 /// (`docs/results.md`).
 pub fn follow_ups(
@@ -253,6 +253,12 @@ pub fn follow_ups(
         let (Some(was), Some(now)) = (side(before), side(after)) else {
             continue;
         };
+        // A pair one of the sessions never got to (no answer on either question) is not
+        // a comparison at all, not even one with too few answers.
+        let asked = |side: &Side| side.actual_respondents > 0 || side.guess_count() > 0;
+        if !asked(&was) || !asked(&now) {
+            continue;
+        }
         pairs.push(PairFollowUp {
             actual_question: actual.text.clone(),
             perceived_question: perceived.text.clone(),

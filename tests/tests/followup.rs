@@ -135,6 +135,8 @@ async fn a_follow_up_report_shows_each_pair_before_and_after() {
         .find(|c| c.question.contains("drukket alkohol"))
         .unwrap_or_else(|| panic!("{counts:?}"));
     assert_eq!((drunk.shrank, drunk.too_few), (1, 0), "{drunk:?}");
+    // The pairs the class never got to are no comparison at all.
+    assert_eq!(counts.len(), 1, "{counts:?}");
 
     // The period report says the same: one class followed up, its misperception shrank.
     let (status, report) = http_request(
