@@ -221,7 +221,7 @@ pub fn month_text(month: &str, lang: Language) -> String {
     let t = OverviewTexts::of(lang);
     match month.split_once('-') {
         Some((year, number)) => match number.parse::<usize>() {
-            Ok(n @ 1..=12) => format!("{} {year}", t.months[n - 1]),
+            Ok(n @ 1..=12) => format!("{} {year}", t.labels.months[n - 1]),
             _ => month.to_string(),
         },
         None => month.to_string(),
@@ -254,7 +254,7 @@ pub fn reach_tables(overview: &Overview, lang: Language) -> (Vec<[String; 7]>, V
         .iter()
         .map(|r| {
             let name = if r.key.is_empty() {
-                t.no_school.to_string()
+                t.labels.no_school.to_string()
             } else {
                 r.key.clone()
             };
@@ -321,9 +321,9 @@ fn signed(value: f64, lang: Language) -> String {
 fn unit(pair: &OverviewPair, lang: Language) -> String {
     let t = OverviewTexts::of(lang);
     match pair.kind {
-        PairKind::Percent => t.points_pp.to_string(),
+        PairKind::Percent => t.labels.points_pp.to_string(),
         PairKind::Number => pair.unit.clone().unwrap_or_default(),
-        PairKind::Scale => t.points_scale.to_string(),
+        PairKind::Scale => t.labels.points_scale.to_string(),
     }
 }
 
@@ -341,7 +341,14 @@ pub fn pattern_text(pattern: PatternName, lang: Language) -> &'static str {
 /// "1 klasse", "3 klasser".
 pub fn classes_text(n: usize, lang: Language) -> String {
     let t = OverviewTexts::of(lang);
-    format!("{n} {}", if n == 1 { t.class } else { t.classes })
+    format!(
+        "{n} {}",
+        if n == 1 {
+            t.labels.class
+        } else {
+            t.labels.classes
+        }
+    )
 }
 
 fn named(name: &str, date: &str, lang: Language) -> String {
@@ -357,35 +364,35 @@ pub fn pair_view(pair: &OverviewPair, min_answers: u32, lang: Language) -> PairV
         format!(
             " ({} «{}»)",
             t.share_answering,
-            pair.options.join(&format!("» {} «", t.or))
+            pair.options.join(&format!("» {} «", t.labels.or))
         )
     };
     let mut figures = Vec::new();
     match &pair.pooled {
         Some(pooled) => {
             figures.push((
-                format!("{}{counted}", t.actual),
+                format!("{}{counted}", t.labels.actual),
                 format!(
                     "{} ({} {})",
                     value_text(pair, pooled.actual, lang),
                     pooled.actual_answers,
-                    t.answers
+                    t.labels.answers
                 ),
             ));
             figures.push((
-                t.guessed.to_string(),
+                t.labels.guessed.to_string(),
                 format!(
                     "{} ({} {})",
                     value_text(pair, pooled.guessed, lang),
                     pooled.guessed_answers,
-                    t.guesses
+                    t.labels.guesses
                 ),
             ));
         }
         None => {
             figures.push((
-                format!("{}{counted}", t.actual),
-                t.too_few.replace("{n}", &min_answers.to_string()),
+                format!("{}{counted}", t.labels.actual),
+                t.labels.too_few.replace("{n}", &min_answers.to_string()),
             ));
         }
     }
@@ -396,7 +403,10 @@ pub fn pair_view(pair: &OverviewPair, min_answers: u32, lang: Language) -> PairV
             format!("{} {}", lang.decimal(national.value), national.unit)
         };
         figures.push((
-            format!("{}: {}, {}", t.national, national.population, national.year),
+            format!(
+                "{}: {}, {}",
+                t.labels.national, national.population, national.year
+            ),
             format!("{value} — {} ({})", national.measures, national.source),
         ));
     }
@@ -408,13 +418,14 @@ pub fn pair_view(pair: &OverviewPair, min_answers: u32, lang: Language) -> PairV
                 None => gap,
             }
         }
-        None => t.no_pool.to_string(),
+        None => t.labels.no_pool.to_string(),
     };
     let spread = pair.gaps.as_ref().map(|s| {
         if pair.classes.len() == 1 {
             gap_text(pair, s.min, lang)
         } else {
-            t.spread
+            t.labels
+                .spread
                 .replace("{min}", &signed(s.min, lang))
                 .replace("{median}", &signed(s.median, lang))
                 .replace("{max}", &signed(s.max, lang))
@@ -435,7 +446,7 @@ pub fn pair_view(pair: &OverviewPair, min_answers: u32, lang: Language) -> PairV
             .join(" · ")
     });
     let classes = if pair.classes.is_empty() {
-        t.no_classes.to_string()
+        t.labels.no_classes.to_string()
     } else {
         format!(
             "{}: {}",
@@ -450,7 +461,7 @@ pub fn pair_view(pair: &OverviewPair, min_answers: u32, lang: Language) -> PairV
     };
     PairView {
         question: pair.question.clone(),
-        perceived: format!("{}: «{}»", t.guess_question, pair.perceived),
+        perceived: format!("{}: «{}»", t.labels.guess_question, pair.perceived),
         classes,
         figures,
         verdict,
@@ -487,8 +498,8 @@ pub fn period_text(query: &OverviewQuery, lang: Language) -> String {
     let t = OverviewTexts::of(lang);
     match (&query.from, &query.to) {
         (Some(from), Some(to)) => format!("{} – {}", date_text(from, lang), date_text(to, lang)),
-        (Some(from), None) => format!("{} {}", t.from_word, date_text(from, lang)),
-        (None, Some(to)) => format!("{} {}", t.to_word, date_text(to, lang)),
+        (Some(from), None) => format!("{} {}", t.labels.from_word, date_text(from, lang)),
+        (None, Some(to)) => format!("{} {}", t.labels.to_word, date_text(to, lang)),
         (None, None) => t.all_sessions.to_string(),
     }
 }

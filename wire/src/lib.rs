@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 mod description;
 mod editor;
 mod overview;
+mod overview_labels;
 pub use description::*;
 pub use editor::*;
 pub use overview::*;
+pub use overview_labels::*;
 
 /// The protocol version a client states in its first message. The server answers a
 /// different version with [`ErrorCode::UnsupportedVersion`]; the connection stays open

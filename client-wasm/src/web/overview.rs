@@ -269,11 +269,11 @@ impl App {
                 el("div")
                     .cls("overview-periods")
                     .attr("role", "group")
-                    .attr("aria-label", t.period)
+                    .attr("aria-label", t.labels.period)
                     .kid(
                         el("span")
                             .cls("overview-period-label")
-                            .text(&format!("{}:", t.period)),
+                            .text(&format!("{}:", t.labels.period)),
                     )
                     .kid(button(t.this_year, "overview:period:this-year").cls("secondary small"))
                     .kid(button(t.last_year, "overview:period:last-year").cls("secondary small"))
@@ -287,21 +287,21 @@ impl App {
                     .kid(select(
                         "overview-school",
                         "school",
-                        t.school,
+                        t.labels.school,
                         choices.schools.iter().map(|s| same(s)).collect(),
                         &q.school,
                     ))
                     .kid(select(
                         "overview-grade",
                         "grade",
-                        t.grade,
+                        t.labels.grade,
                         choices.grades.iter().map(|s| same(s)).collect(),
                         &q.grade,
                     ))
                     .kid(select(
                         "overview-set",
                         "set",
-                        t.set,
+                        t.labels.set,
                         choices
                             .sets
                             .iter()
@@ -324,15 +324,15 @@ impl App {
                 period_text(&data.query, lang)
             )));
         if total.sessions + total.parent_sessions == 0 {
-            section = section.kid(el("p").id("overview-nothing").text(t.nothing));
+            section = section.kid(el("p").id("overview-nothing").text(t.labels.nothing));
         } else {
             let key_figures = [
-                (total.sessions, t.columns[0]),
-                (total.classes, t.columns[1]),
-                (total.pupils, t.columns[2]),
-                (total.parent_sessions, t.columns[3]),
-                (total.parents, t.columns[4]),
-                (total.answers, t.columns[5]),
+                (total.sessions, t.labels.columns[0]),
+                (total.classes, t.labels.columns[1]),
+                (total.pupils, t.labels.columns[2]),
+                (total.parent_sessions, t.labels.columns[3]),
+                (total.parents, t.labels.columns[4]),
+                (total.answers, t.labels.columns[5]),
             ];
             section = section.kid(el("dl").cls("reach-total").id("reach-total").kids(
                 key_figures.into_iter().map(|(n, label)| {
@@ -342,20 +342,20 @@ impl App {
                 }),
             ));
             let (months, schools) = reach_tables(data, lang);
-            let total_row = reach_cells(total, t.total.to_string());
+            let total_row = reach_cells(total, t.labels.total.to_string());
             section = section
                 .kid(reach_table(
                     "reach-months",
-                    t.by_month,
-                    t.month_column,
+                    t.labels.by_month,
+                    t.labels.month_column,
                     t,
                     &months,
                     &total_row,
                 ))
                 .kid(reach_table(
                     "reach-schools",
-                    t.by_school,
-                    t.school_column,
+                    t.labels.by_school,
+                    t.labels.school_column,
                     t,
                     &schools,
                     &total_row,
@@ -395,7 +395,11 @@ impl App {
                     )
             });
             section = section
-                .kid(el("h2").id("follow-ups-heading").text(t.follow_ups_heading))
+                .kid(
+                    el("h2")
+                        .id("follow-ups-heading")
+                        .text(t.labels.follow_ups_heading),
+                )
                 .kid(
                     el("p").cls("hint").text(
                         &t.follow_ups_intro
@@ -411,7 +415,11 @@ impl App {
                 );
         }
         section = section
-            .kid(el("h2").id("pairs-heading").text(t.questions_heading))
+            .kid(
+                el("h2")
+                    .id("pairs-heading")
+                    .text(t.labels.questions_heading),
+            )
             .kid(
                 el("p").cls("hint").text(
                     &t.questions_intro
@@ -419,7 +427,7 @@ impl App {
                 ),
             );
         if data.pairs.is_empty() {
-            return section.kid(el("p").id("overview-no-pairs").text(t.no_pairs));
+            return section.kid(el("p").id("overview-no-pairs").text(t.labels.no_pairs));
         }
         // Grouped by set, in the order the server gives.
         let mut sets: Vec<(&str, Vec<&OverviewPair>)> = Vec::new();
@@ -450,7 +458,7 @@ impl App {
         figures = figures.kid(
             el("div")
                 .cls("pair-verdict")
-                .kid(el("dt").text(t.pooled_pattern))
+                .kid(el("dt").text(t.labels.pooled_pattern))
                 .kid(el("dd").kid(el("strong").text(&view.verdict))),
         );
         if let Some(spread) = &view.spread {
@@ -463,7 +471,7 @@ impl App {
         if let Some(patterns) = &view.patterns {
             figures = figures.kid(
                 el("div")
-                    .kid(el("dt").text(t.patterns_label))
+                    .kid(el("dt").text(t.labels.patterns_label))
                     .kid(el("dd").text(patterns)),
             );
         }
@@ -494,7 +502,7 @@ fn reach_table(
     rows: &[[String; 7]],
     total: &[String; 7],
 ) -> E {
-    let header = std::iter::once(first_column).chain(t.columns);
+    let header = std::iter::once(first_column).chain(t.labels.columns);
     let row = |cells: &[String; 7], cell: &str| {
         el("tr").kids(cells.iter().enumerate().map(|(i, text)| {
             if i == 0 {

@@ -35,16 +35,12 @@ pub struct PeriodReport<'a> {
 
 /// The texts that differ by language. Danish is the default.
 struct Texts {
+    /// The labels the console and the period report share.
+    labels: &'static pejling_wire::OverviewLabels,
     title: &'static str,
     period_for: &'static str,
     all_sessions: &'static str,
     all_period: &'static str,
-    from_word: &'static str,
-    to_word: &'static str,
-    period: &'static str,
-    school: &'static str,
-    grade: &'static str,
-    set: &'static str,
     all_schools: &'static str,
     all_grades: &'static str,
     all_sets: &'static str,
@@ -54,79 +50,43 @@ struct Texts {
     /// `{n}`: rehearsals left out.
     rehearsals: &'static str,
     reach_heading: &'static str,
-    by_month: &'static str,
-    by_school: &'static str,
-    month_column: &'static str,
-    school_column: &'static str,
-    columns: [&'static str; 6],
-    total: &'static str,
-    no_school: &'static str,
     reach_note: &'static str,
-    nothing: &'static str,
-    months: [&'static str; 12],
-    questions_heading: &'static str,
     /// `{n}`: the minimum.
     questions_intro: &'static str,
     patterns_heading: &'static str,
     pattern_explained: [(&'static str, &'static str); 5],
-    no_pairs: &'static str,
     summary_heading: &'static str,
     summary_columns: [&'static str; 6],
     details_heading: &'static str,
-    follow_ups_heading: &'static str,
     /// `{classes}`: "2 klasser", "1 class".
     follow_ups_intro: &'static str,
     no_follow_ups: &'static str,
     follow_ups_caption: &'static str,
     follow_up_columns: [&'static str; 6],
-    guess_question: &'static str,
-    actual: &'static str,
     actual_share: &'static str,
     actual_mean: &'static str,
     actual_scale: &'static str,
     /// `{n}`: the number of points; `{first}`, `{last}`: their answers.
     actual_scale_points: &'static str,
     of: &'static str,
-    or: &'static str,
-    answers: &'static str,
-    guessed: &'static str,
-    guesses: &'static str,
     gap: &'static str,
-    pooled_pattern: &'static str,
-    /// `{n}`: the minimum.
-    too_few: &'static str,
-    no_pool: &'static str,
-    national: &'static str,
     no_national: &'static str,
     source: &'static str,
     spread_label: &'static str,
-    /// `{min}`, `{median}`, `{max}`, `{unit}`.
-    spread: &'static str,
-    patterns_label: &'static str,
     classes_label: &'static str,
-    no_classes: &'static str,
     left_out_label: &'static str,
     /// `{n}`: the minimum.
     left_out_too_few: &'static str,
     left_out_changed: &'static str,
-    class: &'static str,
-    classes: &'static str,
-    points_pp: &'static str,
-    points_scale: &'static str,
     patterns: [&'static str; 5],
 }
 
 static DA: Texts = Texts {
+    labels: &pejling_wire::OVERVIEW_LABELS_DA,
     title: "Social pejling",
     period_for: "opgørelse for perioden",
     all_sessions: "opgørelse over alle gemte sessioner",
     all_period: "alle gemte sessioner",
-    from_word: "fra",
-    to_word: "til",
-    period: "Periode",
-    school: "Skole",
-    grade: "Klassetrin",
-    set: "Spørgesæt",
     all_schools: "alle skoler",
     all_grades: "alle klassetrin",
     all_sets: "alle spørgesæt",
@@ -135,37 +95,7 @@ static DA: Texts = Texts {
     intro: "Opgørelsen er lavet ud fra de sessioner, der er gemt på den computer, sessionerne blev holdt fra. Den rummer kun samlede tal — intet om den enkelte elev. Øvelser med simulerede elever og sessioner, som ingen deltog i, er ikke talt med.",
     rehearsals: "Øvelser i perioden, som ikke er talt med: {n}.",
     reach_heading: "Hvem sessionerne nåede",
-    by_month: "Pr. måned",
-    by_school: "Pr. skole",
-    month_column: "Måned",
-    school_column: "Skole",
-    columns: [
-        "Elevsessioner",
-        "Klasser",
-        "Elever",
-        "Forældremøder",
-        "Forældre",
-        "Svar",
-    ],
-    total: "I alt",
-    no_school: "Uden skole",
     reach_note: "Elever og forældre er deltagere: en elev, der var med i to sessioner, tælles to gange, for ingen kendes på tværs af sessioner. En klasse er skole og klasse; en session uden klasse tæller som én klasse. En klasse med sessioner i to måneder tæller med i begge måneder, men kun én gang i alt. Svar er alle afgivne svar, også «Vil ikke svare» og «Ved ikke».",
-    nothing: "Ingen sessioner i perioden.",
-    months: [
-        "januar",
-        "februar",
-        "marts",
-        "april",
-        "maj",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ],
-    questions_heading: "Spørgsmålene på tværs af klasserne",
     questions_intro: "Hvert par er et spørgsmål om elevernes egen adfærd eller holdning og et spørgsmål, hvor de gætter på klassens svar. Klassernes svar er lagt sammen: en klasse tæller kun med, når både dens egne svar og dens gæt er mindst {n} (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med); ellers er den udeladt og nævnt. Forskellen er gæt minus faktisk. Hver klasses mønster er det samme som i klassens egen rapport.",
     patterns_heading: "Mønstrene",
     pattern_explained: [
@@ -190,7 +120,6 @@ static DA: Texts = Texts {
             "gættene ligger på begge sider af det faktiske tal; forskellen kan være tilfældig og nævnes ikke som et fund.",
         ),
     ],
-    no_pairs: "Ingen klasser har svaret på sammenlignende spørgsmål i perioden.",
     summary_heading: "Sammenfatning",
     summary_columns: [
         "Spørgsmål",
@@ -201,7 +130,6 @@ static DA: Texts = Texts {
         "Alle klasser samlet",
     ],
     details_heading: "Spørgsmålene enkeltvis",
-    follow_ups_heading: "Opfølgninger",
     follow_ups_intro: "{classes} blev fulgt op i perioden: en session markeret som opfølgning på en tidligere session i klassen, med de samme spørgsmål. For hvert spørgsmål med en andel, som begge sessioner stillede, står her, i hvor mange klasser misforståelsen blev mindre eller større. En ændring tælles kun, når forskellen mellem gæt og faktisk er ændret mere end den fastsatte grænse, og mere end tilfældigheder kan forklare; ellers står den som ingen tydelig ændring.",
     no_follow_ups: "Ingen klasser blev fulgt op i perioden.",
     follow_ups_caption: "Antal klasser, efter hvad der skete med misforståelsen",
@@ -213,36 +141,19 @@ static DA: Texts = Texts {
         "Gættede tæt på før",
         "For få svar",
     ],
-    guess_question: "Gæt",
-    actual: "Faktisk",
     actual_share: "andel, der svarede",
     actual_mean: "gennemsnit",
     actual_scale: "gennemsnitlig placering, 1 = første svar",
     actual_scale_points: "gennemsnit på skalaen 1–{n}: 1 = «{first}», {n} = «{last}»",
     of: "af",
-    or: "eller",
-    answers: "svar",
-    guessed: "Gæt (gennemsnit)",
-    guesses: "gæt",
     gap: "Forskel (gæt − faktisk)",
-    pooled_pattern: "Alle klasser samlet",
-    too_few: "for få svar (under {n})",
-    no_pool: "Intet samlet tal: ingen klasse havde svar nok.",
-    national: "Landstal",
     no_national: "Intet landstal til dette spørgsmål.",
     source: "Kilde",
     spread_label: "Klassernes forskel",
-    spread: "fra {min} til {max} {unit} (median {median})",
-    patterns_label: "Klassernes mønster",
     classes_label: "Klasser med",
-    no_classes: "Ingen klasser med svar nok",
     left_out_label: "Ikke med",
     left_out_too_few: "under {n} svar",
     left_out_changed: "spørgsmålet var ændret",
-    class: "klasse",
-    classes: "klasser",
-    points_pp: "procentpoint",
-    points_scale: "point på skalaen",
     patterns: [
         "Social overdrivelse",
         "Flertalsmisforståelse",
@@ -253,16 +164,11 @@ static DA: Texts = Texts {
 };
 
 static EN: Texts = Texts {
+    labels: &pejling_wire::OVERVIEW_LABELS_EN,
     title: "Social norms sessions",
     period_for: "account for the period",
     all_sessions: "account of all stored sessions",
     all_period: "all stored sessions",
-    from_word: "from",
-    to_word: "to",
-    period: "Period",
-    school: "School",
-    grade: "Grade",
-    set: "Question set",
     all_schools: "all schools",
     all_grades: "all grades",
     all_sets: "all question sets",
@@ -271,37 +177,7 @@ static EN: Texts = Texts {
     intro: "This account is made from the sessions stored on the computer they were held from. It holds aggregates only — nothing about an individual pupil. Rehearsals with simulated pupils, and sessions nobody joined, are not counted.",
     rehearsals: "Rehearsals in the period, not counted: {n}.",
     reach_heading: "Whom the sessions reached",
-    by_month: "By month",
-    by_school: "By school",
-    month_column: "Month",
-    school_column: "School",
-    columns: [
-        "Pupil sessions",
-        "Classes",
-        "Pupils",
-        "Parent evenings",
-        "Parents",
-        "Answers",
-    ],
-    total: "Total",
-    no_school: "No school",
     reach_note: "Pupils and parents are participants: a pupil in two sessions is counted twice, since nobody is known across sessions. A class is a school and a class; a session without a class counts as one class. A class with sessions in two months counts in both months, but once in the total. Answers are every answer given, \"won't say\" and \"don't know\" included.",
-    nothing: "No sessions in this period.",
-    months: [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    questions_heading: "The questions across the classes",
     questions_intro: "Each pair is a question about the pupils' own behaviour or attitude and a question in which they guess their class's answer. The classes' answers are pooled: a class counts only when both its own answers and its guesses number at least {n} (\"won't say\" and \"don't know\" not counted); otherwise it is left out and named. The gap is guessed minus actual. Each class's pattern is the one its own report names.",
     patterns_heading: "The patterns",
     pattern_explained: [
@@ -323,7 +199,6 @@ static EN: Texts = Texts {
             "the guesses lie on both sides of the actual figure; the gap may be chance and is not named as a finding.",
         ),
     ],
-    no_pairs: "No class answered comparing questions in this period.",
     summary_heading: "Summary",
     summary_columns: [
         "Question",
@@ -334,7 +209,6 @@ static EN: Texts = Texts {
         "All classes pooled",
     ],
     details_heading: "The questions one by one",
-    follow_ups_heading: "Follow-ups",
     follow_ups_intro: "Followed up in the period: {classes}, each a session marked as the follow-up of an earlier session of the class, with the same questions. For each share question both sessions asked, this says in how many classes the misperception shrank or grew. A change is counted only when the gap between guesses and actual changed by more than the margin, and more than chance explains; otherwise it counts as no clear change.",
     no_follow_ups: "No class was followed up in this period.",
     follow_ups_caption: "Number of classes, by what happened to the misperception",
@@ -346,36 +220,19 @@ static EN: Texts = Texts {
         "Guessed close before",
         "Too few answers",
     ],
-    guess_question: "Guess",
-    actual: "Actual",
     actual_share: "share answering",
     actual_mean: "mean",
     actual_scale: "mean position, 1 = the first answer",
     actual_scale_points: "mean on the scale 1–{n}: 1 = «{first}», {n} = «{last}»",
     of: "of",
-    or: "or",
-    answers: "answers",
-    guessed: "Guesses (mean)",
-    guesses: "guesses",
     gap: "Gap (guessed − actual)",
-    pooled_pattern: "All classes pooled",
-    too_few: "too few answers (under {n})",
-    no_pool: "No pooled figure: no class had enough answers.",
-    national: "National figure",
     no_national: "No national figure for this question.",
     source: "Source",
     spread_label: "The classes' gaps",
-    spread: "from {min} to {max} {unit} (median {median})",
-    patterns_label: "The classes' patterns",
     classes_label: "Classes pooled",
-    no_classes: "No class with enough answers",
     left_out_label: "Left out",
     left_out_too_few: "under {n} answers",
     left_out_changed: "the question had been changed",
-    class: "class",
-    classes: "classes",
-    points_pp: "percentage points",
-    points_scale: "scale points",
     patterns: [
         "Overestimation",
         "False majority",
@@ -404,7 +261,7 @@ impl Texts {
     }
 
     fn classes(&self, n: usize) -> String {
-        format!("{n} {}", if n == 1 { self.class } else { self.classes })
+        format!("{n} {}", if n == 1 { self.labels.class } else { self.labels.classes })
     }
 }
 
@@ -420,7 +277,7 @@ fn date_text(date: &str, lang: Language) -> String {
 fn month_text(month: &str, t: &Texts) -> String {
     match month.split_once('-') {
         Some((year, number)) => match number.parse::<usize>() {
-            Ok(n @ 1..=12) => format!("{} {year}", t.months[n - 1]),
+            Ok(n @ 1..=12) => format!("{} {year}", t.labels.months[n - 1]),
             _ => month.to_string(),
         },
         None => month.to_string(),
@@ -452,8 +309,8 @@ impl PeriodReport<'_> {
         let query = &self.overview.query;
         match (&query.from, &query.to) {
             (Some(from), Some(to)) => Some(format!("{}–{}", day(from), day(to))),
-            (Some(from), None) => Some(format!("{} {}", t.from_word, day(from))),
-            (None, Some(to)) => Some(format!("{} {}", t.to_word, day(to))),
+            (Some(from), None) => Some(format!("{} {}", t.labels.from_word, day(from))),
+            (None, Some(to)) => Some(format!("{} {}", t.labels.to_word, day(to))),
             (None, None) => None,
         }
     }
@@ -524,9 +381,9 @@ impl PeriodReport<'_> {
     fn gap_unit(&self, pair: &OverviewPair) -> String {
         let t = self.t();
         match pair.kind {
-            PairKind::Percent => t.points_pp.to_string(),
+            PairKind::Percent => t.labels.points_pp.to_string(),
             PairKind::Number => pair.unit.clone().unwrap_or_default(),
-            PairKind::Scale => t.points_scale.to_string(),
+            PairKind::Scale => t.labels.points_scale.to_string(),
         }
     }
 
@@ -543,22 +400,22 @@ impl PeriodReport<'_> {
         match pair.kind {
             PairKind::Percent if !pair.options.is_empty() => format!(
                 "{} ({} «{}»)",
-                t.actual,
+                t.labels.actual,
                 t.actual_share,
-                pair.options.join(&format!("» {} «", t.or))
+                pair.options.join(&format!("» {} «", t.labels.or))
             ),
-            PairKind::Percent => t.actual.to_string(),
-            PairKind::Number => format!("{} ({})", t.actual, t.actual_mean),
+            PairKind::Percent => t.labels.actual.to_string(),
+            PairKind::Number => format!("{} ({})", t.labels.actual, t.actual_mean),
             PairKind::Scale => match (pair.scale.first(), pair.scale.last()) {
                 (Some(first), Some(last)) if pair.scale.len() > 1 => format!(
                     "{} ({})",
-                    t.actual,
+                    t.labels.actual,
                     t.actual_scale_points
                         .replace("{n}", &pair.scale.len().to_string())
                         .replace("{first}", first)
                         .replace("{last}", last)
                 ),
-                _ => format!("{} ({})", t.actual, t.actual_scale),
+                _ => format!("{} ({})", t.labels.actual, t.actual_scale),
             },
         }
     }
@@ -594,10 +451,10 @@ impl PeriodReport<'_> {
                     header {
                         h1 { (title) }
                         dl {
-                            dt { (t.period) } dd { (self.period_text().unwrap_or_else(|| t.all_period.to_string())) }
-                            dt { (t.school) } dd { (self.school_text().unwrap_or_else(|| t.all_schools.to_string())) }
-                            dt { (t.grade) } dd { (overview.query.grade.clone().unwrap_or_else(|| t.all_grades.to_string())) }
-                            dt { (t.set) } dd { (self.set_text().unwrap_or_else(|| t.all_sets.to_string())) }
+                            dt { (t.labels.period) } dd { (self.period_text().unwrap_or_else(|| t.all_period.to_string())) }
+                            dt { (t.labels.school) } dd { (self.school_text().unwrap_or_else(|| t.all_schools.to_string())) }
+                            dt { (t.labels.grade) } dd { (overview.query.grade.clone().unwrap_or_else(|| t.all_grades.to_string())) }
+                            dt { (t.labels.set) } dd { (self.set_text().unwrap_or_else(|| t.all_sets.to_string())) }
                             dt { (t.made) } dd { (self.made_text()) }
                             dt { (t.made_with) } dd { "pejling " (env!("CARGO_PKG_VERSION")) }
                         }
@@ -634,7 +491,7 @@ impl PeriodReport<'_> {
             .iter()
             .map(|r| {
                 let name = if r.key.is_empty() {
-                    t.no_school.to_string()
+                    t.labels.no_school.to_string()
                 } else {
                     r.key.clone()
                 };
@@ -645,15 +502,15 @@ impl PeriodReport<'_> {
             section.reach {
                 h2 { (t.reach_heading) }
                 @if total.sessions + total.parent_sessions == 0 {
-                    p.nothing { (t.nothing) }
+                    p.nothing { (t.labels.nothing) }
                 } @else {
                     dl.key-figures {
-                        @for (label, n) in t.columns.iter().zip(figures) {
+                        @for (label, n) in t.labels.columns.iter().zip(figures) {
                             div { dt { (label) } dd { (n) } }
                         }
                     }
-                    (self.reach_table(t.by_month, t.month_column, &months, total))
-                    (self.reach_table(t.by_school, t.school_column, &schools, total))
+                    (self.reach_table(t.labels.by_month, t.labels.month_column, &months, total))
+                    (self.reach_table(t.labels.by_school, t.labels.school_column, &schools, total))
                     p.note { (t.reach_note) }
                 }
                 @if overview.rehearsals > 0 {
@@ -684,13 +541,13 @@ impl PeriodReport<'_> {
         html! {
             table.reach {
                 caption { (caption) }
-                thead { tr { th scope="col" { (first) } @for column in t.columns { th scope="col" { (column) } } } }
+                thead { tr { th scope="col" { (first) } @for column in t.labels.columns { th scope="col" { (column) } } } }
                 tbody {
                     @for (name, reach) in rows {
                         tr { th scope="row" { (name) } @for n in cells(reach) { td { (n) } } }
                     }
                 }
-                tfoot { tr { th scope="row" { (t.total) } @for n in cells(total) { td { (n) } } } }
+                tfoot { tr { th scope="row" { (t.labels.total) } @for n in cells(total) { td { (n) } } } }
             }
         }
     }
@@ -709,10 +566,10 @@ impl PeriodReport<'_> {
         let several_sets = sets.len() > 1;
         html! {
             section.pairs {
-                h2 { (t.questions_heading) }
+                h2 { (t.labels.questions_heading) }
                 p.method { (t.questions_intro.replace("{n}", &overview.min_answers.to_string())) }
                 @if overview.pairs.is_empty() {
-                    p.nothing { (t.no_pairs) }
+                    p.nothing { (t.labels.no_pairs) }
                 } @else {
                     h3 { (t.patterns_heading) }
                     dl.patterns {
@@ -741,7 +598,7 @@ impl PeriodReport<'_> {
                     @for (set_title, pairs) in &sets {
                         // The set's heading is printed on the page of its first pair.
                         @for (n, pair) in pairs.iter().enumerate() {
-                            (self.pair(pair, (n == 0).then(|| format!("{}: {set_title}", t.set))))
+                            (self.pair(pair, (n == 0).then(|| format!("{}: {set_title}", t.labels.set))))
                         }
                     }
                 }
@@ -766,7 +623,7 @@ impl PeriodReport<'_> {
         let classes = t.classes(follow_ups.classes as usize);
         html! {
             section.follow-ups {
-                h2 { (t.follow_ups_heading) }
+                h2 { (t.labels.follow_ups_heading) }
                 @if follow_ups.classes == 0 {
                     p.nothing { (t.no_follow_ups) }
                 } @else {
@@ -800,6 +657,7 @@ impl PeriodReport<'_> {
     fn summary_row(&self, pair: &OverviewPair) -> Markup {
         let t = self.t();
         let withheld = t
+            .labels
             .too_few
             .replace("{n}", &self.overview.min_answers.to_string());
         html! {
@@ -834,7 +692,8 @@ impl PeriodReport<'_> {
             if pair.classes.len() == 1 {
                 self.gap(pair, s.min)
             } else {
-                t.spread
+                t.labels
+                    .spread
                     .replace("{min}", &signed(s.min, self.lang))
                     .replace("{median}", &signed(s.median, self.lang))
                     .replace("{max}", &signed(s.max, self.lang))
@@ -878,30 +737,30 @@ impl PeriodReport<'_> {
                 }
                 div.opening {
                     h4 { (pair.question) }
-                    p.meta { (t.guess_question) ": «" (pair.perceived) "»" }
+                    p.meta { (t.labels.guess_question) ": «" (pair.perceived) "»" }
                 }
                 table.pair-figures {
                     tbody {
                         @match &pair.pooled {
                             Some(pooled) => {
-                                tr { th scope="row" { (self.actual_label(pair)) } td { (self.value(pair, pooled.actual)) " (" (pooled.actual_answers) " " (t.answers) ")" } }
-                                tr { th scope="row" { (t.guessed) } td { (self.value(pair, pooled.guessed)) " (" (pooled.guessed_answers) " " (t.guesses) ")" } }
+                                tr { th scope="row" { (self.actual_label(pair)) } td { (self.value(pair, pooled.actual)) " (" (pooled.actual_answers) " " (t.labels.answers) ")" } }
+                                tr { th scope="row" { (t.labels.guessed) } td { (self.value(pair, pooled.guessed)) " (" (pooled.guessed_answers) " " (t.labels.guesses) ")" } }
                                 tr { th scope="row" { (t.gap) } td { (self.gap(pair, pooled.gap)) } }
                                 @if let Some(pattern) = pooled.pattern {
-                                    tr.verdict { th scope="row" { (t.pooled_pattern) } td { strong { (t.pattern(pattern)) } } }
+                                    tr.verdict { th scope="row" { (t.labels.pooled_pattern) } td { strong { (t.pattern(pattern)) } } }
                                 }
                             }
                             None => {
-                                tr { th scope="row" { (self.actual_label(pair)) } td { (t.too_few.replace("{n}", &min)) } }
-                                tr.verdict { th scope="row" { (t.pooled_pattern) } td { strong { (t.no_pool) } } }
+                                tr { th scope="row" { (self.actual_label(pair)) } td { (t.labels.too_few.replace("{n}", &min)) } }
+                                tr.verdict { th scope="row" { (t.labels.pooled_pattern) } td { strong { (t.labels.no_pool) } } }
                             }
                         }
                         @if pair.national.is_empty() {
-                            tr { th scope="row" { (t.national) } td { (t.no_national) } }
+                            tr { th scope="row" { (t.labels.national) } td { (t.no_national) } }
                         }
                         @for national in &pair.national {
                             tr {
-                                th scope="row" { (t.national) ": " (national.population) ", " (national.year) }
+                                th scope="row" { (t.labels.national) ": " (national.population) ", " (national.year) }
                                 td {
                                     (self.national_value(national.value, &national.unit)) " — " (national.measures) "."
                                     br;
@@ -913,13 +772,13 @@ impl PeriodReport<'_> {
                             tr { th scope="row" { (t.spread_label) } td { (spread) } }
                         }
                         @if !patterns.is_empty() {
-                            tr { th scope="row" { (t.patterns_label) } td { (patterns) } }
+                            tr { th scope="row" { (t.labels.patterns_label) } td { (patterns) } }
                         }
                         tr {
                             th scope="row" { (t.classes_label) }
                             td {
                                 @if pair.classes.is_empty() {
-                                    (t.no_classes)
+                                    (t.labels.no_classes)
                                 } @else {
                                     (t.classes(pair.classes.len())) ": "
                                     (pair.classes.iter().map(|c| self.named(&c.name, &c.date)).collect::<Vec<_>>().join("; "))
