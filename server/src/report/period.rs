@@ -261,7 +261,14 @@ impl Texts {
     }
 
     fn classes(&self, n: usize) -> String {
-        format!("{n} {}", if n == 1 { self.labels.class } else { self.labels.classes })
+        format!(
+            "{n} {}",
+            if n == 1 {
+                self.labels.class
+            } else {
+                self.labels.classes
+            }
+        )
     }
 }
 
