@@ -178,3 +178,41 @@ pub fn tally<'a>(
     }
     counts.result(question)
 }
+
+/// What a finished session holds of one question, for figures across sessions (the
+/// overview, follow-ups, exchange files).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answered {
+    /// The counts of its answers.
+    Counts(TallyResult),
+    /// Answered, but by fewer than its class's minimum: the computer the session was
+    /// imported from withheld the counts (`docs/exchange.md`). Never made from a session
+    /// stored here.
+    TooFew,
+}
+
+/// Per question id, what was answered; a question nobody answered is absent.
+pub type Tallies = BTreeMap<String, Answered>;
+
+/// The counts of every question of `set` that has an answer among `answers` (question
+/// id, answer).
+pub fn tallies<'a>(
+    set: &crate::questions::QuestionSet,
+    answers: impl IntoIterator<Item = (&'a str, &'a Answer)>,
+) -> Tallies {
+    let mut by_question: BTreeMap<&str, Vec<&Answer>> = BTreeMap::new();
+    for (question, answer) in answers {
+        by_question.entry(question).or_default().push(answer);
+    }
+    set.questions
+        .iter()
+        .filter_map(|question| {
+            let answers = by_question.get(question.id.as_str())?;
+            Some((
+                question.id.clone(),
+                Answered::Counts(tally(question, answers.iter().copied())),
+            ))
+        })
+        .collect()
+}

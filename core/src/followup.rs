@@ -5,10 +5,10 @@
 //! agreement margin *and* the guesses moved more than chance would move them; otherwise
 //! "no clear change". Plain functions of counts, no I/O.
 
-use pejling_wire::{Answer, Distribution};
+use pejling_wire::Distribution;
 use serde::Serialize;
 
-use crate::counts;
+use crate::counts::{self, Answered, Tallies};
 use crate::engine::SessionRecord;
 use crate::questions::{Question, QuestionKind, QuestionSet};
 use crate::results::{Counts, Shown, Thresholds, share, threshold};
@@ -165,20 +165,31 @@ pub struct PairFollowUp {
     pub result: Shown<FollowUp>,
 }
 
-/// One session as a follow-up compares it: its set and its answers (question id, answer).
+/// One session as a follow-up compares it: its set and what was answered.
 #[derive(Debug, Clone, Copy)]
 pub struct Asked<'a> {
     pub set: &'a QuestionSet,
-    pub answers: &'a [(String, Answer)],
+    pub tallies: &'a Tallies,
 }
 
-/// A stored session's answers as [`Asked`] holds them.
-pub fn answers_of(record: &SessionRecord) -> Vec<(String, Answer)> {
-    record
-        .answers
-        .iter()
-        .map(|(question, _, answer)| (question.clone(), *answer))
-        .collect()
+/// A stored session's counts per question, as [`Asked`] holds them.
+pub fn tallies_of(record: &SessionRecord) -> Tallies {
+    counts::tallies(
+        &record.set,
+        record
+            .answers
+            .iter()
+            .map(|(question, _, answer)| (question.as_str(), answer)),
+    )
+}
+
+/// One session's side of a pair, as far as it can be read.
+enum Got {
+    Side(Side),
+    /// Answered, but the counts were withheld as below the minimum.
+    TooFew,
+    /// Neither question has an answer: the session never got to the pair.
+    NotAsked,
 }
 
 /// Every percent pair the two sessions both asked (and got answers to) — the same
@@ -216,10 +227,28 @@ pub fn follow_ups(
         if !same {
             continue;
         }
-        let side = |asked: Asked<'_>| -> Option<Side> {
-            let own = asked.set.question(&actual.id)?;
-            let guess = asked.set.question(&perceived.id)?;
-            let own_counts = tally(asked.answers, own);
+        let side = |asked: Asked<'_>| -> Got {
+            let (Some(own), Some(guess)) = (
+                asked.set.question(&actual.id),
+                asked.set.question(&perceived.id),
+            ) else {
+                return Got::NotAsked;
+            };
+            let (own_counts, guess_counts) =
+                match (asked.tallies.get(&own.id), asked.tallies.get(&guess.id)) {
+                    (None, None) => return Got::NotAsked,
+                    (Some(Answered::TooFew), _) | (_, Some(Answered::TooFew)) => {
+                        return Got::TooFew;
+                    }
+                    (own_counts, guess_counts) => {
+                        let counts =
+                            |answered: Option<&Answered>, question: &Question| match answered {
+                                Some(Answered::Counts(result)) => result.clone(),
+                                _ => counts::tally(question, []),
+                            };
+                        (counts(own_counts, own), counts(guess_counts, guess))
+                    }
+                };
             let shown = share(
                 &Counts {
                     question: own,
@@ -232,7 +261,7 @@ pub fn follow_ups(
                     ..*thresholds
                 },
             );
-            let guesses = match tally(asked.answers, guess).distribution {
+            let guesses = match guess_counts.distribution {
                 Distribution::Percent { counts, .. } => counts
                     .iter()
                     .enumerate()
@@ -244,21 +273,25 @@ pub fn follow_ups(
             let (actual, actual_respondents) = shown
                 .value()
                 .map_or((0.0, 0), |share| (share.percent, share.respondents));
-            Some(Side {
+            Got::Side(Side {
                 actual,
                 actual_respondents,
                 guesses,
             })
         };
-        let (Some(was), Some(now)) = (side(before), side(after)) else {
-            continue;
+        // A pair one of the sessions never got to (no answer on either question, not even
+        // "won't say") is not a comparison at all, not even one with too few answers.
+        let result = match (side(before), side(after)) {
+            (Got::NotAsked, _) | (_, Got::NotAsked) => continue,
+            (Got::Side(was), Got::Side(now)) => {
+                follow_up(&was, &now, thresholds.agreement_pp, thresholds)
+            }
+            // Withheld where it came from: below the minimum, as here.
+            _ => Shown::TooFew {
+                answers: 0,
+                needed: thresholds.min_answers,
+            },
         };
-        // A pair one of the sessions never got to (no answer on either question) is not
-        // a comparison at all, not even one with too few answers.
-        let asked = |side: &Side| side.actual_respondents > 0 || side.guess_count() > 0;
-        if !asked(&was) || !asked(&now) {
-            continue;
-        }
         pairs.push(PairFollowUp {
             actual_question: actual.text.clone(),
             perceived_question: perceived.text.clone(),
@@ -267,7 +300,7 @@ pub fn follow_ups(
                 .iter()
                 .filter_map(|&i| labels.get(i as usize).cloned())
                 .collect(),
-            result: follow_up(&was, &now, thresholds.agreement_pp, thresholds),
+            result,
         });
     }
     pairs
@@ -282,16 +315,6 @@ pub fn share_a_pair(before: &QuestionSet, after: &QuestionSet) -> bool {
                 && before.question(&p.question).is_some()
         })
     })
-}
-
-fn tally(answers: &[(String, Answer)], question: &Question) -> pejling_wire::TallyResult {
-    counts::tally(
-        question,
-        answers
-            .iter()
-            .filter(|(id, _)| *id == question.id)
-            .map(|(_, answer)| answer),
-    )
 }
 
 /// Two-sided p-value of the Mann–Whitney U test of `x` against `y` ((value, count)

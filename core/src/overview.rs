@@ -23,12 +23,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use pejling_wire::{
-    Answer, Audience, ClassName, Description, LeftOut, LeftOutReason, NationalFigure, Overview,
+    Audience, ClassName, Description, LeftOut, LeftOutReason, NationalFigure, Overview,
     OverviewChoices, OverviewPair, OverviewQuery, PairKind, PatternCount, PatternName, Pooled,
     Reach, SetChoice, Spread, TallyResult, clean_value, description_key,
 };
 
-use crate::counts;
+use crate::counts::{self, Answered, Tallies};
 use crate::engine::SessionRecord;
 use crate::pooling;
 use crate::questions::{Question, QuestionKind, QuestionSet, Reference};
@@ -40,7 +40,11 @@ mod tests;
 /// A stored session as the overview needs it.
 #[derive(Debug, Clone)]
 pub struct OverviewSession {
+    /// Its id here; for a session imported from another computer, its exchange key
+    /// (`exchange::key`).
     pub id: String,
+    /// Who exported it, for an imported session; `None` for this computer's own.
+    pub origin: Option<String>,
     /// What people call it ([`crate::engine::SessionMeta::name`]).
     pub name: String,
     /// The day it was created, `YYYY-MM-DD`, in the computer's time zone.
@@ -49,8 +53,10 @@ pub struct OverviewSession {
     /// The set as the session used it (with the national figures it cited then).
     pub set: QuestionSet,
     pub participants: u32,
-    /// Question id and answer, one per participant and question.
-    pub answers: Vec<(String, Answer)>,
+    /// Answers stored in all ("won't say" and "don't know" included).
+    pub answers: u32,
+    /// What was answered, per question.
+    pub tallies: Tallies,
     pub rehearsal: bool,
     /// The thresholds the session ran with (`None`: stored before they were kept; the
     /// overview's apply).
@@ -64,16 +70,14 @@ impl OverviewSession {
     pub fn from_record(record: SessionRecord, date: String) -> OverviewSession {
         OverviewSession {
             name: record.meta.name(),
+            tallies: crate::followup::tallies_of(&record),
+            answers: record.answers.len() as u32,
             id: record.meta.id,
+            origin: None,
             date,
             description: record.meta.description,
             set: record.set,
             participants: record.participants.len() as u32,
-            answers: record
-                .answers
-                .into_iter()
-                .map(|(question_id, _, answer)| (question_id, answer))
-                .collect(),
             rehearsal: record.meta.rehearsal,
             follow_up_of: record.meta.follow_up_of,
             thresholds: record.thresholds,
@@ -88,12 +92,13 @@ impl OverviewSession {
         ClassName {
             name: self.name.clone(),
             date: self.date.clone(),
+            origin: self.origin.clone(),
         }
     }
 
     /// The thresholds a class is pooled and named with: its session's own, with the
     /// overview's minimum if that is higher (a set's own minimum counts, as it did live).
-    fn class_thresholds(&self, overview: &Thresholds) -> Thresholds {
+    pub fn class_thresholds(&self, overview: &Thresholds) -> Thresholds {
         let own = self.thresholds.unwrap_or(*overview);
         let own_min = self.set.min_answers.unwrap_or(own.min_answers);
         Thresholds {
@@ -102,15 +107,14 @@ impl OverviewSession {
         }
     }
 
-    /// The counts of question `id` of this session's set.
-    fn tally(&self, question: &Question) -> TallyResult {
-        counts::tally(
-            question,
-            self.answers
-                .iter()
-                .filter(|(id, _)| *id == question.id)
-                .map(|(_, answer)| answer),
-        )
+    /// The counts of `question` of this session's set (none for a question nobody
+    /// answered); `None` when they were withheld where the session was imported from.
+    fn tally(&self, question: &Question) -> Option<TallyResult> {
+        match self.tallies.get(&question.id) {
+            Some(Answered::Counts(result)) => Some(result.clone()),
+            Some(Answered::TooFew) => None,
+            None => Some(counts::tally(question, [])),
+        }
     }
 }
 
@@ -166,6 +170,8 @@ pub fn overview(
 
     let mut months: BTreeMap<&str, Vec<&OverviewSession>> = BTreeMap::new();
     let mut schools: BTreeMap<(bool, String), (String, Vec<&OverviewSession>)> = BTreeMap::new();
+    // This computer's own sessions first, then each origin by name.
+    let mut origins: BTreeMap<(bool, String), (String, Vec<&OverviewSession>)> = BTreeMap::new();
     for &session in &counted {
         months
             .entry(session.date.get(..7).unwrap_or(&session.date))
@@ -178,7 +184,14 @@ pub fn overview(
             .or_insert_with(|| (school, Vec::new()))
             .1
             .push(session);
+        let origin = session.origin.clone().unwrap_or_default();
+        origins
+            .entry((!origin.is_empty(), origin.to_lowercase()))
+            .or_insert_with(|| (origin, Vec::new()))
+            .1
+            .push(session);
     }
+    let imported = origins.keys().any(|(imported, _)| *imported);
     Overview {
         min_answers: thresholds.min_answers,
         choices,
@@ -194,6 +207,14 @@ pub fn overview(
         rehearsals,
         pairs: pairs(&counted, thresholds),
         follow_ups: follow_ups(&counted, sessions, thresholds),
+        by_origin: if imported {
+            origins
+                .into_values()
+                .map(|(origin, sessions)| reach(origin, &sessions))
+                .collect()
+        } else {
+            Vec::new()
+        },
         query,
     }
 }
@@ -219,10 +240,17 @@ fn follow_ups(
         fn asked(s: &OverviewSession) -> Asked<'_> {
             Asked {
                 set: &s.set,
-                answers: &s.answers,
+                tallies: &s.tallies,
             }
         }
-        let thresholds = after.class_thresholds(thresholds);
+        // Neither class's minimum is undercut: what its own session withheld stays so.
+        let thresholds = Thresholds {
+            min_answers: before
+                .class_thresholds(thresholds)
+                .min_answers
+                .max(after.class_thresholds(thresholds).min_answers),
+            ..after.class_thresholds(thresholds)
+        };
         for pair in compare(asked(before), asked(after), &thresholds) {
             let index =
                 match result.pairs.iter().position(|p| {
@@ -304,7 +332,7 @@ fn reach(key: String, sessions: &[&OverviewSession]) -> Reach {
     };
     let mut classes: BTreeSet<(String, String)> = BTreeSet::new();
     for session in sessions {
-        reach.answers += session.answers.len() as u32;
+        reach.answers += session.answers;
         if session.is_pupils() {
             reach.sessions += 1;
             reach.pupils += session.participants;
@@ -387,10 +415,8 @@ fn pair(
         };
         // Nobody answered either question: the class was not asked them (the session
         // ended before), so it is neither pooled nor left out.
-        if !session
-            .answers
-            .iter()
-            .any(|(id, _)| *id == perceived.id || *id == perceives.question)
+        if !session.tallies.contains_key(&perceived.id)
+            && !session.tallies.contains_key(&perceives.question)
         {
             continue;
         }
@@ -412,8 +438,13 @@ fn pair(
             }
         }
         let class_thresholds = session.class_thresholds(thresholds);
-        let actual_counts = session.tally(their_actual);
-        let perceived_counts = session.tally(their_perceived);
+        // Withheld where it was imported from: too few, as it would be here.
+        let (Some(actual_counts), Some(perceived_counts)) =
+            (session.tally(their_actual), session.tally(their_perceived))
+        else {
+            left_out.push(left(session, LeftOutReason::TooFew));
+            continue;
+        };
         let enough = |question: &Question, result: &TallyResult| {
             Counts { question, result }.respondents() >= class_thresholds.min_answers.max(1)
         };
@@ -502,6 +533,7 @@ fn left(session: &OverviewSession, reason: LeftOutReason) -> LeftOut {
         name: session.name.clone(),
         date: session.date.clone(),
         reason,
+        origin: session.origin.clone(),
     }
 }
 

@@ -148,16 +148,16 @@ impl SessionReport {
             earlier_name: before.meta.name(),
             earlier_local: local_moment(before.meta.created_at, self.language(), time_zone),
             pairs: {
-                use pejling_core::followup::{Asked, answers_of, follow_ups};
-                let (was, now) = (answers_of(before), answers_of(after));
+                use pejling_core::followup::{Asked, follow_ups, tallies_of};
+                let (was, now) = (tallies_of(before), tallies_of(after));
                 follow_ups(
                     Asked {
                         set: &before.set,
-                        answers: &was,
+                        tallies: &was,
                     },
                     Asked {
                         set: &after.set,
-                        answers: &now,
+                        tallies: &now,
                     },
                     &self.thresholds,
                 )

@@ -13,10 +13,12 @@ use serde::{Deserialize, Serialize};
 
 mod description;
 mod editor;
+mod exchange;
 mod overview;
 mod overview_labels;
 pub use description::*;
 pub use editor::*;
+pub use exchange::*;
 pub use overview::*;
 pub use overview_labels::*;
 

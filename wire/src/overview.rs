@@ -83,6 +83,11 @@ pub struct Overview {
     /// per pair, what changed (`docs/results.md`, "Follow-ups").
     #[serde(default)]
     pub follow_ups: FollowUps,
+    /// Per origin (`key`: who exported the sessions, as the imported file says; empty for
+    /// this computer's own sessions, listed first). Empty when nothing is imported
+    /// (`docs/exchange.md`).
+    #[serde(default)]
+    pub by_origin: Vec<Reach>,
 }
 
 /// Follow-ups in a period.
@@ -215,6 +220,10 @@ pub struct ClassName {
     pub name: String,
     /// The session's day, `YYYY-MM-DD`.
     pub date: String,
+    /// Who exported it, for a session imported from another computer; absent for this
+    /// computer's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
@@ -222,6 +231,9 @@ pub struct LeftOut {
     pub name: String,
     pub date: String,
     pub reason: LeftOutReason,
+    /// As [`ClassName::origin`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]

@@ -139,6 +139,7 @@ fn overview(query: OverviewQuery) -> Overview {
         rehearsals: 0,
         pairs: Vec::new(),
         follow_ups: Default::default(),
+        by_origin: Vec::new(),
     }
 }
 
@@ -193,10 +194,12 @@ fn drunk_pair() -> OverviewPair {
             ClassName {
                 name: "7.a, Nordskolen".into(),
                 date: "2027-03-02".into(),
+                origin: None,
             },
             ClassName {
                 name: "7.b, Nordskolen".into(),
                 date: "2027-03-15".into(),
+                origin: None,
             },
         ],
         left_out: vec![
@@ -204,16 +207,19 @@ fn drunk_pair() -> OverviewPair {
                 name: "7.d, Vestskolen".into(),
                 date: "2027-01-15".into(),
                 reason: LeftOutReason::Changed,
+                origin: None,
             },
             LeftOut {
                 name: "KMXPAT".into(),
                 date: "2027-02-10".into(),
                 reason: LeftOutReason::TooFew,
+                origin: None,
             },
             LeftOut {
                 name: "7.c, Sydskolen".into(),
                 date: "2027-04-01".into(),
                 reason: LeftOutReason::TooFew,
+                origin: None,
             },
         ],
         pooled: Some(Pooled {

@@ -158,21 +158,20 @@ fn session(
     answers: Vec<(&str, Vec<Answer>)>,
 ) -> OverviewSession {
     let participants = answers.iter().map(|(_, a)| a.len()).max().unwrap_or(0) as u32;
+    let flat: Vec<(&str, Answer)> = answers
+        .iter()
+        .flat_map(|(question, answers)| answers.iter().map(move |answer| (*question, *answer)))
+        .collect();
     OverviewSession {
         id: id.into(),
+        origin: None,
         name: name.into(),
         date: date.into(),
+        tallies: counts::tallies(&set, flat.iter().map(|(q, a)| (*q, a))),
+        answers: flat.len() as u32,
         description,
         set,
         participants,
-        answers: answers
-            .into_iter()
-            .flat_map(|(question, answers)| {
-                answers
-                    .into_iter()
-                    .map(move |answer| (question.to_string(), answer))
-            })
-            .collect(),
         rehearsal: false,
         thresholds: None,
         follow_up_of: None,
@@ -342,6 +341,7 @@ fn class(name: &str, date: &str) -> ClassName {
     ClassName {
         name: name.into(),
         date: date.into(),
+        origin: None,
     }
 }
 
@@ -350,6 +350,7 @@ fn left(name: &str, date: &str, reason: LeftOutReason) -> LeftOut {
         name: name.into(),
         date: date.into(),
         reason,
+        origin: None,
     }
 }
 

@@ -13,6 +13,7 @@ fn class(name: &str, date: &str) -> ClassName {
     ClassName {
         name: name.into(),
         date: date.into(),
+        origin: None,
     }
 }
 
@@ -92,6 +93,7 @@ fn overview() -> Overview {
                     name: "7.c".into(),
                     date: "2027-03-20".into(),
                     reason: LeftOutReason::TooFew,
+                    origin: None,
                 }],
                 pooled: Some(Pooled {
                     actual: 300.0 / 11.0,
@@ -205,11 +207,13 @@ fn overview() -> Overview {
                         name: "8.x, Sydskolen".into(),
                         date: "2027-03-21".into(),
                         reason: LeftOutReason::TooFew,
+                        origin: None,
                     },
                     LeftOut {
                         name: "8.y, Sydskolen".into(),
                         date: "2027-03-22".into(),
                         reason: LeftOutReason::Changed,
+                        origin: None,
                     },
                 ],
                 pooled: None,
@@ -243,6 +247,7 @@ fn overview() -> Overview {
                 },
             ],
         },
+        by_origin: Vec::new(),
     }
 }
 
@@ -517,6 +522,7 @@ fn an_empty_period_says_so() {
         rehearsals: 0,
         pairs: Vec::new(),
         follow_ups: FollowUps::default(),
+        by_origin: Vec::new(),
     };
     let html = html(&empty, Language::Da);
     assert!(html.contains("<p class=\"nothing\">Ingen sessioner i perioden.</p>"));
