@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod counts;
 pub mod engine;
+pub mod exchange;
 pub mod followup;
 pub mod overview;
 pub mod pooling;

@@ -35,7 +35,7 @@ use crate::questions::{Question, QuestionKind, QuestionSet, Reference};
 use crate::results::{self, Comparison, Counts, Pattern, Thresholds};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// A stored session as the overview needs it.
 #[derive(Debug, Clone)]
@@ -138,36 +138,11 @@ pub fn overview(
     thresholds: &Thresholds,
 ) -> Overview {
     let query = clean_query(query);
-    let in_period: Vec<&OverviewSession> = sessions
-        .iter()
-        .filter(|s| {
-            query
-                .from
-                .as_deref()
-                .is_none_or(|from| s.date.as_str() >= from)
-        })
-        .filter(|s| query.to.as_deref().is_none_or(|to| s.date.as_str() <= to))
-        .collect();
-    let choices = choices(in_period.iter().copied().filter(|s| !s.rehearsal));
-    let same = |wanted: &Option<String>, value: Option<&str>| match wanted {
-        None => true,
-        Some(wanted) => {
-            value.is_some_and(|value| description_key(value) == description_key(wanted))
-        }
-    };
-    let matching: Vec<&OverviewSession> = in_period
-        .into_iter()
-        .filter(|s| same(&query.school, s.description.school.as_deref()))
-        .filter(|s| same(&query.grade, s.description.grade.as_deref()))
-        .filter(|s| query.set.as_ref().is_none_or(|set| *set == s.set.id))
-        .collect();
-    let rehearsals = matching.iter().filter(|s| s.rehearsal).count() as u32;
-    let mut counted: Vec<&OverviewSession> = matching
-        .into_iter()
-        .filter(|s| !s.rehearsal && s.participants > 0)
-        .collect();
-    counted.sort_by(|a, b| (&a.date, &a.name, &a.id).cmp(&(&b.date, &b.name, &b.id)));
-
+    let Selected {
+        choices,
+        rehearsals,
+        counted,
+    } = select(sessions, &query);
     let mut months: BTreeMap<&str, Vec<&OverviewSession>> = BTreeMap::new();
     let mut schools: BTreeMap<(bool, String), (String, Vec<&OverviewSession>)> = BTreeMap::new();
     // This computer's own sessions first, then each origin by name.
@@ -217,6 +192,64 @@ pub fn overview(
         },
         query,
     }
+}
+
+/// The sessions an overview of `query` (cleaned) counts, and what goes with them.
+struct Selected<'a> {
+    /// The filters' choices: the period's sessions, rehearsals left out.
+    choices: OverviewChoices,
+    /// Rehearsals that match the query, left out of every figure.
+    rehearsals: u32,
+    /// The sessions of the period that match the filters, neither a rehearsal nor
+    /// unjoined, in order of day, name and id.
+    counted: Vec<&'a OverviewSession>,
+}
+
+fn select<'a>(sessions: &'a [OverviewSession], query: &OverviewQuery) -> Selected<'a> {
+    let in_period: Vec<&OverviewSession> = sessions
+        .iter()
+        .filter(|s| {
+            query
+                .from
+                .as_deref()
+                .is_none_or(|from| s.date.as_str() >= from)
+        })
+        .filter(|s| query.to.as_deref().is_none_or(|to| s.date.as_str() <= to))
+        .collect();
+    let choices = choices(in_period.iter().copied().filter(|s| !s.rehearsal));
+    let same = |wanted: &Option<String>, value: Option<&str>| match wanted {
+        None => true,
+        Some(wanted) => {
+            value.is_some_and(|value| description_key(value) == description_key(wanted))
+        }
+    };
+    let matching: Vec<&OverviewSession> = in_period
+        .into_iter()
+        .filter(|s| same(&query.school, s.description.school.as_deref()))
+        .filter(|s| same(&query.grade, s.description.grade.as_deref()))
+        .filter(|s| query.set.as_ref().is_none_or(|set| *set == s.set.id))
+        .collect();
+    let rehearsals = matching.iter().filter(|s| s.rehearsal).count() as u32;
+    let mut counted: Vec<&OverviewSession> = matching
+        .into_iter()
+        .filter(|s| !s.rehearsal && s.participants > 0)
+        .collect();
+    counted.sort_by(|a, b| (&a.date, &a.name, &a.id).cmp(&(&b.date, &b.name, &b.id)));
+
+    Selected {
+        choices,
+        rehearsals,
+        counted,
+    }
+}
+
+/// The sessions the overview of `query` counts (the period and filters; neither a
+/// rehearsal nor a session nobody joined): what an exchange file of that overview holds.
+pub fn counted<'a>(
+    sessions: &'a [OverviewSession],
+    query: &OverviewQuery,
+) -> Vec<&'a OverviewSession> {
+    select(sessions, &clean_query(query)).counted
 }
 
 /// The follow-ups among `counted`, each compared with its earlier session (found among

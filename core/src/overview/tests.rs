@@ -90,13 +90,13 @@ text = "Må dit barn drikke til fester?"
 options = ["Ja", "Nej"]
 "#;
 
-fn parse(text: &str) -> QuestionSet {
+pub(crate) fn parse(text: &str) -> QuestionSet {
     questions::parse(text).expect("valid").set
 }
 
 /// The pupils' set with the national figure its guess question cites, as the library
 /// copies it into a set.
-fn pupils_set() -> QuestionSet {
+pub(crate) fn pupils_set() -> QuestionSet {
     let mut set = parse(PUPILS);
     set.questions[1].references.push(reference());
     set
@@ -116,28 +116,28 @@ fn reference() -> Reference {
     }
 }
 
-fn own(yes: usize, no: usize, abstain: usize) -> Vec<Answer> {
+pub(crate) fn own(yes: usize, no: usize, abstain: usize) -> Vec<Answer> {
     let mut answers = vec![Answer::Choice { option: 0 }; yes];
     answers.extend(vec![Answer::Choice { option: 1 }; no]);
     answers.extend(vec![Answer::Abstain { option: 0 }; abstain]);
     answers
 }
 
-fn percents(values: &[u32]) -> Vec<Answer> {
+pub(crate) fn percents(values: &[u32]) -> Vec<Answer> {
     values
         .iter()
         .map(|&value| Answer::Percent { value })
         .collect()
 }
 
-fn numbers(values: &[i64]) -> Vec<Answer> {
+pub(crate) fn numbers(values: &[i64]) -> Vec<Answer> {
     values
         .iter()
         .map(|&value| Answer::Number { value })
         .collect()
 }
 
-fn description(school: &str, grade: &str, class: &str) -> Description {
+pub(crate) fn description(school: &str, grade: &str, class: &str) -> Description {
     let value = |text: &str| (!text.is_empty()).then(|| text.to_string());
     Description {
         school: value(school),
@@ -149,7 +149,7 @@ fn description(school: &str, grade: &str, class: &str) -> Description {
 
 /// A session whose participants each answered the questions given (the i-th answer of
 /// every question is the i-th participant's).
-fn session(
+pub(crate) fn session(
     id: &str,
     name: &str,
     date: &str,
@@ -179,7 +179,7 @@ fn session(
 }
 
 /// A school year's sessions: see each comment.
-fn year() -> Vec<OverviewSession> {
+pub(crate) fn year() -> Vec<OverviewSession> {
     // 7.d's set was edited before it: its own question had a third answer.
     let mut changed = pupils_set();
     changed.questions[0].kind = questions::QuestionKind::Choice {
@@ -312,7 +312,7 @@ fn year() -> Vec<OverviewSession> {
     ]
 }
 
-fn period() -> OverviewQuery {
+pub(crate) fn period() -> OverviewQuery {
     OverviewQuery {
         from: Some("2027-01-01".into()),
         to: Some("2027-06-30".into()),
