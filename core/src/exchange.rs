@@ -264,7 +264,7 @@ pub fn import(file: ExchangeFile) -> Result<Vec<OverviewSession>, ExchangeError>
             )
             .in_session(n, &name));
         }
-        sessions.push(checked(session, &origin).map_err(|e| e.in_session(n, &name))?);
+        sessions.push(import_session(session, &origin).map_err(|e| e.in_session(n, &name))?);
     }
     Ok(sessions)
 }
@@ -297,7 +297,12 @@ fn plain_text(what: &str, hvad: &str, text: &str) -> Result<(), ExchangeError> {
     Ok(())
 }
 
-fn checked(session: ExchangeSession, origin: &str) -> Result<OverviewSession, ExchangeError> {
+/// One session of a file with `origin`, checked, as the overview reads it (a session
+/// stored when its file was imported is read back with this too).
+pub fn import_session(
+    session: ExchangeSession,
+    origin: &str,
+) -> Result<OverviewSession, ExchangeError> {
     let is_hex = |key: &str| {
         key.len() == 32
             && key

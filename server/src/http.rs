@@ -56,6 +56,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/export/{session_id}/{file}", get(export))
         .merge(crate::editor::routes())
         .merge(crate::overview::routes())
+        .merge(crate::exchange::routes())
         .fallback(|| async { not_found() })
         .with_state(app)
 }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod charts;
 pub mod clicker;
 pub mod editor;
+pub mod exchange;
 pub mod export;
 pub mod http;
 pub mod hub;

@@ -15,12 +15,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use pejling_core::exchange;
 use pejling_core::overview::{OverviewSession, overview};
 use pejling_wire::{Language, Overview, OverviewQuery};
 
 use crate::app::App;
 use crate::editor::{Host, plain};
 use crate::report::period::PeriodReport;
+use crate::store::{ExchangeJob, ExchangeOutcome};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -167,60 +169,12 @@ async fn get_report(
         .into_response()
 }
 
-/// The overview of a query: the sessions of its period loaded from the data file, each
-/// given its day in the computer's time zone, the figures computed by the core. A date
-/// that is not one is `400`.
+/// The overview of a query: the sessions of its period loaded from the data file (and
+/// those imported from other computers), each given its day in the computer's time zone,
+/// the figures computed by the core. A date that is not one is `400`.
 async fn compute(app: &App, params: Params) -> Result<Overview, Response> {
-    let (from, to) = match (
-        parse_day("from", params.from.as_deref()),
-        parse_day("to", params.to.as_deref()),
-    ) {
-        (Ok(from), Ok(to)) => (from, to),
-        (Err(why), _) | (_, Err(why)) => return Err(plain(StatusCode::BAD_REQUEST, &why)),
-    };
-    let zone = TimeZone::system();
-    // A day either side: the core picks the sessions by their day in this zone.
-    let margin = 24 * 60 * 60;
-    let records = match app
-        .hub
-        .store
-        .load_between(
-            from.and_then(|d| bound(d, &zone, false))
-                .map(|s| s - margin),
-            to.and_then(|d| bound(d, &zone, true)).map(|s| s + margin),
-        )
-        .await
-    {
-        Ok(records) => records,
-        Err(error) => {
-            tracing::error!("loading sessions for the overview failed: {error}");
-            return Err(plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the sessions could not be read from the data file",
-            ));
-        }
-    };
-    // Follow-ups compare with their earlier session, which may be from before the
-    // period: loaded too (the core counts only the period's sessions).
-    let mut records = records;
-    let missing: Vec<String> = records
-        .iter()
-        .filter_map(|record| record.meta.follow_up_of.clone())
-        .filter(|id| !records.iter().any(|record| record.meta.id == *id))
-        .collect();
-    for id in missing {
-        match app.hub.store.load(id).await {
-            Ok(Some(record)) => records.push(record),
-            Ok(None) => {}
-            Err(error) => {
-                tracing::error!("loading an earlier session for the overview failed: {error}");
-                return Err(plain(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "the sessions could not be read from the data file",
-                ));
-            }
-        }
-    }
+    let (from, to) = period(params.from.as_deref(), params.to.as_deref())?;
+    let sessions = load_sessions(app, from, to).await?;
     let thresholds = app.hub.thresholds;
     let query = OverviewQuery {
         from: from.map(|d| d.to_string()),
@@ -229,23 +183,98 @@ async fn compute(app: &App, params: Params) -> Result<Overview, Response> {
         grade: params.grade,
         set: params.set,
     };
-    let computed = tokio::task::spawn_blocking(move || {
-        let sessions: Vec<OverviewSession> = records
-            .into_iter()
-            .map(|record| {
-                let day = local_day(record.meta.created_at, &zone);
-                OverviewSession::from_record(record, day)
-            })
-            .collect();
-        overview(&sessions, &query, &thresholds)
-    })
-    .await;
+    let computed =
+        tokio::task::spawn_blocking(move || overview(&sessions, &query, &thresholds)).await;
     computed.map_err(|_| {
         plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "the overview could not be computed",
         )
     })
+}
+
+/// A query's first and last day; a value that is not a day is `400`.
+pub(crate) fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Option<Date>, Option<Date>), Response> {
+    match (parse_day("from", from), parse_day("to", to)) {
+        (Ok(from), Ok(to)) => Ok((from, to)),
+        (Err(why), _) | (_, Err(why)) => Err(plain(StatusCode::BAD_REQUEST, &why)),
+    }
+}
+
+/// The sessions an overview from `from` to `to` reads: this computer's sessions of the
+/// period (a day either side: the core picks them by their day in this time zone), the
+/// earlier sessions their follow-ups compare with, and every imported session (the core
+/// picks those by their day too).
+pub(crate) async fn load_sessions(
+    app: &App,
+    from: Option<Date>,
+    to: Option<Date>,
+) -> Result<Vec<OverviewSession>, Response> {
+    let unreadable = |error: &dyn std::fmt::Display| {
+        tracing::error!("loading sessions for the overview failed: {error}");
+        plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the sessions could not be read from the data file",
+        )
+    };
+    let zone = TimeZone::system();
+    let margin = 24 * 60 * 60;
+    let store = &app.hub.store;
+    let mut records = store
+        .load_between(
+            from.and_then(|d| bound(d, &zone, false))
+                .map(|s| s - margin),
+            to.and_then(|d| bound(d, &zone, true)).map(|s| s + margin),
+        )
+        .await
+        .map_err(|e| unreadable(&e))?;
+    // Follow-ups compare with their earlier session, which may be from before the
+    // period: loaded too (the core counts only the period's sessions).
+    let missing: Vec<String> = records
+        .iter()
+        .filter_map(|record| record.meta.follow_up_of.clone())
+        .filter(|id| !records.iter().any(|record| record.meta.id == *id))
+        .collect();
+    for id in missing {
+        if let Some(record) = store.load(id).await.map_err(|e| unreadable(&e))? {
+            records.push(record);
+        }
+    }
+    let imported = match store
+        .exchange(ExchangeJob::Load)
+        .await
+        .map_err(|e| unreadable(&e))?
+    {
+        ExchangeOutcome::Loaded(rows) => rows,
+        _ => Vec::new(),
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let mut sessions: Vec<OverviewSession> = records
+            .into_iter()
+            .map(|record| {
+                let day = local_day(record.meta.created_at, &zone);
+                OverviewSession::from_record(record, day)
+            })
+            .collect();
+        for (origin, json) in imported {
+            let session = serde_json::from_str(&json)
+                .map_err(|e| e.to_string())
+                .and_then(|s| exchange::import_session(s, &origin).map_err(|e| e.to_string()));
+            match session {
+                Ok(session) => sessions.push(session),
+                // Checked when imported: only a damaged data file gets here.
+                Err(error) => {
+                    tracing::warn!("an imported session from {origin} is unreadable: {error}")
+                }
+            }
+        }
+        sessions
+    })
+    .await;
+    read.map_err(|e| unreadable(&e))
 }
 
 #[cfg(test)]

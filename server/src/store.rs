@@ -27,6 +27,9 @@ use pejling_core::engine::{
 };
 use pejling_core::questions::QuestionSet;
 
+mod imported;
+pub use imported::{ExchangeJob, ExchangeOutcome, ImportBatch, ImportedRow};
+
 /// What went wrong with the data file. Cheap to clone: one failed commit fails every job
 /// of its batch with the same error.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -124,6 +127,21 @@ fn migrations() -> Migrations<'static> {
         ),
         // The earlier session of the same class a session follows up (issue 17).
         M::up("ALTER TABLE sessions ADD COLUMN follow_up_of TEXT;"),
+        // Sessions imported from other computers' exchange files (docs/exchange.md):
+        // aggregates only, one row per session by its exchange key.
+        M::up(
+            r#"
+        CREATE TABLE imported_sessions (
+            key           TEXT PRIMARY KEY, -- the session's exchange key
+            origin        TEXT NOT NULL,    -- who exported it
+            exported_at   TEXT NOT NULL,    -- the file's time of export, RFC 3339
+            exported_unix INTEGER NOT NULL,
+            imported_unix INTEGER NOT NULL,
+            date          TEXT NOT NULL,    -- the session's day, YYYY-MM-DD
+            session       TEXT NOT NULL     -- JSON, the file's session
+        ) WITHOUT ROWID;
+        "#,
+        ),
     ])
 }
 
@@ -581,6 +599,10 @@ enum Job {
         to: Option<i64>,
         reply: oneshot::Sender<Result<Vec<SessionRecord>, StoreError>>,
     },
+    Exchange {
+        job: ExchangeJob,
+        reply: oneshot::Sender<Result<ExchangeOutcome, StoreError>>,
+    },
 }
 
 /// The async side of the store; cheap to clone.
@@ -658,6 +680,12 @@ impl StoreHandle {
         self.ask(|reply| Job::LoadBetween { from, to, reply }).await
     }
 
+    /// Imported sessions (`imported.rs`): import a checked file, load them, list them
+    /// by origin, or remove an origin's.
+    pub async fn exchange(&self, job: ExchangeJob) -> Result<ExchangeOutcome, StoreError> {
+        self.ask(|reply| Job::Exchange { job, reply }).await
+    }
+
     /// Sends the job `make` builds and waits for its answer.
     async fn ask<T>(
         &self,
@@ -691,6 +719,7 @@ enum Outcome {
     List(Result<Vec<SessionSummary>, StoreError>),
     Load(Box<Result<Option<SessionRecord>, StoreError>>),
     Records(Result<Vec<SessionRecord>, StoreError>),
+    Exchange(Result<ExchangeOutcome, StoreError>),
 }
 
 /// Runs a batch of jobs in one transaction and reports each job's result only after the
@@ -701,9 +730,12 @@ enum Outcome {
 fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut committed = run_jobs(conn, &batch, false, &mut outcomes);
-    let any_failed = outcomes
-        .iter()
-        .any(|outcome| matches!(outcome, Outcome::Done(Err(_)) | Outcome::Created(Err(_))));
+    let any_failed = outcomes.iter().any(|outcome| {
+        matches!(
+            outcome,
+            Outcome::Done(Err(_)) | Outcome::Created(Err(_)) | Outcome::Exchange(Err(_))
+        )
+    });
     if committed.is_err() || any_failed {
         outcomes.clear();
         committed = run_jobs(conn, &batch, true, &mut outcomes);
@@ -752,6 +784,12 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
             (Job::LoadBetween { reply, .. }, _) => {
                 let _ = reply.send(Err(failed()));
             }
+            (Job::Exchange { reply, .. }, Some(Outcome::Exchange(result))) => {
+                let _ = reply.send(result);
+            }
+            (Job::Exchange { reply, .. }, _) => {
+                let _ = reply.send(Err(failed()));
+            }
         }
     }
 }
@@ -783,8 +821,16 @@ fn run_jobs(
             Job::LoadBetween { from, to, .. } => {
                 Outcome::Records(load_between(&transaction, *from, *to))
             }
+            Job::Exchange { job, .. } => {
+                Outcome::Exchange(in_savepoint(&mut transaction, isolate, |conn| {
+                    imported::run(conn, job)
+                }))
+            }
         };
-        let failed = matches!(outcome, Outcome::Done(Err(_)) | Outcome::Created(Err(_)));
+        let failed = matches!(
+            outcome,
+            Outcome::Done(Err(_)) | Outcome::Created(Err(_)) | Outcome::Exchange(Err(_))
+        );
         outcomes.push(outcome);
         if failed && !isolate {
             // Dropping the transaction rolls it back; the caller runs the batch again.

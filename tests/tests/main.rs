@@ -6,6 +6,7 @@ mod browser;
 mod clickers;
 mod editor;
 mod editor_browser;
+mod exchange;
 mod followup;
 mod limits;
 mod microbit;

@@ -1,0 +1,390 @@
+//! Several laptops, one municipality (issue 17, `docs/exchange.md`), end to end over real
+//! sockets and real data files: a consultant's laptop runs classes (one below the minimum,
+//! one followed up), exports them over HTTP; a coordinator's laptop with a class of its
+//! own imports the file and its *Overblik* shows the same figures for those schools,
+//! marked by origin; importing twice changes nothing; the file holds no token, key, id or
+//! answer of one person; a broken file is refused with what is wrong and loses nothing.
+
+use std::net::SocketAddr;
+
+use pejling_tests::wire::{
+    Action, Answer, ClientMessage, ExchangeRefusal, ImportReport, ImportedOrigin, Overview,
+};
+use pejling_tests::{
+    Facilitator, HOST_TOKEN, Participant, http_request, spawn_app_with_min_answers,
+};
+
+use crate::overview::described;
+
+/// A 7th-grade class: `yes` of the pupils have been drunk; each guesses one of
+/// `guesses`. Returns the session's id, its join code and the pupils' device tokens.
+async fn class(
+    host: &mut Facilitator,
+    addr: SocketAddr,
+    school: &str,
+    name: &str,
+    follow_up_of: Option<String>,
+    yes: usize,
+    guesses: &[u32],
+) -> (String, String, Vec<String>) {
+    host.client
+        .send(&ClientMessage::CreateSession {
+            set_id: "7-klasse-alkohol".into(),
+            label: None,
+            description: described(school, name),
+            linked_sessions: Vec::new(),
+            rehearsal: false,
+            follow_up_of,
+        })
+        .await;
+    let state = host.session_state().await;
+    host.control(Action::Open).await;
+    let mut pupils = Vec::new();
+    for n in 0..guesses.len() {
+        let (mut pupil, _) = Participant::join(addr, &state.session.code, None).await;
+        let option = u32::from(n >= yes);
+        pupil
+            .answer("drunk-alcohol-own", Answer::Choice { option })
+            .await;
+        pupils.push(pupil);
+    }
+    host.control(Action::Next).await;
+    for (pupil, &value) in pupils.iter_mut().zip(guesses) {
+        pupil
+            .answer("drunk-alcohol-perceived", Answer::Percent { value })
+            .await;
+    }
+    host.control(Action::End).await;
+    let tokens = pupils.iter().map(|p| p.token.clone()).collect();
+    (state.session.id, state.session.code, tokens)
+}
+
+/// An HTTP request with the host token: its status code, headers and body.
+async fn request(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String, String) {
+    let (status, headers, body) = pejling_tests::http_exchange(
+        addr,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {HOST_TOKEN}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await;
+    let code = status
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (code, headers, body)
+}
+
+async fn overview(addr: SocketAddr, query: &str) -> Overview {
+    let (status, _, body) = request(addr, "GET", &format!("/api/overview{query}"), "").await;
+    assert_eq!(status, 200, "{query}: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|error| panic!("{error}: {body}"))
+}
+
+async fn import(addr: SocketAddr, file: &str) -> ImportReport {
+    let (status, _, body) = request(addr, "POST", "/api/exchange/import", file).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// An overview without the marks of where its classes came from.
+fn unmarked(mut overview: Overview) -> Overview {
+    overview.by_origin.clear();
+    for pair in &mut overview.pairs {
+        pair.classes.iter_mut().for_each(|c| c.origin = None);
+        pair.left_out.iter_mut().for_each(|c| c.origin = None);
+    }
+    overview
+}
+
+/// Every key of every object in `value`.
+fn keys(value: &serde_json::Value, into: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                into.insert(key.clone());
+                keys(value, into);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, into)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
+    let laptop = spawn_app_with_min_answers(5).await;
+    let coordinator = spawn_app_with_min_answers(5).await;
+    let (a, c) = (laptop.addr, coordinator.addr);
+    let mut anna = Facilitator::connect(a).await;
+    let mut secrets = vec![HOST_TOKEN.to_string()];
+    let mut record = |(id, code, tokens): (String, String, Vec<String>)| {
+        secrets.push(id.clone());
+        secrets.push(code);
+        secrets.extend(tokens);
+        id
+    };
+    // Anna's laptop: 7.a (2 of 6, guesses high), 7.b (1 of 5), 7.c with three pupils
+    // (below the minimum), and 7.a again as a follow-up.
+    let high = [50, 60, 60, 70, 40, 55];
+    let first = record(class(&mut anna, a, "Nordskolen", "7.a", None, 2, &high).await);
+    record(
+        class(
+            &mut anna,
+            a,
+            "Nordskolen",
+            "7.b",
+            None,
+            1,
+            &[20, 20, 30, 10, 25],
+        )
+        .await,
+    );
+    record(class(&mut anna, a, "Sydskolen", "7.c", None, 1, &[30, 40, 50]).await);
+    record(
+        class(
+            &mut anna,
+            a,
+            "Nordskolen",
+            "7.a",
+            Some(first),
+            2,
+            &[30, 35, 30, 40, 35, 30],
+        )
+        .await,
+    );
+    // The coordinator's own class, at another school.
+    let mut coordinator_host = Facilitator::connect(c).await;
+    class(
+        &mut coordinator_host,
+        c,
+        "Vestskolen",
+        "7.v",
+        None,
+        3,
+        &[40, 40, 50, 50, 60],
+    )
+    .await;
+    let before_import = overview(c, "").await;
+    assert_eq!(before_import.total.sessions, 1);
+    assert!(
+        before_import.by_origin.is_empty(),
+        "nothing imported: no origin rows"
+    );
+
+    // Export every session of Anna's laptop.
+    let export = r#"{"origin": "Anna, SSP Nord", "query": {}}"#;
+    let (status, headers, file) = request(a, "POST", "/api/exchange/export", export).await;
+    assert_eq!(status, 200, "{file}");
+    assert!(
+        headers
+            .to_lowercase()
+            .contains("content-disposition: attachment; filename=\"pejling-deling-"),
+        "{headers}"
+    );
+    // Nothing of a person, nothing that opens anything: no token, id, join code or
+    // participant key, and only these keys.
+    for secret in &secrets {
+        assert!(!file.contains(secret.as_str()), "{secret} is in the file");
+    }
+    let json: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let sessions = json["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 4);
+    for session in sessions {
+        let names: Vec<&str> = session
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let allowed = [
+            "key",
+            "name",
+            "date",
+            "description",
+            "set",
+            "participants",
+            "answers",
+            "thresholds",
+            "follow_up_of",
+            "questions",
+        ];
+        assert!(names.iter().all(|n| allowed.contains(n)), "{names:?}");
+        let mut every = std::collections::BTreeSet::new();
+        keys(&session["questions"], &mut every);
+        for personal in ["participant", "token", "answer", "value", "option"] {
+            assert!(!every.contains(personal), "{personal} in {every:?}");
+        }
+    }
+    let seven_c = sessions
+        .iter()
+        .find(|s| s["name"] == "7.c, Sydskolen")
+        .unwrap();
+    assert_eq!(seven_c["questions"]["drunk-alcohol-own"], "too_few");
+    assert_eq!(seven_c["questions"]["drunk-alcohol-perceived"], "too_few");
+
+    // Import on the coordinator's laptop, twice.
+    let report = import(c, &file).await;
+    assert_eq!(
+        (
+            report.origin.as_str(),
+            report.sessions,
+            report.added,
+            report.unchanged
+        ),
+        ("Anna, SSP Nord", 4, 4, 0)
+    );
+    let once = overview(c, "").await;
+    let again = import(c, &file).await;
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 4));
+    assert_eq!(
+        overview(c, "").await,
+        once,
+        "a second import changes nothing"
+    );
+
+    // Beside the coordinator's own class, marked by origin.
+    assert_eq!(once.total.sessions, 5);
+    let origins: Vec<(&str, u32)> = once
+        .by_origin
+        .iter()
+        .map(|r| (r.key.as_str(), r.sessions))
+        .collect();
+    assert_eq!(origins, [("", 1), ("Anna, SSP Nord", 4)]);
+    let pair = &once.pairs[0];
+    assert!(pair.classes.iter().any(|c| c.origin.is_none()));
+    assert!(
+        pair.classes
+            .iter()
+            .filter(|c| c.name.starts_with("7.a"))
+            .all(|c| c.origin.as_deref() == Some("Anna, SSP Nord"))
+    );
+    assert_eq!(pair.left_out.len(), 1);
+    assert_eq!(pair.left_out[0].origin.as_deref(), Some("Anna, SSP Nord"));
+
+    // The same figures as on Anna's laptop, for each of her schools.
+    for school in ["?school=Nordskolen", "?school=Sydskolen"] {
+        let there = overview(a, school).await;
+        let here = unmarked(overview(c, school).await);
+        // The filters' choices list the coordinator's school too.
+        assert_eq!(
+            Overview {
+                choices: there.choices.clone(),
+                ..here
+            },
+            there,
+            "{school}"
+        );
+    }
+    assert_eq!(once.follow_ups.classes, 1);
+
+    // Imported back into Anna's laptop: her own sessions, skipped.
+    let back = import(a, &file).await;
+    assert_eq!((back.own, back.added), (4, 0));
+
+    // Listed per origin, and removed.
+    let (status, _, list) = request(c, "GET", "/api/exchange/imports", "").await;
+    assert_eq!(status, 200);
+    let list: Vec<ImportedOrigin> = serde_json::from_str(&list).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (list[0].origin.as_str(), list[0].sessions),
+        ("Anna, SSP Nord", 4)
+    );
+    let (status, _, removed) = request(
+        c,
+        "DELETE",
+        "/api/exchange/imports?origin=Anna%2C%20SSP%20Nord",
+        "",
+    )
+    .await;
+    assert_eq!((status, removed.trim()), (200, r#"{"removed":4}"#));
+    assert_eq!(overview(c, "").await, before_import);
+    laptop.stop().await;
+    coordinator.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
+    let laptop = spawn_app_with_min_answers(5).await;
+    let a = laptop.addr;
+    let mut host = Facilitator::connect(a).await;
+    class(
+        &mut host,
+        a,
+        "Nordskolen",
+        "7.a",
+        None,
+        2,
+        &[50, 60, 60, 70, 40],
+    )
+    .await;
+    let (_, _, file) = request(
+        a,
+        "POST",
+        "/api/exchange/export",
+        r#"{"origin": "Anna", "query": {}}"#,
+    )
+    .await;
+    let coordinator = spawn_app_with_min_answers(5).await;
+    let c = coordinator.addr;
+    assert_eq!(import(c, &file).await.added, 1);
+    let stored = overview(c, "").await;
+
+    let mut json: serde_json::Value = serde_json::from_str(&file).unwrap();
+    json["exported_at"] = "i går".into();
+    let yesterday = json.to_string();
+    let broken_count = file.replacen("\"counts\": [", "\"counts\": [99, ", 1);
+    let cases: Vec<(String, &str)> = vec![
+        (
+            "not json at all".into(),
+            "Filen er ikke en delingsfil fra pejling",
+        ),
+        (
+            file.replace("pejling-exchange", "pejling-backup"),
+            "\"format\" er \"pejling-backup\"",
+        ),
+        (
+            broken_count,
+            "passer ikke til dets type eller antal svarmuligheder",
+        ),
+        (yesterday, "\"exported_at\" skal være et tidspunkt"),
+    ];
+    for (text, danish) in cases {
+        let (status, _, body) = request(c, "POST", "/api/exchange/import", &text).await;
+        assert_eq!(status, 422, "{body}");
+        let refusal: ExchangeRefusal = serde_json::from_str(&body).unwrap();
+        assert!(
+            refusal.danish.contains(danish),
+            "{} ⊅ {danish}",
+            refusal.danish
+        );
+    }
+    assert_eq!(overview(c, "").await, stored, "nothing lost, nothing added");
+
+    // Exports that cannot be: no origin, an unknown session, nothing to share.
+    for (body, status) in [
+        (r#"{"origin": " ", "query": {}}"#, 400),
+        (r#"{"origin": "Anna", "sessions": ["nope"]}"#, 400),
+        (
+            r#"{"origin": "Anna", "query": {"from": "2000-01-01", "to": "2000-12-31"}}"#,
+            422,
+        ),
+        (r#"{"origin": "Anna", "query": {"from": "1. januar"}}"#, 400),
+    ] {
+        let (code, _, text) = request(a, "POST", "/api/exchange/export", body).await;
+        assert_eq!(code, status, "{body}: {text}");
+    }
+    // Without the host token: refused.
+    let (status, _) = http_request(
+        a,
+        "POST /api/exchange/export HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    )
+    .await;
+    assert!(status.contains("403"), "{status}");
+    laptop.stop().await;
+    coordinator.stop().await;
+}
