@@ -208,25 +208,7 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
-/// A day `YYYY-MM-DD` as people write it: "02.03.2027" in Danish, as it is in English.
-pub fn date_text(date: &str, lang: Language) -> String {
-    match (lang, date.split('-').collect::<Vec<_>>().as_slice()) {
-        (Language::Da, [year, month, day]) => format!("{day}.{month}.{year}"),
-        _ => date.to_string(),
-    }
-}
-
-/// A month `YYYY-MM` as people say it: "marts 2027", "March 2027".
-pub fn month_text(month: &str, lang: Language) -> String {
-    let t = OverviewTexts::of(lang);
-    match month.split_once('-') {
-        Some((year, number)) => match number.parse::<usize>() {
-            Ok(n @ 1..=12) => format!("{} {year}", t.labels.months[n - 1]),
-            _ => month.to_string(),
-        },
-        None => month.to_string(),
-    }
-}
+pub use pejling_wire::date_text;
 
 /// One row of a reach table, as shown: the row's name and its counts.
 pub fn reach_cells(reach: &Reach, name: String) -> [String; 7] {
@@ -247,7 +229,7 @@ pub fn reach_tables(overview: &Overview, lang: Language) -> (Vec<[String; 7]>, V
     let months = overview
         .by_month
         .iter()
-        .map(|r| reach_cells(r, month_text(&r.key, lang)))
+        .map(|r| reach_cells(r, t.labels.month(&r.key)))
         .collect();
     let schools = overview
         .by_school
@@ -351,8 +333,10 @@ pub fn classes_text(n: usize, lang: Language) -> String {
     )
 }
 
-fn named(name: &str, date: &str, lang: Language) -> String {
-    format!("{name} ({})", date_text(date, lang))
+fn named(name: &str, date: &str, origin: &Option<String>, lang: Language) -> String {
+    OverviewTexts::of(lang)
+        .labels
+        .class(name, date, origin.as_deref(), lang)
 }
 
 /// Writes one pair out.
@@ -453,7 +437,7 @@ pub fn pair_view(pair: &OverviewPair, min_answers: u32, lang: Language) -> PairV
             classes_text(pair.classes.len(), lang),
             pair.classes
                 .iter()
-                .map(|c| named(&c.name, &c.date, lang))
+                .map(|c| named(&c.name, &c.date, &c.origin, lang))
                 .collect::<Vec<_>>()
                 // Names hold commas ("7.a, Nordskolen").
                 .join("; ")
@@ -486,7 +470,7 @@ fn left_out_lines(left_out: &[LeftOut], min_answers: u32, lang: Language) -> Vec
         let names: Vec<String> = left_out
             .iter()
             .filter(|l| l.reason == reason)
-            .map(|l| named(&l.name, &l.date, lang))
+            .map(|l| named(&l.name, &l.date, &l.origin, lang))
             .collect();
         (!names.is_empty()).then(|| format!("{text}: {}", names.join("; ")))
     })

@@ -9,6 +9,8 @@ pub struct OverviewLabels {
     pub actual: &'static str,
     pub answers: &'static str,
     pub by_month: &'static str,
+    /// The reach per origin, when sessions are imported from other computers.
+    pub by_origin: &'static str,
     pub by_school: &'static str,
     pub class: &'static str,
     pub classes: &'static str,
@@ -29,6 +31,9 @@ pub struct OverviewLabels {
     pub no_school: &'static str,
     pub nothing: &'static str,
     pub or: &'static str,
+    pub origin_column: &'static str,
+    /// `{origin}`: who exported an imported session.
+    pub origin_mark: &'static str,
     pub patterns_label: &'static str,
     pub period: &'static str,
     pub points_pp: &'static str,
@@ -38,6 +43,8 @@ pub struct OverviewLabels {
     pub school: &'static str,
     pub school_column: &'static str,
     pub set: &'static str,
+    /// The origin row of this computer's own sessions.
+    pub this_computer: &'static str,
     /// `{min}`, `{median}`, `{max}` and their `{unit}`.
     pub spread: &'static str,
     pub to_word: &'static str,
@@ -53,12 +60,54 @@ impl OverviewLabels {
             Language::En => &OVERVIEW_LABELS_EN,
         }
     }
+
+    /// A month `YYYY-MM` as people say it: "marts 2027", "March 2027".
+    pub fn month(&self, month: &str) -> String {
+        match month.split_once('-') {
+            Some((year, number)) => match number.parse::<usize>() {
+                Ok(n @ 1..=12) => format!("{} {year}", self.months[n - 1]),
+                _ => month.to_string(),
+            },
+            None => month.to_string(),
+        }
+    }
+
+    /// A class as the overview names it: "7.a, Nordskolen (02.03.2027)", and for a
+    /// session imported from another computer "7.a, Nordskolen (02.03.2027 · fra Anna)".
+    pub fn class(&self, name: &str, date: &str, origin: Option<&str>, lang: Language) -> String {
+        let date = date_text(date, lang);
+        match origin {
+            Some(origin) => format!(
+                "{name} ({date} · {})",
+                self.origin_mark.replace("{origin}", origin)
+            ),
+            None => format!("{name} ({date})"),
+        }
+    }
+
+    /// A row of the reach per origin: this computer's, or the origin as written.
+    pub fn origin<'a>(&'a self, key: &'a str) -> &'a str {
+        if key.is_empty() {
+            self.this_computer
+        } else {
+            key
+        }
+    }
+}
+
+/// A day `YYYY-MM-DD` as people write it: "02.03.2027" in Danish, as it is in English.
+pub fn date_text(date: &str, lang: Language) -> String {
+    match (lang, date.split('-').collect::<Vec<_>>().as_slice()) {
+        (Language::Da, [year, month, day]) => format!("{day}.{month}.{year}"),
+        _ => date.to_string(),
+    }
 }
 
 pub static OVERVIEW_LABELS_DA: OverviewLabels = OverviewLabels {
     actual: "Faktisk",
     answers: "svar",
     by_month: "Pr. måned",
+    by_origin: "Pr. afsender",
     by_school: "Pr. skole",
     class: "klasse",
     classes: "klasser",
@@ -98,6 +147,8 @@ pub static OVERVIEW_LABELS_DA: OverviewLabels = OverviewLabels {
     no_school: "Uden skole",
     nothing: "Ingen sessioner i perioden.",
     or: "eller",
+    origin_column: "Afsender",
+    origin_mark: "fra {origin}",
     patterns_label: "Klassernes mønster",
     period: "Periode",
     points_pp: "procentpoint",
@@ -107,6 +158,7 @@ pub static OVERVIEW_LABELS_DA: OverviewLabels = OverviewLabels {
     school: "Skole",
     school_column: "Skole",
     set: "Spørgesæt",
+    this_computer: "Denne computer",
     spread: "fra {min} til {max} {unit} (median {median})",
     to_word: "til",
     too_few: "for få svar (under {n})",
@@ -117,6 +169,7 @@ pub static OVERVIEW_LABELS_EN: OverviewLabels = OverviewLabels {
     actual: "Actual",
     answers: "answers",
     by_month: "By month",
+    by_origin: "By origin",
     by_school: "By school",
     class: "class",
     classes: "classes",
@@ -156,6 +209,8 @@ pub static OVERVIEW_LABELS_EN: OverviewLabels = OverviewLabels {
     no_school: "No school",
     nothing: "No sessions in this period.",
     or: "or",
+    origin_column: "From",
+    origin_mark: "from {origin}",
     patterns_label: "The classes' patterns",
     period: "Period",
     points_pp: "percentage points",
@@ -165,6 +220,7 @@ pub static OVERVIEW_LABELS_EN: OverviewLabels = OverviewLabels {
     school: "School",
     school_column: "School",
     set: "Question set",
+    this_computer: "This computer",
     spread: "from {min} to {max} {unit} (median {median})",
     to_word: "to",
     too_few: "too few answers (under {n})",

@@ -273,23 +273,6 @@ impl Texts {
 }
 
 /// A day `YYYY-MM-DD` as people write it: "02.03.2027" in Danish, as it is in English.
-fn date_text(date: &str, lang: Language) -> String {
-    match (lang, date.split('-').collect::<Vec<_>>().as_slice()) {
-        (Language::Da, [year, month, day]) => format!("{day}.{month}.{year}"),
-        _ => date.to_string(),
-    }
-}
-
-/// A month `YYYY-MM` as people say it: "marts 2027", "March 2027".
-fn month_text(month: &str, t: &Texts) -> String {
-    match month.split_once('-') {
-        Some((year, number)) => match number.parse::<usize>() {
-            Ok(n @ 1..=12) => format!("{} {year}", t.labels.months[n - 1]),
-            _ => month.to_string(),
-        },
-        None => month.to_string(),
-    }
-}
 
 /// A number with its sign, one decimal at most: "+12,7", "−1,6", "0".
 fn signed(value: f64, lang: Language) -> String {
@@ -312,7 +295,7 @@ impl PeriodReport<'_> {
     /// The period in words: "01.08.2026–31.07.2027", "fra 01.08.2026".
     fn period_text(&self) -> Option<String> {
         let t = self.t();
-        let day = |d: &str| date_text(d, self.lang);
+        let day = |d: &str| pejling_wire::date_text(d, self.lang);
         let query = &self.overview.query;
         match (&query.from, &query.to) {
             (Some(from), Some(to)) => Some(format!("{}–{}", day(from), day(to))),
@@ -436,8 +419,10 @@ impl PeriodReport<'_> {
         }
     }
 
-    fn named(&self, name: &str, date: &str) -> String {
-        format!("{name} ({})", date_text(date, self.lang))
+    fn named(&self, name: &str, date: &str, origin: &Option<String>) -> String {
+        self.t()
+            .labels
+            .class(name, date, origin.as_deref(), self.lang)
     }
 
     /// The printable, self-contained HTML file.
@@ -491,7 +476,7 @@ impl PeriodReport<'_> {
         let months: Vec<(String, &Reach)> = overview
             .by_month
             .iter()
-            .map(|r| (month_text(&r.key, t), r))
+            .map(|r| (t.labels.month(&r.key), r))
             .collect();
         let schools: Vec<(String, &Reach)> = overview
             .by_school
@@ -732,7 +717,7 @@ impl PeriodReport<'_> {
                 .left_out
                 .iter()
                 .filter(|l| l.reason == reason)
-                .map(|l| self.named(&l.name, &l.date))
+                .map(|l| self.named(&l.name, &l.date, &l.origin))
                 .collect();
             (!names.is_empty()).then_some((why, names))
         })
@@ -788,7 +773,7 @@ impl PeriodReport<'_> {
                                     (t.labels.no_classes)
                                 } @else {
                                     (t.classes(pair.classes.len())) ": "
-                                    (pair.classes.iter().map(|c| self.named(&c.name, &c.date)).collect::<Vec<_>>().join("; "))
+                                    (pair.classes.iter().map(|c| self.named(&c.name, &c.date, &c.origin)).collect::<Vec<_>>().join("; "))
                                 }
                             }
                         }
