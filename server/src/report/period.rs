@@ -51,6 +51,8 @@ struct Texts {
     rehearsals: &'static str,
     reach_heading: &'static str,
     reach_note: &'static str,
+    /// Under the reach per origin.
+    origin_note: &'static str,
     /// `{n}`: the minimum.
     questions_intro: &'static str,
     patterns_heading: &'static str,
@@ -95,6 +97,7 @@ static DA: Texts = Texts {
     intro: "Opgørelsen er lavet ud fra de sessioner, der er gemt på den computer, sessionerne blev holdt fra. Den rummer kun samlede tal — intet om den enkelte elev. Øvelser med simulerede elever og sessioner, som ingen deltog i, er ikke talt med.",
     rehearsals: "Øvelser i perioden, som ikke er talt med: {n}.",
     reach_heading: "Hvem sessionerne nåede",
+    origin_note: "Sessioner fra andre computere er indlæst fra delingsfiler (kun antal pr. svar pr. klasse; tal under minimum blev aldrig delt). En session indlæst to gange tælles én gang.",
     reach_note: "Elever og forældre er deltagere: en elev, der var med i to sessioner, tælles to gange, for ingen kendes på tværs af sessioner. En klasse er skole og klasse; en session uden klasse tæller som én klasse. En klasse med sessioner i to måneder tæller med i begge måneder, men kun én gang i alt. Svar er alle afgivne svar, også «Vil ikke svare» og «Ved ikke».",
     questions_intro: "Hvert par er et spørgsmål om elevernes egen adfærd eller holdning og et spørgsmål, hvor de gætter på klassens svar. Klassernes svar er lagt sammen: en klasse tæller kun med, når både dens egne svar og dens gæt er mindst {n} (\"Vil ikke svare\" og \"Ved ikke\" tæller ikke med); ellers er den udeladt og nævnt. Forskellen er gæt minus faktisk. Hver klasses mønster er det samme som i klassens egen rapport.",
     patterns_heading: "Mønstrene",
@@ -177,6 +180,7 @@ static EN: Texts = Texts {
     intro: "This account is made from the sessions stored on the computer they were held from. It holds aggregates only — nothing about an individual pupil. Rehearsals with simulated pupils, and sessions nobody joined, are not counted.",
     rehearsals: "Rehearsals in the period, not counted: {n}.",
     reach_heading: "Whom the sessions reached",
+    origin_note: "Sessions from other computers were imported from exchange files (only counts per answer per class; counts below the minimum were never shared). A session imported twice counts once.",
     reach_note: "Pupils and parents are participants: a pupil in two sessions is counted twice, since nobody is known across sessions. A class is a school and a class; a session without a class counts as one class. A class with sessions in two months counts in both months, but once in the total. Answers are every answer given, \"won't say\" and \"don't know\" included.",
     questions_intro: "Each pair is a question about the pupils' own behaviour or attitude and a question in which they guess their class's answer. The classes' answers are pooled: a class counts only when both its own answers and its guesses number at least {n} (\"won't say\" and \"don't know\" not counted); otherwise it is left out and named. The gap is guessed minus actual. Each class's pattern is the one its own report names.",
     patterns_heading: "The patterns",
@@ -490,6 +494,11 @@ impl PeriodReport<'_> {
                 (name, r)
             })
             .collect();
+        let origins: Vec<(String, &Reach)> = overview
+            .by_origin
+            .iter()
+            .map(|r| (t.labels.origin(&r.key).to_string(), r))
+            .collect();
         html! {
             section.reach {
                 h2 { (t.reach_heading) }
@@ -503,6 +512,10 @@ impl PeriodReport<'_> {
                     }
                     (self.reach_table(t.labels.by_month, t.labels.month_column, &months, total))
                     (self.reach_table(t.labels.by_school, t.labels.school_column, &schools, total))
+                    @if !origins.is_empty() {
+                        (self.reach_table(t.labels.by_origin, t.labels.origin_column, &origins, total))
+                        p.note { (t.origin_note) }
+                    }
                     p.note { (t.reach_note) }
                 }
                 @if overview.rehearsals > 0 {

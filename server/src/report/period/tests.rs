@@ -534,3 +534,36 @@ fn an_empty_period_says_so() {
     ));
     assert!(!html.contains("<table"), "no empty tables");
 }
+
+#[test]
+fn sessions_imported_from_other_computers_are_counted_by_origin_and_marked() {
+    let mut overview = overview();
+    // Of the year's 24 pupil sessions, 3 came from Anna's laptop, one of them 7.c.
+    overview.by_origin = vec![
+        reach("", [21, 15, 400, 3, 50, 4000]),
+        reach("Anna, SSP Nord", [3, 3, 61, 0, 0, 500]),
+    ];
+    let anna = Some("Anna, SSP Nord".to_string());
+    overview.pairs[0].left_out[0].origin = anna.clone();
+    overview.pairs[0].classes[1].origin = anna;
+    let html = html(&overview, Language::Da);
+    let table = between(&html, "<caption>Pr. afsender</caption>", "</table>");
+    for row in [
+        "<th scope=\"col\">Afsender</th>",
+        "<th scope=\"row\">Denne computer</th><td>21</td><td>15</td><td>400</td>",
+        "<th scope=\"row\">Anna, SSP Nord</th><td>3</td><td>3</td><td>61</td>",
+    ] {
+        assert!(table.contains(row), "{row} in {table}");
+    }
+    assert!(html.contains("En session indlæst to gange tælles én gang."));
+    assert!(
+        html.contains("7.c (20.03.2027 · fra Anna, SSP Nord)"),
+        "{html}"
+    );
+    let english = self::html(&overview, Language::En);
+    assert!(english.contains("<caption>By origin</caption>"));
+    assert!(english.contains("<th scope=\"row\">This computer</th>"));
+    assert!(english.contains("7.c (2027-03-20 · from Anna, SSP Nord)"));
+    // Without imports, no such table.
+    assert!(!self::html(&self::overview(), Language::Da).contains("Pr. afsender"));
+}
