@@ -79,7 +79,7 @@ async fn export(
         Some(_) => (None, None),
         None => match period(query.from.as_deref(), query.to.as_deref()) {
             Ok(period) => period,
-            Err(response) => return response,
+            Err(not_a_day) => return not_a_day.into_response(),
         },
     };
     let sessions = match load_sessions(&app, from, to).await {

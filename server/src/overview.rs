@@ -173,7 +173,8 @@ async fn get_report(
 /// those imported from other computers), each given its day in the computer's time zone,
 /// the figures computed by the core. A date that is not one is `400`.
 async fn compute(app: &App, params: Params) -> Result<Overview, Response> {
-    let (from, to) = period(params.from.as_deref(), params.to.as_deref())?;
+    let (from, to) = period(params.from.as_deref(), params.to.as_deref())
+        .map_err(IntoResponse::into_response)?;
     let sessions = load_sessions(app, from, to).await?;
     let thresholds = app.hub.thresholds;
     let query = OverviewQuery {
@@ -193,14 +194,23 @@ async fn compute(app: &App, params: Params) -> Result<Overview, Response> {
     })
 }
 
-/// A query's first and last day; a value that is not a day is `400`.
+/// A query's first and last day, or why one is not a day.
 pub(crate) fn period(
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<(Option<Date>, Option<Date>), Response> {
+) -> Result<(Option<Date>, Option<Date>), NotADay> {
     match (parse_day("from", from), parse_day("to", to)) {
         (Ok(from), Ok(to)) => Ok((from, to)),
-        (Err(why), _) | (_, Err(why)) => Err(plain(StatusCode::BAD_REQUEST, &why)),
+        (Err(why), _) | (_, Err(why)) => Err(NotADay(why)),
+    }
+}
+
+/// A `from` or `to` that is not a day `YYYY-MM-DD`: answered `400` with the reason.
+pub(crate) struct NotADay(String);
+
+impl IntoResponse for NotADay {
+    fn into_response(self) -> Response {
+        plain(StatusCode::BAD_REQUEST, &self.0)
     }
 }
 

@@ -276,8 +276,6 @@ impl Texts {
     }
 }
 
-/// A day `YYYY-MM-DD` as people write it: "02.03.2027" in Danish, as it is in English.
-
 /// A number with its sign, one decimal at most: "+12,7", "−1,6", "0".
 fn signed(value: f64, lang: Language) -> String {
     let rounded = (value * 10.0).round() / 10.0;
