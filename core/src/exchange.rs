@@ -40,6 +40,9 @@ pub const MAX_ORIGIN_CHARS: usize = 80;
 pub const MAX_SESSIONS: usize = 10_000;
 /// The most participants one session may have (the server's own limit is far below).
 const MAX_PARTICIPANTS: u32 = 100_000;
+/// The most participants of all a file's sessions together: counts are tallied afresh on
+/// import, answer by answer, so this bounds the work a file can ask for.
+const MAX_PARTICIPANTS_IN_A_FILE: u64 = 1_000_000;
 /// The longest name or description value, in characters.
 const MAX_TEXT_CHARS: usize = 200;
 
@@ -250,6 +253,13 @@ pub fn import(file: ExchangeFile) -> Result<Vec<OverviewSession>, ExchangeError>
         return Err(ExchangeError::new(
             format!("a file holds at most {MAX_SESSIONS} sessions"),
             format!("En fil kan højst have {MAX_SESSIONS} sessioner"),
+        ));
+    }
+    let everyone: u64 = file.sessions.iter().map(|s| u64::from(s.participants)).sum();
+    if everyone > MAX_PARTICIPANTS_IN_A_FILE {
+        return Err(ExchangeError::new(
+            format!("a file holds at most {MAX_PARTICIPANTS_IN_A_FILE} participants in all"),
+            format!("En fil kan højst have {MAX_PARTICIPANTS_IN_A_FILE} deltagere i alt"),
         ));
     }
     let mut keys = BTreeSet::new();
