@@ -255,7 +255,11 @@ pub fn import(file: ExchangeFile) -> Result<Vec<OverviewSession>, ExchangeError>
             format!("En fil kan højst have {MAX_SESSIONS} sessioner"),
         ));
     }
-    let everyone: u64 = file.sessions.iter().map(|s| u64::from(s.participants)).sum();
+    let everyone: u64 = file
+        .sessions
+        .iter()
+        .map(|s| u64::from(s.participants))
+        .sum();
     if everyone > MAX_PARTICIPANTS_IN_A_FILE {
         return Err(ExchangeError::new(
             format!("a file holds at most {MAX_PARTICIPANTS_IN_A_FILE} participants in all"),

@@ -47,6 +47,8 @@ struct Texts {
     made: &'static str,
     made_with: &'static str,
     intro: &'static str,
+    /// After the intro, when sessions are imported from other computers.
+    intro_imported: &'static str,
     /// `{n}`: rehearsals left out.
     rehearsals: &'static str,
     reach_heading: &'static str,
@@ -94,6 +96,7 @@ static DA: Texts = Texts {
     all_sets: "alle spørgesæt",
     made: "Lavet",
     made_with: "Lavet med",
+    intro_imported: "Med er også sessioner fra andre computere, indlæst fra delingsfiler; de er mærket med, hvem de er fra.",
     intro: "Opgørelsen er lavet ud fra de sessioner, der er gemt på den computer, sessionerne blev holdt fra. Den rummer kun samlede tal — intet om den enkelte elev. Øvelser med simulerede elever og sessioner, som ingen deltog i, er ikke talt med.",
     rehearsals: "Øvelser i perioden, som ikke er talt med: {n}.",
     reach_heading: "Hvem sessionerne nåede",
@@ -177,6 +180,7 @@ static EN: Texts = Texts {
     all_sets: "all question sets",
     made: "Made",
     made_with: "Made with",
+    intro_imported: "Sessions from other computers, imported from exchange files, are included too; they are marked with whom they are from.",
     intro: "This account is made from the sessions stored on the computer they were held from. It holds aggregates only — nothing about an individual pupil. Rehearsals with simulated pupils, and sessions nobody joined, are not counted.",
     rehearsals: "Rehearsals in the period, not counted: {n}.",
     reach_heading: "Whom the sessions reached",
@@ -452,7 +456,10 @@ impl PeriodReport<'_> {
                             dt { (t.made) } dd { (self.made_text()) }
                             dt { (t.made_with) } dd { "pejling " (env!("CARGO_PKG_VERSION")) }
                         }
-                        p.method { (t.intro) }
+                        p.method {
+                            (t.intro)
+                            @if !overview.by_origin.is_empty() { " " (t.intro_imported) }
+                        }
                     }
                     (self.reach())
                     (self.questions())

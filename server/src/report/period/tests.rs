@@ -556,6 +556,9 @@ fn sessions_imported_from_other_computers_are_counted_by_origin_and_marked() {
         assert!(table.contains(row), "{row} in {table}");
     }
     assert!(html.contains("En session indlæst to gange tælles én gang."));
+    assert!(html.contains(
+        "er ikke talt med. Med er også sessioner fra andre computere, indlæst fra delingsfiler"
+    ));
     assert!(
         html.contains("7.c (20.03.2027 · fra Anna, SSP Nord)"),
         "{html}"
