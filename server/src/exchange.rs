@@ -11,7 +11,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +23,7 @@ use pejling_wire::{ExchangeRefusal, ExportRequest};
 
 use crate::app::App;
 use crate::editor::{Host, plain};
+use crate::limits::{Lifted, Unmetered};
 use crate::overview::{load_sessions, period};
 use crate::store::{ExchangeJob, ExchangeOutcome, ImportBatch, ImportedRow};
 
@@ -141,9 +143,32 @@ async fn export(
         .into_response()
 }
 
+/// The host's upload of a file larger than a connection's byte rate allows (a year of a
+/// municipality's sessions is megabytes): extracted after [`Host`], so the rate is lifted
+/// only for the host, and only until the request is done.
+struct LargeUpload(#[allow(dead_code)] Option<Lifted>);
+
+impl FromRequestParts<Arc<App>> for LargeUpload {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _: &Arc<App>,
+    ) -> Result<LargeUpload, std::convert::Infallible> {
+        Ok(LargeUpload(
+            parts.extensions.get::<Unmetered>().map(Unmetered::lift),
+        ))
+    }
+}
+
 /// `POST /api/exchange/import` with a file as the body: an `ImportReport`, or `422` with
 /// an [`ExchangeRefusal`].
-async fn import(_: Host, State(app): State<Arc<App>>, body: axum::body::Bytes) -> Response {
+async fn import(
+    _: Host,
+    _upload: LargeUpload,
+    State(app): State<Arc<App>>,
+    body: axum::body::Bytes,
+) -> Response {
     let checked = tokio::task::spawn_blocking(move || checked(&body)).await;
     let batch = match checked {
         Ok(Ok(batch)) => batch,

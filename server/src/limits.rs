@@ -174,6 +174,34 @@ pub struct Guard {
     logged: [AtomicBool; Limit::ALL],
 }
 
+/// A connection's exemption from its byte rate, for one request: a route that takes a
+/// large upload from the host (an exchange file) turns it on once the host token is
+/// checked ([`Unmetered::lift`]) and it is off again when the request is done. Every
+/// request carries its connection's handle in its extensions.
+#[derive(Clone, Default)]
+pub struct Unmetered(std::sync::Arc<AtomicBool>);
+
+impl Unmetered {
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// Lifts the byte rate until the returned guard is dropped.
+    pub fn lift(&self) -> Lifted {
+        self.0.store(true, Ordering::Relaxed);
+        Lifted(self.0.clone())
+    }
+}
+
+/// While held, a connection's byte rate is lifted ([`Unmetered::lift`]).
+pub struct Lifted(std::sync::Arc<AtomicBool>);
+
+impl Drop for Lifted {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
+}
+
 /// Held while a connection is open; gives its slot back when dropped. Also meters what
 /// the connection sends ([`Slot::read`]).
 pub struct Slot {

@@ -324,13 +324,19 @@ async fn serve_http(
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY: {error}");
         }
-        let io = hyper_util::rt::TokioIo::new(Counted { stream, slot });
+        let unmetered = crate::limits::Unmetered::default();
+        let io = hyper_util::rt::TokioIo::new(Counted {
+            stream,
+            slot,
+            unmetered: unmetered.clone(),
+        });
         let router = router.clone();
         let service = hyper::service::service_fn(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
                 request
                     .extensions_mut()
                     .insert(axum::extract::ConnectInfo(peer));
+                request.extensions_mut().insert(unmetered.clone());
                 tower::ServiceExt::oneshot(router.clone(), request)
             },
         );
@@ -364,6 +370,8 @@ async fn serve_http(
 struct Counted {
     stream: tokio::net::TcpStream,
     slot: crate::limits::Slot,
+    /// Set while the host uploads a large file (`limits::Unmetered`).
+    unmetered: crate::limits::Unmetered,
 }
 
 impl tokio::io::AsyncRead for Counted {
@@ -376,6 +384,7 @@ impl tokio::io::AsyncRead for Counted {
         let this = &mut *self;
         let polled = std::pin::Pin::new(&mut this.stream).poll_read(cx, buf);
         if let std::task::Poll::Ready(Ok(())) = polled
+            && !this.unmetered.is_on()
             && !this.slot.read(buf.filled().len() - before)
         {
             // Over its byte rate (a flood no message count sees): end the connection.

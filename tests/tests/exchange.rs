@@ -388,3 +388,47 @@ async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
     laptop.stop().await;
     coordinator.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_year_of_a_municipality_s_sessions_imports_in_one_file() {
+    let laptop = spawn_app_with_min_answers(5).await;
+    let a = laptop.addr;
+    let mut host = Facilitator::connect(a).await;
+    class(
+        &mut host,
+        a,
+        "Nordskolen",
+        "7.a",
+        None,
+        2,
+        &[50, 60, 60, 70, 40],
+    )
+    .await;
+    let (_, _, file) = request(
+        a,
+        "POST",
+        "/api/exchange/export",
+        r#"{"origin": "Anna", "query": {}}"#,
+    )
+    .await;
+    // 120 classes, each its own session (its own key): far more than a connection may
+    // send at once (256 KiB) or per second (64 KiB) under the server's byte rate.
+    let mut json: serde_json::Value = serde_json::from_str(&file).unwrap();
+    let one = json["sessions"][0].clone();
+    json["sessions"] = (0..120)
+        .map(|n| {
+            let mut session = one.clone();
+            session["key"] = format!("{n:032x}").into();
+            session["name"] = format!("Klasse {n}").into();
+            session
+        })
+        .collect();
+    let big = serde_json::to_string_pretty(&json).unwrap();
+    assert!(big.len() > 1024 * 1024, "{} bytes", big.len());
+    let coordinator = spawn_app_with_min_answers(5).await;
+    let report = import(coordinator.addr, &big).await;
+    assert_eq!((report.sessions, report.added), (120, 120));
+    assert_eq!(overview(coordinator.addr, "").await.total.sessions, 120);
+    laptop.stop().await;
+    coordinator.stop().await;
+}
