@@ -167,7 +167,15 @@ fn exported(session: &OverviewSession, thresholds: &Thresholds) -> ExchangeSessi
     }
     ExchangeSession {
         key: key(&session.id),
-        name: session.name.clone(),
+        // A join code stays on the laptop.
+        name: if session.named_by_code {
+            match session.set.language {
+                Language::Da => "Session uden navn".to_string(),
+                Language::En => "Unnamed session".to_string(),
+            }
+        } else {
+            session.name.clone()
+        },
         date: session.date.clone(),
         description: session.description.clone(),
         set: session.set.clone(),
@@ -305,7 +313,7 @@ fn plain_text(what: &str, hvad: &str, text: &str) -> Result<(), ExchangeError> {
     if text.chars().any(hidden) {
         return Err(ExchangeError::new(
             format!("{what} has control or direction characters"),
-            format!("{hvad} har kontrol- eller retningstegn"),
+            format!("{} har kontrol- eller retningstegn", capital(hvad)),
         ));
     }
     Ok(())
@@ -372,7 +380,38 @@ pub fn import_session(
             format!("Mere end {MAX_PARTICIPANTS} deltagere"),
         ));
     }
+    if session.follow_up_of.as_deref() == Some(session.key.as_str()) {
+        return Err(ExchangeError::new(
+            "the session follows up itself",
+            "Sessionen er markeret som opfølgning på sig selv",
+        ));
+    }
     sound(&session.set)?;
+    // Each participant answers each question at most once.
+    let most = u64::from(session.participants) * session.set.questions.len() as u64;
+    if u64::from(session.answers) > most {
+        return Err(ExchangeError::new(
+            format!(
+                "\"answers\" is {}, more than its {} participants can give to {} questions",
+                session.answers,
+                session.participants,
+                session.set.questions.len()
+            ),
+            format!(
+                "\"answers\" er {}, flere end dens {} deltagere kan give på {} spørgsmål",
+                session.answers,
+                session.participants,
+                session.set.questions.len()
+            ),
+        ));
+    }
+    thresholds(&session.thresholds)?;
+    if session.set.audience != Audience::Pupils && !session.questions.is_empty() {
+        return Err(ExchangeError::new(
+            "a parents' session carries no counts in an exchange file",
+            "En forældresession har ingen tal i en delingsfil",
+        ));
+    }
     let mut tallies = Tallies::new();
     for (id, answered) in session.questions {
         let Some(question) = session.set.question(&id) else {
@@ -383,14 +422,28 @@ pub fn import_session(
         };
         let answered = match answered {
             Answered::TooFew => Answered::TooFew,
-            Answered::Counts(result) => Answered::Counts(
-                recount(question, &result, session.participants).map_err(|(why, hvorfor)| {
+            Answered::Counts(result) => {
+                let wrong = |(why, hvorfor): (String, String)| {
                     ExchangeError::new(
                         format!("the counts of question \"{id}\" {why}"),
                         format!("Tallene for spørgsmål \"{id}\" {hvorfor}"),
                     )
-                })?,
-            ),
+                };
+                let result = recount(question, &result, session.participants).map_err(wrong)?;
+                // What the exporting computer withholds is never in a file.
+                let min = session.thresholds.min_answers;
+                let counted = Counts {
+                    question,
+                    result: &result,
+                };
+                if counted.respondents() < min {
+                    return Err(wrong((
+                        format!("are below the session's minimum of {min} and must be \"too_few\""),
+                        format!("er under sessionens minimum på {min} og skal være \"too_few\""),
+                    )));
+                }
+                Answered::Counts(result)
+            }
         };
         tallies.insert(id, answered);
     }
@@ -398,6 +451,7 @@ pub fn import_session(
         id: session.key,
         origin: Some(origin.to_string()),
         name: session.name,
+        named_by_code: false,
         date: session.date,
         description: session.description,
         set: session.set,
@@ -410,6 +464,42 @@ pub fn import_session(
     })
 }
 
+/// Thresholds a class can be judged with: a minimum of 1 to 1,000, margins from 0 to
+/// 100 percentage points and 0 to 10 scale points, a significance between 0 and 1.
+fn thresholds(thresholds: &Thresholds) -> Result<(), ExchangeError> {
+    let fine = (1..=1000).contains(&thresholds.min_answers)
+        && (0.0..=100.0).contains(&thresholds.agreement_pp)
+        && (0.0..=10.0).contains(&thresholds.agreement_points)
+        && thresholds.significance > 0.0
+        && thresholds.significance < 1.0;
+    if fine {
+        return Ok(());
+    }
+    Err(ExchangeError::new(
+        "\"thresholds\" are out of range: min_answers 1–1000, agreement_pp 0–100, \
+         agreement_points 0–10, significance above 0 and below 1",
+        "\"thresholds\" er uden for det tilladte: min_answers 1–1000, agreement_pp 0–100, \
+         agreement_points 0–10, significance over 0 og under 1",
+    ))
+}
+
+/// An answer as a problem text names it.
+fn answer_text(answer: &Answer) -> (String, String) {
+    match answer {
+        Answer::Choice { option } => (format!("option {option}"), format!("svarmulighed {option}")),
+        Answer::Scale { point } => (
+            format!("scale point {point}"),
+            format!("skalapunkt {point}"),
+        ),
+        Answer::Percent { value } => (format!("{value} %"), format!("{value} %")),
+        Answer::Number { value } => (format!("the number {value}"), format!("tallet {value}")),
+        Answer::Abstain { option } => (
+            format!("abstain answer {option}"),
+            format!("svar, der afstår, nr. {option}"),
+        ),
+    }
+}
+
 fn capital(word: &str) -> String {
     let mut chars = word.chars();
     chars
@@ -418,7 +508,7 @@ fn capital(word: &str) -> String {
         .unwrap_or_default()
 }
 
-/// `YYYY-MM-DD` with a month 01–12 and a day 01–31.
+/// `YYYY-MM-DD`, a day of the calendar from the year 2000 on.
 fn is_day(text: &str) -> bool {
     let bytes = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
@@ -428,9 +518,18 @@ fn is_day(text: &str) -> bool {
     if !(digits(0..4) && digits(5..7) && digits(8..10)) {
         return false;
     }
+    let year: u32 = text[0..4].parse().unwrap_or(0);
     let month: u32 = text[5..7].parse().unwrap_or(0);
     let day: u32 = text[8..10].parse().unwrap_or(0);
-    (1..=12).contains(&month) && (1..=31).contains(&day)
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    year >= 2000 && (1..=days).contains(&day)
 }
 
 /// Whether a set read from a file is one the overview can read without surprises: ids
@@ -598,9 +697,10 @@ fn recount(
         .iter()
         .find(|(answer, n)| *n > 0 && counts::check_answer(question, answer).is_err())
     {
+        let (english, danish) = answer_text(answer);
         return Err((
-            format!("count an answer it cannot have ({answer:?})"),
-            format!("tæller et svar, det ikke kan have ({answer:?})"),
+            format!("count an answer it cannot have ({english})"),
+            format!("tæller et svar, det ikke kan have ({danish})"),
         ));
     }
     let repeated = answers

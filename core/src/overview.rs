@@ -47,6 +47,9 @@ pub struct OverviewSession {
     pub origin: Option<String>,
     /// What people call it ([`crate::engine::SessionMeta::name`]).
     pub name: String,
+    /// Whether `name` is its join code (no label, no class or school): an exchange file
+    /// names it otherwise.
+    pub named_by_code: bool,
     /// The day it was created, `YYYY-MM-DD`, in the computer's time zone.
     pub date: String,
     pub description: Description,
@@ -70,6 +73,7 @@ impl OverviewSession {
     pub fn from_record(record: SessionRecord, date: String) -> OverviewSession {
         OverviewSession {
             name: record.meta.name(),
+            named_by_code: record.meta.label.is_none() && record.meta.description.name().is_none(),
             tallies: crate::followup::tallies_of(&record),
             answers: record.answers.len() as u32,
             id: record.meta.id,
@@ -146,7 +150,7 @@ pub fn overview(
     let mut months: BTreeMap<&str, Vec<&OverviewSession>> = BTreeMap::new();
     let mut schools: BTreeMap<(bool, String), (String, Vec<&OverviewSession>)> = BTreeMap::new();
     // This computer's own sessions first, then each origin by name.
-    let mut origins: BTreeMap<(bool, String), (String, Vec<&OverviewSession>)> = BTreeMap::new();
+    let mut origins: BTreeMap<(bool, String, String), Vec<&OverviewSession>> = BTreeMap::new();
     for &session in &counted {
         months
             .entry(session.date.get(..7).unwrap_or(&session.date))
@@ -159,14 +163,14 @@ pub fn overview(
             .or_insert_with(|| (school, Vec::new()))
             .1
             .push(session);
+        // Each origin as written (an origin is removed by its exact spelling too).
         let origin = session.origin.clone().unwrap_or_default();
         origins
-            .entry((!origin.is_empty(), origin.to_lowercase()))
-            .or_insert_with(|| (origin, Vec::new()))
-            .1
+            .entry((!origin.is_empty(), origin.to_lowercase(), origin))
+            .or_default()
             .push(session);
     }
-    let imported = origins.keys().any(|(imported, _)| *imported);
+    let imported = origins.keys().any(|(imported, _, _)| *imported);
     Overview {
         min_answers: thresholds.min_answers,
         choices,
@@ -184,8 +188,8 @@ pub fn overview(
         follow_ups: follow_ups(&counted, sessions, thresholds),
         by_origin: if imported {
             origins
-                .into_values()
-                .map(|(origin, sessions)| reach(origin, &sessions))
+                .into_iter()
+                .map(|((_, _, origin), sessions)| reach(origin, &sessions))
                 .collect()
         } else {
             Vec::new()
@@ -265,7 +269,12 @@ fn follow_ups(
         let Some(before) = after
             .follow_up_of
             .as_ref()
-            .and_then(|id| all.iter().find(|s| s.id == *id && !s.rehearsal))
+            // Held before it (or the same day), and not the session itself.
+            .and_then(|id| {
+                all.iter().find(|s| {
+                    s.id == *id && s.id != after.id && s.date <= after.date && !s.rehearsal
+                })
+            })
         else {
             continue;
         };
@@ -365,10 +374,11 @@ fn reach(key: String, sessions: &[&OverviewSession]) -> Reach {
     };
     let mut classes: BTreeSet<(String, String)> = BTreeSet::new();
     for session in sessions {
-        reach.answers += session.answers;
+        // Saturating: imported files could otherwise add up past u32.
+        reach.answers = reach.answers.saturating_add(session.answers);
         if session.is_pupils() {
             reach.sessions += 1;
-            reach.pupils += session.participants;
+            reach.pupils = reach.pupils.saturating_add(session.participants);
             let description = &session.description;
             classes.insert(match &description.class {
                 Some(class) => (
@@ -380,7 +390,7 @@ fn reach(key: String, sessions: &[&OverviewSession]) -> Reach {
             });
         } else {
             reach.parent_sessions += 1;
-            reach.parents += session.participants;
+            reach.parents = reach.parents.saturating_add(session.participants);
         }
     }
     reach.classes = classes.len() as u32;

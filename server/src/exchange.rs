@@ -89,6 +89,15 @@ async fn export(
         Err(response) => return response,
     };
     let chosen: Vec<&OverviewSession> = match &request.sessions {
+        Some(ids) if ids.is_empty() => {
+            return refused(
+                StatusCode::BAD_REQUEST,
+                ExchangeError {
+                    message: "no session was chosen".into(),
+                    danish: "Der er ikke valgt nogen sessioner".into(),
+                },
+            );
+        }
         Some(ids) => {
             if let Some(unknown) = ids
                 .iter()
@@ -115,11 +124,13 @@ async fn export(
         return refused(
             StatusCode::UNPROCESSABLE_ENTITY,
             ExchangeError {
-                message: "none of the chosen sessions can be shared: rehearsals, sessions nobody \
-                          joined and imported sessions are never in a file"
+                message: "no session to share: none of the chosen sessions (the period and \
+                          filters, or the ids) is one of this computer's own that somebody \
+                          joined; rehearsals and imported sessions are never in a file"
                     .into(),
-                danish: "Ingen af de valgte sessioner kan deles: øvelser, sessioner uden \
-                         deltagere og importerede sessioner kommer aldrig med i en fil"
+                danish: "Ingen sessioner at dele: ingen af de valgte sessioner er holdt på \
+                         denne computer med deltagere; øvelser og indlæste sessioner kommer \
+                         aldrig med i en fil"
                     .into(),
             },
         );
@@ -184,11 +195,33 @@ async fn import(
 
 /// A file's sessions checked and ready to store, or the first thing wrong with it.
 fn checked(body: &[u8]) -> Result<ImportBatch, ExchangeError> {
-    let text = std::str::from_utf8(body).map_err(|_| {
-        ExchangeError::not_a_file("it is not UTF-8 text (an exchange file is JSON)")
+    // A byte-order mark (as Windows Notepad writes) is no reason to refuse a file.
+    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    let text = std::str::from_utf8(body).map_err(|_| ExchangeError {
+        message: "this is not a pejling exchange file: it is not UTF-8 text (an exchange \
+                  file is JSON, docs/exchange.md)"
+            .into(),
+        danish: "Filen er ikke en delingsfil fra pejling: den er ikke UTF-8-tekst (en \
+                 delingsfil er JSON)"
+            .into(),
     })?;
-    let file: ExchangeFile =
-        serde_json::from_str(text).map_err(|e| ExchangeError::not_a_file(&e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(unreadable)?;
+    let file: ExchangeFile = serde_json::from_value(value.clone()).map_err(unreadable)?;
+    // Nothing in the file that the format does not know, at any depth: a misspelt field
+    // would otherwise be dropped without a word.
+    let read_back = serde_json::to_value(&file).map_err(unreadable)?;
+    if let Some(path) = unknown_field(&value, &read_back, "") {
+        return Err(ExchangeError {
+            message: format!(
+                "this is not a pejling exchange file: it has a field the format does not know: \
+                 {path} (docs/exchange.md)"
+            ),
+            danish: format!(
+                "Filen er ikke en delingsfil fra pejling: den har et felt, formatet ikke kender: \
+                 {path}"
+            ),
+        });
+    }
     let exported_unix = file
         .exported_at
         .parse::<jiff::Timestamp>()
@@ -203,6 +236,22 @@ fn checked(body: &[u8]) -> Result<ImportBatch, ExchangeError> {
             ),
         })?
         .as_second();
+    // A day's grace for clocks and time zones; a file from the future would never be
+    // replaced by a later one.
+    if exported_unix > jiff::Timestamp::now().as_second() + 24 * 60 * 60 {
+        return Err(ExchangeError {
+            message: format!(
+                "the file says it was made in the future ({}); check the clock of the \
+                 computer that made it and export again",
+                file.exported_at
+            ),
+            danish: format!(
+                "Filen siger, at den er lavet ude i fremtiden ({}); ret uret på den computer, \
+                 der lavede den, og hent filen igen",
+                file.exported_at
+            ),
+        });
+    }
     let rows = file
         .sessions
         .iter()
@@ -224,6 +273,53 @@ fn checked(body: &[u8]) -> Result<ImportBatch, ExchangeError> {
     })
 }
 
+/// A file the JSON reader refused: its words say where (line and column).
+fn unreadable(error: serde_json::Error) -> ExchangeError {
+    let detail = error.to_string();
+    ExchangeError {
+        message: format!("this is not a pejling exchange file (docs/exchange.md): {detail}"),
+        danish: format!(
+            "Filen er ikke en delingsfil fra pejling, eller den er ødelagt (fejlen på engelsk: \
+             {detail})"
+        ),
+    }
+}
+
+/// The first field of `read` (a file as written) that `kept` (the file as understood,
+/// written back) does not have — a field the format does not know — as a path like
+/// `sessions[0].set.questions[1].percieves`. An empty value (`null`, `[]`, `{}`,
+/// `false`) that is written back as absent is not unknown.
+fn unknown_field(read: &serde_json::Value, kept: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (read, kept) {
+        (Value::Object(read), Value::Object(kept)) => read.iter().find_map(|(key, value)| {
+            let path = if at.is_empty() {
+                key.clone()
+            } else {
+                format!("{at}.{key}")
+            };
+            match kept.get(key) {
+                Some(kept) => unknown_field(value, kept, &path),
+                None => {
+                    let empty = match value {
+                        Value::Null | Value::Bool(false) => true,
+                        Value::Array(items) => items.is_empty(),
+                        Value::Object(fields) => fields.is_empty(),
+                        _ => false,
+                    };
+                    (!empty).then_some(path)
+                }
+            }
+        }),
+        (Value::Array(read), Value::Array(kept)) => read
+            .iter()
+            .zip(kept)
+            .enumerate()
+            .find_map(|(i, (read, kept))| unknown_field(read, kept, &format!("{at}[{i}]"))),
+        _ => None,
+    }
+}
+
 /// `GET /api/exchange/imports`: per origin, how many sessions and which days.
 async fn list(_: Host, State(app): State<Arc<App>>) -> Response {
     match app.hub.store.exchange(ExchangeJob::List).await {
@@ -234,6 +330,7 @@ async fn list(_: Host, State(app): State<Arc<App>>) -> Response {
 }
 
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RemoveParams {
     origin: String,
     #[allow(dead_code)] // read by `Host`

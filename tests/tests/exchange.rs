@@ -31,7 +31,12 @@ async fn class(
         .send(&ClientMessage::CreateSession {
             set_id: "7-klasse-alkohol".into(),
             label: None,
-            description: described(school, name),
+            // No school: no description at all (named by its join code at home).
+            description: if school.is_empty() {
+                Default::default()
+            } else {
+                described(school, name)
+            },
             linked_sessions: Vec::new(),
             rehearsal: false,
             follow_up_of,
@@ -144,6 +149,8 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
         .await,
     );
     record(class(&mut anna, a, "Sydskolen", "7.c", None, 1, &[30, 40, 50]).await);
+    // A class without any description: named by its join code on Anna's laptop only.
+    record(class(&mut anna, a, "", "", None, 3, &[30, 40, 50, 60, 70]).await);
     record(
         class(
             &mut anna,
@@ -192,7 +199,11 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
     }
     let json: serde_json::Value = serde_json::from_str(&file).unwrap();
     let sessions = json["sessions"].as_array().unwrap();
-    assert_eq!(sessions.len(), 4);
+    assert_eq!(sessions.len(), 5);
+    assert!(
+        sessions.iter().any(|s| s["name"] == "Session uden navn"),
+        "a session named by its join code is named otherwise in the file"
+    );
     for session in sessions {
         let names: Vec<&str> = session
             .as_object()
@@ -235,11 +246,11 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
             report.added,
             report.unchanged
         ),
-        ("Anna, SSP Nord", 4, 4, 0)
+        ("Anna, SSP Nord", 5, 5, 0)
     );
     let once = overview(c, "").await;
     let again = import(c, &file).await;
-    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 4));
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 5));
     assert_eq!(
         overview(c, "").await,
         once,
@@ -247,13 +258,13 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
     );
 
     // Beside the coordinator's own class, marked by origin.
-    assert_eq!(once.total.sessions, 5);
+    assert_eq!(once.total.sessions, 6);
     let origins: Vec<(&str, u32)> = once
         .by_origin
         .iter()
         .map(|r| (r.key.as_str(), r.sessions))
         .collect();
-    assert_eq!(origins, [("", 1), ("Anna, SSP Nord", 4)]);
+    assert_eq!(origins, [("", 1), ("Anna, SSP Nord", 5)]);
     let pair = &once.pairs[0];
     assert!(pair.classes.iter().any(|c| c.origin.is_none()));
     assert!(
@@ -283,7 +294,7 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
 
     // Imported back into Anna's laptop: her own sessions, skipped.
     let back = import(a, &file).await;
-    assert_eq!((back.own, back.added), (4, 0));
+    assert_eq!((back.own, back.added), (5, 0));
 
     // Listed per origin, and removed.
     let (status, _, list) = request(c, "GET", "/api/exchange/imports", "").await;
@@ -292,7 +303,7 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
     assert_eq!(list.len(), 1);
     assert_eq!(
         (list[0].origin.as_str(), list[0].sessions),
-        ("Anna, SSP Nord", 4)
+        ("Anna, SSP Nord", 5)
     );
     let (status, _, removed) = request(
         c,
@@ -301,7 +312,7 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
         "",
     )
     .await;
-    assert_eq!((status, removed.trim()), (200, r#"{"removed":4}"#));
+    assert_eq!((status, removed.trim()), (200, r#"{"removed":5}"#));
     assert_eq!(overview(c, "").await, before_import);
     laptop.stop().await;
     coordinator.stop().await;
@@ -337,6 +348,11 @@ async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
     let mut json: serde_json::Value = serde_json::from_str(&file).unwrap();
     json["exported_at"] = "i går".into();
     let yesterday = json.to_string();
+    json["exported_at"] = "2100-01-01T00:00:00+01:00".into();
+    let future = json.to_string();
+    // A misspelt field deep in the set would silently lose the pair.
+    let typo = file.replacen("\"perceives\"", "\"percieves\"", 1);
+    assert_ne!(typo, file);
     let broken_count = file.replacen("\"counts\": [", "\"counts\": [99, ", 1);
     let cases: Vec<(String, &str)> = vec![
         (
@@ -352,6 +368,11 @@ async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
             "passer ikke til dets type eller antal svarmuligheder",
         ),
         (yesterday, "\"exported_at\" skal være et tidspunkt"),
+        (future, "Filen siger, at den er lavet ude i fremtiden"),
+        (
+            typo,
+            "den har et felt, formatet ikke kender: sessions[0].set.questions[1].percieves",
+        ),
     ];
     for (text, danish) in cases {
         let (status, _, body) = request(c, "POST", "/api/exchange/import", &text).await;
@@ -364,11 +385,15 @@ async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
         );
     }
     assert_eq!(overview(c, "").await, stored, "nothing lost, nothing added");
+    // A byte-order mark, as Windows Notepad saves a file, is fine.
+    let report = import(c, &format!("\u{feff}{file}")).await;
+    assert_eq!((report.added, report.unchanged), (0, 1));
 
     // Exports that cannot be: no origin, an unknown session, nothing to share.
     for (body, status) in [
         (r#"{"origin": " ", "query": {}}"#, 400),
         (r#"{"origin": "Anna", "sessions": ["nope"]}"#, 400),
+        (r#"{"origin": "Anna", "sessions": []}"#, 400),
         (
             r#"{"origin": "Anna", "query": {"from": "2000-01-01", "to": "2000-12-31"}}"#,
             422,

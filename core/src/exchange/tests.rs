@@ -255,7 +255,7 @@ fn files_with_problems_are_refused_with_what_is_wrong() {
         (
             Box::new(|j| j["origin"] = "Anna\u{202E}droN PSS".into()),
             "the origin has control or direction characters",
-            "afsenderen har kontrol- eller retningstegn",
+            "Afsenderen har kontrol- eller retningstegn",
         ),
         (
             Box::new(|j| j["sessions"][0]["key"] = "KMXPAT".into()),
@@ -303,6 +303,55 @@ fn files_with_problems_are_refused_with_what_is_wrong() {
             }),
             "question \"drunk-guess\" of the set guesses a question it cannot be compared with",
             "gætter på et spørgsmål, det ikke kan sammenlignes med",
+        ),
+        (
+            Box::new(|j| j["sessions"][0]["date"] = "2027-02-30".into()),
+            "\"date\" must be a day written YYYY-MM-DD, not \"2027-02-30\"",
+            "ikke \"2027-02-30\"",
+        ),
+        (
+            Box::new(|j| named(j, "7.a, Nordskolen")["answers"] = 1_000_000_000.into()),
+            "\"answers\" is 1000000000, more than its 8 participants can give to 4 questions",
+            "\"answers\" er 1000000000, flere end dens 8 deltagere kan give på 4 spørgsmål",
+        ),
+        (
+            Box::new(|j| {
+                named(j, "7.a, Nordskolen")["thresholds"]["significance"] = 1.5.into();
+            }),
+            "\"thresholds\" are out of range",
+            "\"thresholds\" er uden for det tilladte",
+        ),
+        (
+            Box::new(|j| {
+                let session = named(j, "7.a, Nordskolen");
+                session["follow_up_of"] = session["key"].clone();
+            }),
+            "the session follows up itself",
+            "Sessionen er markeret som opfølgning på sig selv",
+        ),
+        (
+            Box::new(|j| {
+                let counts = named(j, "7.a, Nordskolen")["questions"]["drunk"].clone();
+                named(j, "Forældremøde 7. årgang")["questions"]["allow"] = counts;
+            }),
+            "a parents' session carries no counts in an exchange file",
+            "En forældresession har ingen tal i en delingsfil",
+        ),
+        (
+            // Two answers shown where the session's minimum is five.
+            Box::new(|j| {
+                named(j, "KMXPAT")["questions"]["drunk"] = serde_json::json!({"counts": {"abstained": [0], "kind": "choice", "counts": [1, 1]}});
+            }),
+            "the counts of question \"drunk\" are below the session's minimum of 5 and must be \"too_few\"",
+            "er under sessionens minimum på 5 og skal være \"too_few\"",
+        ),
+        (
+            Box::new(|j| {
+                named(j, "7.a, Nordskolen")["questions"]["age"]["counts"]["values"] =
+                    serde_json::json!([{"value": 99, "count": 5}]);
+            }),
+            "the counts of question \"age\" count an answer it cannot have (the number 99)",
+            "tæller et svar, det ikke kan have (tallet 99)",
         ),
         (
             Box::new(|j| j["sessions"][0]["answers_of_each_pupil"] = serde_json::json!([])),

@@ -166,6 +166,7 @@ pub(crate) fn session(
         id: id.into(),
         origin: None,
         name: name.into(),
+        named_by_code: false,
         date: date.into(),
         tallies: counts::tallies(&set, flat.iter().map(|(q, a)| (*q, a))),
         answers: flat.len() as u32,
