@@ -432,11 +432,19 @@ impl App {
                     ),
                 )
                 .kid(
-                    el("table")
-                        .id("overview-follow-ups")
-                        .cls("reach")
-                        .kid(el("thead").kid(header))
-                        .kid(el("tbody").kids(rows)),
+                    // In a box that scrolls sideways on a phone, like the reach tables.
+                    el("div")
+                        .cls("table-box")
+                        .attr("tabindex", "0")
+                        .attr("role", "region")
+                        .attr("aria-label", t.labels.follow_ups_heading)
+                        .kid(
+                            el("table")
+                                .id("overview-follow-ups")
+                                .cls("reach")
+                                .kid(el("thead").kid(header))
+                                .kid(el("tbody").kids(rows)),
+                        ),
                 );
         }
         section = section
