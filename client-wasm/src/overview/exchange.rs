@@ -407,13 +407,13 @@ pub fn share_view(data: &Overview, lang: Language) -> ShareView {
 }
 
 /// One imported origin as the list writes it: "Anna, SSP Nord: 4 sessioner,
-/// 02.03.2027 – 20.06.2027 (seneste fil eksporteret 20.06.2027 14:05)".
+/// 02.03.2027 – 20.06.2027 (nyeste tal eksporteret 20.06.2027 14:05)".
 pub fn origin_line(origin: &ImportedOrigin, lang: Language) -> String {
     format!("{}: {}", origin.origin, origin_facts(origin, lang))
 }
 
 /// What the list says of an imported origin after its name: "4 sessioner,
-/// 02.03.2027 – 20.06.2027 (seneste fil eksporteret 20.06.2027 14:05)".
+/// 02.03.2027 – 20.06.2027 (nyeste tal eksporteret 20.06.2027 14:05)".
 pub fn origin_facts(origin: &ImportedOrigin, lang: Language) -> String {
     let t = ExchangeTexts::of(lang);
     let days = if origin.first == origin.last {

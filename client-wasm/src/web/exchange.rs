@@ -350,7 +350,13 @@ impl App {
                     .kid(el("p").cls("hint drop-zone").text(t.drop_hint)),
             )
             .kid(results)
-            .kid(el("h3").id("origins-heading").text(t.origins_heading));
+            // Styled as the overview's other headings below an h2.
+            .kid(
+                el("h3")
+                    .id("origins-heading")
+                    .cls("overview-set")
+                    .text(t.origins_heading),
+            );
         section = match &exchange.origins {
             None if exchange.origins_failed => {
                 section.kid(el("p").cls("error").text(t.origins_failed))

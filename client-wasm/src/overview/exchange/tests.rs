@@ -385,11 +385,11 @@ fn imported_origins_are_listed_and_removed_after_a_question() {
     let four = anna(4, "2027-03-02", "2027-06-18");
     assert_eq!(
         origin_line(&four, Language::Da),
-        "Anna, SSP Nord: 4 sessioner, 02.03.2027 – 18.06.2027 (seneste fil eksporteret 20.06.2027 14:05)"
+        "Anna, SSP Nord: 4 sessioner, 02.03.2027 – 18.06.2027 (nyeste tal eksporteret 20.06.2027 14:05)"
     );
     assert_eq!(
         origin_line(&anna(1, "2027-03-02", "2027-03-02"), Language::En),
-        "Anna, SSP Nord: 1 session, 2027-03-02 (newest file exported 2027-06-20 14:05)"
+        "Anna, SSP Nord: 1 session, 2027-03-02 (newest figures exported 2027-06-20 14:05)"
     );
     assert_eq!(
         confirm_remove(&four, Language::Da),
