@@ -2,8 +2,9 @@
 //! consultant's laptop *Overblik* says what a sharing file holds, refuses to make one
 //! without a sender, and saves the real file the server makes; on the coordinator's laptop
 //! that file is imported through the file picker, the overview counts it per sender
-//! ("Pr. afsender"), a second import (with a file that is not one) changes nothing and
-//! says so, and removing the sender takes its sessions away again. axe-core on both.
+//! ("Pr. afsender"), a second import (with a file that is not one) and a file dropped on
+//! the page change nothing and say so, and removing the sender takes its sessions away
+//! again. axe-core on both.
 
 use std::time::Instant;
 
@@ -265,7 +266,7 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
     )
     .await;
     wait_text(console_c, "#no-imported-origins", |t| {
-        t == "Ingen sessioner er importeret endnu."
+        t == "Ingen importerede sessioner."
     })
     .await;
     // What the coordinator shares holds only the coordinator's own class.
@@ -362,6 +363,29 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
         &["I alt 5 4 25 0 0 50"],
     )
     .await;
+
+    // Dropped on the page (as a person drags it from the e-mail): imported the same way.
+    console_c
+        .execute(
+            "const files = new DataTransfer();
+             files.items.add(new File([arguments[0]], 'fra-mailen.json', {type: 'application/json'}));
+             const target = document.querySelector('#import');
+             for (const type of ['dragover', 'drop']) {
+                 target.dispatchEvent(new DragEvent(type, {dataTransfer: files, bubbles: true, cancelable: true}));
+             }",
+            vec![serde_json::Value::String(file.clone())],
+        )
+        .await
+        .unwrap();
+    let lines = wait_results(console_c, |lines| {
+        lines.len() == 1 && !lines[0].starts_with("Importerer")
+    })
+    .await;
+    assert!(
+        lines[0].starts_with("Anna, SSP Nord (eksporteret ")
+            && lines[0].ends_with("): 0 sessioner tilføjet, 0 opdateret, 4 fandtes allerede"),
+        "{lines:?}"
+    );
 
     // Removed, after a question that says how many.
     click(
