@@ -155,10 +155,18 @@ impl ExchangeModel {
         };
     }
 
-    /// Files are about to be sent, in this order: the last import's lines go.
-    pub fn importing(&mut self, files: Vec<String>) {
-        self.imports = files.into_iter().map(|name| (name, None)).collect();
+    /// Files are about to be sent, in this order: the last import's lines go, unless
+    /// files are still on their way (then these are added after them). Returns the index
+    /// of the first of them, for [`ExchangeModel::imported`].
+    pub fn importing(&mut self, files: Vec<String>) -> usize {
+        if !self.busy_importing() {
+            self.imports.clear();
+        }
         self.removal = None;
+        let first = self.imports.len();
+        self.imports
+            .extend(files.into_iter().map(|name| (name, None)));
+        first
     }
 
     /// The `index`th file's answer came.
@@ -195,7 +203,10 @@ impl ExchangeModel {
 
     /// An origin was removed (`Some(n)` sessions) or could not be.
     pub fn removed(&mut self, origin: &str, sessions: Option<u32>) {
-        self.imports.clear();
+        // The import's lines go, unless files are still on their way.
+        if !self.busy_importing() {
+            self.imports.clear();
+        }
         self.removal = Some(match sessions {
             Some(sessions) => Removal::Removed {
                 origin: origin.to_string(),

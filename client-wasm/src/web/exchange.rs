@@ -141,10 +141,11 @@ impl App {
         let Some(exchange) = self.exchange_mut() else {
             return;
         };
-        if files.is_empty() || exchange.busy_importing() {
+        if files.is_empty() {
             return;
         }
-        exchange.importing(files.iter().map(|file| file.name()).collect());
+        // Files picked while others are still sent are sent beside them.
+        let first = exchange.importing(files.iter().map(|file| file.name()).collect());
         self.render();
         wasm_bindgen_futures::spawn_local(async move {
             for (index, file) in files.into_iter().enumerate() {
@@ -165,7 +166,7 @@ impl App {
                             .as_ref()
                             .map(|(status, text)| (*status, text.as_str()))
                             .map_err(|_| ());
-                        exchange.imported(index, answer);
+                        exchange.imported(first + index, answer);
                         app.render();
                     }
                 });
@@ -304,15 +305,14 @@ impl App {
     fn render_import(&self, exchange: &ExchangeModel) -> E {
         let t = ExchangeTexts::of(self.lang);
         let lang = self.lang;
-        let busy = exchange.busy_importing();
         let picker = el("input")
             .id("exchange-file")
             .cls("visually-hidden")
             .attr("type", "file")
             .attr("multiple", "")
             .attr("accept", ".json,application/json")
-            .attr("data-change", "exchange:import")
-            .attr_if(busy, "disabled", "");
+            // Never disabled while files are sent (the keyboard would lose its place).
+            .attr("data-change", "exchange:import");
         let results = el("div")
             .id("import-results")
             .attr("role", "status")

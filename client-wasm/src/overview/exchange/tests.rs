@@ -333,8 +333,23 @@ fn each_imported_file_gets_a_line() {
         "Anna, SSP Nord (exported 2027-06-20 14:05): 1 session added, 0 updated, 0 already here, 1 is this computer's own and was skipped"
     );
     // The next import starts with its own lines.
-    model.importing(vec!["b.json".into()]);
+    assert_eq!(model.importing(vec!["b.json".into()]), 0);
     assert_eq!(model.import_lines(Language::Da).len(), 1);
+    // Files picked while others are on their way come after them.
+    assert_eq!(model.importing(vec!["c.json".into(), "d.json".into()]), 1);
+    assert_eq!(
+        model.import_lines(Language::Da),
+        [("Importerer fil 1 af 3…".to_string(), false)]
+    );
+    model.imported(2, Err(()));
+    model.imported(0, Err(()));
+    assert_eq!(
+        model.import_lines(Language::Da)[2].0,
+        "Importerer fil 3 af 3…"
+    );
+    model.imported(1, Err(()));
+    assert!(!model.busy_importing());
+    assert_eq!(model.import_lines(Language::Da).len(), 3);
 }
 
 #[test]
