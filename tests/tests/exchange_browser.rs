@@ -12,8 +12,8 @@ use fantoccini::{Client as Browser, Locator};
 use pejling_tests::{Facilitator, HOST_TOKEN, spawn_app_with_min_answers};
 
 use crate::browser::{
-    WAIT, axe_violations, browser, browser_saving_to, chromedriver, click, click_when_listed,
-    saved_file, screenshot, wait_for, wait_text, wait_texts,
+    WAIT, axe_violations, browser, browser_saving_to, chromedriver, click_when_listed, saved_file,
+    screenshot, wait_for, wait_text, wait_texts,
 };
 use crate::exchange::class;
 
@@ -67,6 +67,40 @@ async fn wait_results(browser: &Browser, pred: impl Fn(&[String]) -> bool) -> Ve
             return lines;
         }
         assert!(Instant::now() < deadline, "import results: {lines:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Clicks `css`, again if the page was redrawn between finding and clicking it (the
+/// overview, the list of senders and the import's lines each redraw when they come).
+async fn press(browser: &Browser, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let clicked = match browser.find(Locator::Css(css)).await {
+            Ok(element) => element.click().await.map(drop),
+            Err(error) => Err(error),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(error) => assert!(Instant::now() < deadline, "{css}: {error}"),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Types `text` into `css` (a field, or a file picker's paths), again if the page was
+/// redrawn meanwhile.
+async fn type_into(browser: &Browser, css: &str, text: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let typed = match browser.find(Locator::Css(css)).await {
+            Ok(element) => element.send_keys(text).await,
+            Err(error) => Err(error),
+        };
+        match typed {
+            Ok(()) => return,
+            Err(error) => assert!(Instant::now() < deadline, "{css}: {error}"),
+        }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
@@ -160,27 +194,23 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
     }
     // Without a sender: no file, the page says what to do and the keyboard is in the
     // field.
-    click(&console, "#share-file").await;
+    press(&console, "#share-file").await;
     wait_text(&console, "#share-status.error", |t| {
         t == "Skriv først, hvem filen er fra."
     })
     .await;
     assert_eq!(focused(&console).await, "exchange-origin");
     // Typed, the hint goes.
-    wait_for(&console, "#exchange-origin")
-        .await
-        .send_keys("Anna, SSP Nord")
-        .await
-        .unwrap();
+    type_into(&console, "#exchange-origin", "Anna, SSP Nord").await;
     wait_text(&console, "#share-status", |t| t.is_empty()).await;
     // A period without sessions: nothing to share, the button cannot be pressed.
-    click(&console, "[data-action='overview:period:last-year']").await;
+    press(&console, "[data-action='overview:period:last-year']").await;
     wait_for(&console, "#share-file[disabled]").await;
     wait_text(&console, "#share-contents", |t| {
         t.starts_with("Overblikket ovenfor tæller ingen sessioner fra denne computer for ")
     })
     .await;
-    click(&console, "[data-action='overview:period:this-year']").await;
+    press(&console, "[data-action='overview:period:this-year']").await;
     wait_for(&console, "#share-file:not([disabled])").await;
     wait_texts(
         &console,
@@ -198,7 +228,7 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
             .as_deref(),
         Some("Anna, SSP Nord")
     );
-    click(&console, "#share-file").await;
+    press(&console, "#share-file").await;
     let status = wait_text(&console, "#share-status", |t| t.starts_with("Gemt som ")).await;
     let name = status
         .strip_prefix("Gemt som ")
@@ -226,7 +256,7 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
     let path = downloads.path().join(&name);
 
     // Remembered in this browser: the field has it when the overview opens again.
-    click(&console, "#overview-back").await;
+    press(&console, "#overview-back").await;
     click_when_listed(&console, "#open-overview").await;
     assert_eq!(
         wait_for(&console, "#exchange-origin")
@@ -238,7 +268,7 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
         Some("Anna, SSP Nord")
     );
     // In English when the console is.
-    click(&console, "[data-action='lang']").await;
+    press(&console, "[data-action='lang']").await;
     wait_text(&console, "#share-heading", |t| {
         t == "Share with the coordinator"
     })
@@ -274,11 +304,7 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
         t.starts_with("Med i filen: den ene session fra denne computer,")
     })
     .await;
-    wait_for(console_c, "#exchange-file")
-        .await
-        .send_keys(&path.display().to_string())
-        .await
-        .unwrap();
+    type_into(console_c, "#exchange-file", &path.display().to_string()).await;
     let lines = wait_results(console_c, |lines| {
         lines.len() == 1 && !lines[0].starts_with("Importerer")
     })
@@ -338,11 +364,12 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
     let dir = tempfile::tempdir().unwrap();
     let not_a_file = dir.path().join("noter.json");
     std::fs::write(&not_a_file, "{\"hej\": 1}").unwrap();
-    wait_for(console_c, "#exchange-file")
-        .await
-        .send_keys(&format!("{}\n{}", path.display(), not_a_file.display()))
-        .await
-        .unwrap();
+    type_into(
+        console_c,
+        "#exchange-file",
+        &format!("{}\n{}", path.display(), not_a_file.display()),
+    )
+    .await;
     let lines = wait_results(console_c, |lines| {
         lines.len() == 2 && !lines[1].starts_with("Importerer")
     })
@@ -389,7 +416,7 @@ async fn a_sharing_file_goes_from_one_console_to_another() {
     );
 
     // Removed, after a question that says how many.
-    click(
+    press(
         console_c,
         "#imported-origins [data-origin='Anna, SSP Nord'] button",
     )
