@@ -10,7 +10,9 @@ use pejling_wire::{
     Reach,
 };
 
+pub mod exchange;
 mod texts;
+pub use exchange::ExchangeModel;
 pub use texts::OverviewTexts;
 
 #[cfg(test)]
@@ -29,6 +31,8 @@ pub struct OverviewModel {
     pub failed: bool,
     /// The period report's download (*Hent periodeopgørelse*).
     pub report: ReportStatus,
+    /// Sharing with the coordinator and importing other computers' files.
+    pub exchange: ExchangeModel,
 }
 
 /// Where the period report's download is.
@@ -244,6 +248,17 @@ pub fn reach_tables(overview: &Overview, lang: Language) -> (Vec<[String; 7]>, V
         })
         .collect();
     (months, schools)
+}
+
+/// The reach per origin ("Pr. afsender"), each row named: this computer's first, then
+/// each computer's the sessions were imported from. Empty when nothing is imported.
+pub fn origin_rows(overview: &Overview, lang: Language) -> Vec<[String; 7]> {
+    let labels = OverviewTexts::of(lang).labels;
+    overview
+        .by_origin
+        .iter()
+        .map(|r| reach_cells(r, labels.origin(&r.key).to_string()))
+        .collect()
 }
 
 /// One pair as the page writes it.

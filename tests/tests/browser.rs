@@ -983,13 +983,13 @@ async fn texts(browser: &Browser, css: &str) -> Vec<String> {
 /// Clicks `css` once the console has drawn its start page with the sessions (it redraws
 /// when the sets and then the sessions arrive, which would replace an element found
 /// before).
-async fn click_when_listed(browser: &Browser, css: &str) {
+pub(crate) async fn click_when_listed(browser: &Browser, css: &str) {
     wait_for(browser, "#school-options option").await;
     click(browser, css).await;
 }
 
 /// Waits until the texts of the elements that match `css` are `expected`.
-async fn wait_texts(browser: &Browser, css: &str, expected: &[&str]) {
+pub(crate) async fn wait_texts(browser: &Browser, css: &str, expected: &[&str]) {
     let deadline = Instant::now() + WAIT;
     loop {
         let found = texts(browser, css).await;
@@ -1209,7 +1209,7 @@ async fn the_overview_in_the_console() {
 
 /// Waits until the browser has saved `name` into `dir` (Chromium writes a `.crdownload`
 /// file and renames it when done); returns its text.
-async fn saved_file(dir: &std::path::Path, name: &str) -> String {
+pub(crate) async fn saved_file(dir: &std::path::Path, name: &str) -> String {
     let path = dir.join(name);
     let deadline = Instant::now() + WAIT;
     loop {

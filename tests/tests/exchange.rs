@@ -18,7 +18,7 @@ use crate::overview::described;
 
 /// A 7th-grade class: `yes` of the pupils have been drunk; each guesses one of
 /// `guesses`. Returns the session's id, its join code and the pupils' device tokens.
-async fn class(
+pub(crate) async fn class(
     host: &mut Facilitator,
     addr: SocketAddr,
     school: &str,

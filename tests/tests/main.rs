@@ -7,6 +7,7 @@ mod clickers;
 mod editor;
 mod editor_browser;
 mod exchange;
+mod exchange_browser;
 mod followup;
 mod limits;
 mod microbit;

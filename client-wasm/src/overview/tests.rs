@@ -177,6 +177,42 @@ fn reach_rows_are_named_by_month_and_school() {
         period_text(&OverviewQuery::default(), Language::En),
         "all sessions"
     );
+    // Nothing imported: no rows per origin.
+    assert!(origin_rows(&data, Language::Da).is_empty());
+}
+
+#[test]
+fn reach_rows_per_origin_start_with_this_computer() {
+    let mut data = overview(OverviewQuery::default());
+    data.by_origin = vec![
+        Reach {
+            key: String::new(),
+            sessions: 1,
+            classes: 1,
+            pupils: 5,
+            parent_sessions: 0,
+            parents: 0,
+            answers: 10,
+        },
+        Reach {
+            key: "Anna, SSP Nord".into(),
+            sessions: 4,
+            classes: 3,
+            pupils: 20,
+            parent_sessions: 1,
+            parents: 12,
+            answers: 64,
+        },
+    ];
+    assert_eq!(
+        origin_rows(&data, Language::Da),
+        [
+            ["Denne computer", "1", "1", "5", "0", "0", "10"],
+            ["Anna, SSP Nord", "4", "3", "20", "1", "12", "64"],
+        ]
+    );
+    assert_eq!(origin_rows(&data, Language::En)[0][0], "This computer");
+    assert_eq!(origin_rows(&data, Language::En)[1][0], "Anna, SSP Nord");
 }
 
 fn drunk_pair() -> OverviewPair {

@@ -42,12 +42,43 @@ pub(super) async fn api(
 }
 
 /// A request with a body of any kind (JSON text, or a file's bytes).
-async fn request_body(
+pub(super) async fn request_body(
     method: &str,
     path: &str,
     token: &str,
     body: Option<JsValue>,
 ) -> Result<(u16, String), ()> {
+    request_with_header(method, path, token, body, None)
+        .await
+        .map(|(status, text, _)| (status, text))
+}
+
+/// A request whose answer is a download: the status, the body's text and its
+/// `Content-Disposition` (the file name the server gives it).
+pub(super) async fn api_download(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+) -> Result<(u16, String, Option<String>), ()> {
+    request_with_header(
+        method,
+        path,
+        token,
+        body.map(|body| JsValue::from_str(&body)),
+        Some("Content-Disposition"),
+    )
+    .await
+}
+
+/// A request with the host token; `header`: an answer's header to read too.
+async fn request_with_header(
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<JsValue>,
+    header: Option<&str>,
+) -> Result<(u16, String, Option<String>), ()> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = web_sys::Headers::new().map_err(|_| ())?;
@@ -76,7 +107,8 @@ async fn request_body(
         .map_err(|_| ())?
         .as_string()
         .unwrap_or_default();
-    Ok((response.status(), text))
+    let header = header.and_then(|name| response.headers().get(name).ok().flatten());
+    Ok((response.status(), text, header))
 }
 
 /// The host token the console logged in with.

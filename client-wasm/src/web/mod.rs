@@ -25,6 +25,8 @@ mod console;
 #[cfg(feature = "staff")]
 mod editor;
 #[cfg(feature = "staff")]
+mod exchange;
+#[cfg(feature = "staff")]
 mod overview;
 #[cfg(feature = "phone")]
 mod phone;
@@ -328,6 +330,7 @@ fn install_listeners(body: &HtmlElement) {
             "token-input" => "login",
             "number-input" => "answer-number",
             "label-input" => "create",
+            "exchange-origin" => "exchange:share",
             _ => return,
         };
         event.prevent_default();
@@ -348,28 +351,38 @@ fn install_listeners(body: &HtmlElement) {
                 .is_some_and(|input| input.checked());
             let value = field_value(&target);
             with_app(|app| {
-                if !app.overview_on_change(&name, &value) {
+                if !app.exchange_on_change(&name) && !app.overview_on_change(&name, &value) {
                     app.editor_on_change(&name, &value, checked);
                 }
             });
         });
         let dragover = Closure::<dyn FnMut(Event)>::new(|event: Event| {
-            if with_app_value(|app| app.editor_takes_files()) {
+            if with_app_value(|app| app.editor_takes_files() || app.exchange_takes_files()) {
                 event.prevent_default();
             }
         });
+        // Dropped on the editor's list: a set to import; on the overview: exchange files.
         let drop = Closure::<dyn FnMut(Event)>::new(|event: Event| {
-            if !with_app_value(|app| app.editor_takes_files()) {
+            let (editor, overview) =
+                with_app_value(|app| (app.editor_takes_files(), app.exchange_takes_files()));
+            if !editor && !overview {
                 return;
             }
             event.prevent_default();
-            if let Some(file) = event
+            let Some(files) = event
                 .dyn_ref::<web_sys::DragEvent>()
                 .and_then(|drag| drag.data_transfer())
                 .and_then(|transfer| transfer.files())
-                .and_then(|files| files.get(0))
-            {
-                editor::import_file(file);
+            else {
+                return;
+            };
+            if editor {
+                if let Some(file) = files.get(0) {
+                    editor::import_file(file);
+                }
+            } else {
+                let files = (0..files.length()).filter_map(|i| files.get(i)).collect();
+                with_app(|app| app.exchange_import(files));
             }
         });
         // Leaving the page (reload, Back, closing the tab) with an unsaved set: the
@@ -613,6 +626,7 @@ impl App {
         }
         #[cfg(feature = "staff")]
         if self.editor_on_action(name, arg)
+            || self.exchange_on_action(name, arg)
             || self.overview_on_action(name, arg)
             || self.console_on_action(name, arg)
         {
@@ -621,10 +635,15 @@ impl App {
         let _ = arg;
     }
 
-    #[cfg_attr(not(feature = "phone"), allow(unused_variables))]
+    #[cfg_attr(
+        not(any(feature = "phone", feature = "staff")),
+        allow(unused_variables)
+    )]
     fn on_input(&mut self, id: &str, value: &str) {
         #[cfg(feature = "phone")]
         self.phone_on_input(id, value);
+        #[cfg(feature = "staff")]
+        self.exchange_on_input(id, value);
     }
 
     fn render(&mut self) {

@@ -7,10 +7,11 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use super::editor::{api, host_token};
-use super::{App, E, Page, button, document, el, save_file, with_app};
+use super::{App, E, Page, button, document, el, save_file, stored, with_app};
+use crate::overview::exchange::ORIGIN_KEY;
 use crate::overview::{
-    Day, OverviewModel, OverviewTexts, Period, ReportStatus, pair_view, period_text, reach_cells,
-    reach_tables,
+    Day, ExchangeModel, OverviewModel, OverviewTexts, Period, ReportStatus, origin_rows, pair_view,
+    period_text, reach_cells, reach_tables,
 };
 
 /// Today, by the browser's clock.
@@ -24,7 +25,7 @@ fn today() -> Day {
 }
 
 impl App {
-    fn overview_mut(&mut self) -> Option<&mut OverviewModel> {
+    pub(super) fn overview_mut(&mut self) -> Option<&mut OverviewModel> {
         match &mut self.page {
             Page::Console(console) => console.overview.as_deref_mut(),
             _ => None,
@@ -44,9 +45,12 @@ impl App {
         match verb {
             "open" => {
                 if let Page::Console(console) = &mut self.page {
-                    console.overview = Some(Box::new(OverviewModel::new(today())));
+                    let mut model = OverviewModel::new(today());
+                    model.exchange = ExchangeModel::new(stored(ORIGIN_KEY));
+                    console.overview = Some(Box::new(model));
                 }
                 self.overview_load();
+                self.exchange_list();
                 self.render();
                 focus_heading();
             }
@@ -129,6 +133,12 @@ impl App {
         });
     }
 
+    /// Asks the server for the overview again (after an import or a removal).
+    pub(super) fn overview_reload(&mut self) {
+        self.overview_load();
+        self.render();
+    }
+
     /// Asks the server for the overview of the current query.
     fn overview_load(&mut self) {
         let token = host_token(self);
@@ -204,7 +214,7 @@ impl App {
             status
         });
         if let Some(data) = &model.data {
-            main = main.kid(self.overview_figures(data));
+            main = main.kid(self.overview_figures(model, data));
         }
         main
     }
@@ -312,7 +322,7 @@ impl App {
             )
     }
 
-    fn overview_figures(&self, data: &Overview) -> E {
+    fn overview_figures(&self, model: &OverviewModel, data: &Overview) -> E {
         let t = self.overview_texts();
         let lang = self.lang;
         let total = &data.total;
@@ -360,6 +370,18 @@ impl App {
                     &schools,
                     &total_row,
                 ));
+            // Only when sessions of other computers are imported.
+            let origins = origin_rows(data, lang);
+            if !origins.is_empty() {
+                section = section.kid(reach_table(
+                    "reach-origins",
+                    t.labels.by_origin,
+                    t.labels.origin_column,
+                    t,
+                    &origins,
+                    &total_row,
+                ));
+            }
         }
         section = section.kid(el("p").cls("hint").text(t.reach_note));
         if data.rehearsals > 0 {
@@ -370,6 +392,9 @@ impl App {
                 ),
             );
         }
+        // Sharing with the coordinator and importing other computers' files: below the
+        // reach they are about.
+        section = section.kids(self.render_exchange(model, data));
         if data.follow_ups.classes > 0 {
             let header = el("tr").kids(
                 t.follow_up_columns
@@ -407,11 +432,19 @@ impl App {
                     ),
                 )
                 .kid(
-                    el("table")
-                        .id("overview-follow-ups")
-                        .cls("reach")
-                        .kid(el("thead").kid(header))
-                        .kid(el("tbody").kids(rows)),
+                    // In a box that scrolls sideways on a phone, like the reach tables.
+                    el("div")
+                        .cls("table-box")
+                        .attr("tabindex", "0")
+                        .attr("role", "region")
+                        .attr("aria-label", t.labels.follow_ups_heading)
+                        .kid(
+                            el("table")
+                                .id("overview-follow-ups")
+                                .cls("reach")
+                                .kid(el("thead").kid(header))
+                                .kid(el("tbody").kids(rows)),
+                        ),
                 );
         }
         section = section
