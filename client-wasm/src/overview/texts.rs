@@ -71,7 +71,7 @@ static DA: OverviewTexts = OverviewTexts {
     reach_heading: "Hvem I har nået",
     reach_note: "Elever og forældre er deltagere: en elev, der var med i to sessioner, tælles to gange. En klasse er skole og klasse; en session uden klasse tæller som én klasse. Sessioner, ingen deltog i, tælles ikke.",
     rehearsals_note: "Øvelser i perioden, som ikke er talt med: {n}.",
-    follow_ups_intro: "{n} klasser blev fulgt op i perioden (en session markeret som opfølgning på en tidligere session i klassen). En ændring tælles kun, når forskellen mellem gæt og faktisk er ændret mere end den fastsatte grænse, og mere end tilfældigheder kan forklare.",
+    follow_ups_intro: "{classes} blev fulgt op i perioden (en session markeret som opfølgning på en tidligere session i klassen). En ændring tælles kun, når forskellen mellem gæt og faktisk er ændret mere end den fastsatte grænse, og mere end tilfældigheder kan forklare.",
     follow_up_columns: [
         "Spørgsmål",
         "Mindre misforståelse",
@@ -114,7 +114,7 @@ static EN: OverviewTexts = OverviewTexts {
     reach_heading: "Whom you reached",
     reach_note: "Pupils and parents are participants: a pupil in two sessions is counted twice. A class is a school and a class; a session without a class counts as one class. Sessions nobody joined are not counted.",
     rehearsals_note: "Rehearsals in the period, not counted: {n}.",
-    follow_ups_intro: "{n} classes were followed up in the period (a session marked as the follow-up of an earlier session of the class). A change is counted only when the gap between guesses and actual changed by more than the margin, and more than chance explains.",
+    follow_ups_intro: "Followed up in the period: {classes} (each a session marked as the follow-up of an earlier session of the class). A change is counted only when the gap between guesses and actual changed by more than the margin, and more than chance explains.",
     follow_up_columns: [
         "Question",
         "Misperception shrank",

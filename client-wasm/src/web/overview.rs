@@ -427,8 +427,10 @@ impl App {
                 )
                 .kid(
                     el("p").cls("hint").text(
-                        &t.follow_ups_intro
-                            .replace("{n}", &data.follow_ups.classes.to_string()),
+                        &t.follow_ups_intro.replace(
+                            "{classes}",
+                            &crate::overview::classes_text(data.follow_ups.classes as usize, lang),
+                        ),
                     ),
                 )
                 .kid(
