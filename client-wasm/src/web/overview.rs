@@ -425,14 +425,10 @@ impl App {
                         .id("follow-ups-heading")
                         .text(t.labels.follow_ups_heading),
                 )
-                .kid(
-                    el("p").cls("hint").text(
-                        &t.follow_ups_intro.replace(
-                            "{classes}",
-                            &crate::overview::classes_text(data.follow_ups.classes as usize, lang),
-                        ),
-                    ),
-                )
+                .kid(el("p").cls("hint").text(&t.follow_ups_intro.replace(
+                    "{classes}",
+                    &crate::overview::classes_text(data.follow_ups.classes as usize, lang),
+                )))
                 .kid(
                     // In a box that scrolls sideways on a phone, like the reach tables.
                     el("div")
