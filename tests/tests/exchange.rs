@@ -318,8 +318,8 @@ async fn a_coordinator_sees_another_laptop_s_sessions_with_the_same_figures() {
     coordinator.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
+/// A laptop that held one class of five (7.a, Nordskolen), and its exchange file.
+async fn one_class_exported() -> (pejling_tests::TestServer, String) {
     let laptop = spawn_app_with_min_answers(5).await;
     let a = laptop.addr;
     let mut host = Facilitator::connect(a).await;
@@ -340,6 +340,13 @@ async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
         r#"{"origin": "Anna", "query": {}}"#,
     )
     .await;
+    (laptop, file)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
+    let (laptop, file) = one_class_exported().await;
+    let a = laptop.addr;
     let coordinator = spawn_app_with_min_answers(5).await;
     let c = coordinator.addr;
     assert_eq!(import(c, &file).await.added, 1);
@@ -416,26 +423,7 @@ async fn a_file_with_a_problem_is_refused_whole_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_year_of_a_municipality_s_sessions_imports_in_one_file() {
-    let laptop = spawn_app_with_min_answers(5).await;
-    let a = laptop.addr;
-    let mut host = Facilitator::connect(a).await;
-    class(
-        &mut host,
-        a,
-        "Nordskolen",
-        "7.a",
-        None,
-        2,
-        &[50, 60, 60, 70, 40],
-    )
-    .await;
-    let (_, _, file) = request(
-        a,
-        "POST",
-        "/api/exchange/export",
-        r#"{"origin": "Anna", "query": {}}"#,
-    )
-    .await;
+    let (laptop, file) = one_class_exported().await;
     // 120 classes, each its own session (its own key): far more than a connection may
     // send at once (256 KiB) or per second (64 KiB) under the server's byte rate.
     let mut json: serde_json::Value = serde_json::from_str(&file).unwrap();
