@@ -11,9 +11,12 @@ use pejling_wire::{
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlInputElement};
 
-use super::{App, E, Page, button, document, el, encode_component, save_file, window, with_app};
+use super::{
+    App, E, Page, button, document, el, encode_component, focus_element, save_file, window,
+    with_app,
+};
 use crate::editor::{self, Edit, EditorModel, EditorTexts, OpenSet};
 
 /// How long after the last keystroke a draft is checked.
@@ -1441,17 +1444,6 @@ fn problem_place(path: &str) -> E {
         .attr("hidden", "")
 }
 
-/// Puts the keyboard on the element with this id, if it is there and can take it.
-fn focus_element(id: &str) -> bool {
-    match document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    {
-        Some(element) if !element.has_attribute("disabled") => element.focus().is_ok(),
-        _ => false,
-    }
-}
-
 fn set_input_value(id: &str, value: &str) {
     if let Some(input) = document()
         .get_element_by_id(id)
@@ -1677,10 +1669,7 @@ fn label_list(
 /// set saved as "ANSI" in Notepad) instead of reading æøå as replacement characters.
 pub(super) fn import_file(file: web_sys::File) {
     wasm_bindgen_futures::spawn_local(async move {
-        let bytes = JsFuture::from(file.array_buffer())
-            .await
-            .ok()
-            .map(|buffer| js_sys::Uint8Array::new(&buffer));
+        let bytes = super::read_bytes(&file).await;
         let token = super::with_app_value(host_token);
         let answer = match bytes {
             Some(bytes) => {

@@ -6,25 +6,14 @@
 
 use pejling_wire::{ImportedOrigin, Overview};
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{HtmlElement, HtmlInputElement};
+use web_sys::HtmlInputElement;
 
 use super::editor::{api, api_download, host_token, request_body};
-use super::{App, E, button, document, el, save_file, store, window, with_app};
+use super::{App, E, button, document, el, focus_element, save_file, store, window, with_app};
 use crate::overview::exchange::{
     ExchangeTexts, ORIGIN_KEY, confirm_remove, origin_facts, remove_path, removed_count, share_view,
 };
 use crate::overview::{ExchangeModel, OverviewModel};
-
-/// Moves the keyboard to the element `id`.
-fn focus(id: &str) {
-    if let Some(element) = document()
-        .get_element_by_id(id)
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
-    {
-        let _ = element.focus();
-    }
-}
 
 impl App {
     fn exchange_mut(&mut self) -> Option<&mut ExchangeModel> {
@@ -107,7 +96,7 @@ impl App {
                 .exchange_mut()
                 .is_some_and(|e| e.share == crate::overview::exchange::ShareStatus::NoOrigin)
             {
-                focus("exchange-origin");
+                focus_element("exchange-origin");
             }
             return;
         };
@@ -149,10 +138,7 @@ impl App {
         self.render();
         wasm_bindgen_futures::spawn_local(async move {
             for (index, file) in files.into_iter().enumerate() {
-                let bytes = JsFuture::from(file.array_buffer())
-                    .await
-                    .ok()
-                    .map(|buffer| js_sys::Uint8Array::new(&buffer));
+                let bytes = super::read_bytes(&file).await;
                 let answer = match bytes {
                     Some(bytes) => {
                         request_body("POST", "/api/exchange/import", &token, Some(bytes.into()))
@@ -226,7 +212,7 @@ impl App {
                 exchange.removed(&origin.origin, removed_count(answer));
                 app.render();
                 // The button pressed is gone: the keyboard goes to the section.
-                focus("import-heading");
+                focus_element("import-heading");
                 app.overview_reload();
                 app.exchange_list();
             });

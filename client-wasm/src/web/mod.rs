@@ -714,6 +714,27 @@ impl App {
     }
 }
 
+/// Puts the keyboard on the element with this id, if it is there and can take it.
+#[cfg(feature = "staff")]
+fn focus_element(id: &str) -> bool {
+    match document()
+        .get_element_by_id(id)
+        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    {
+        Some(element) if !element.has_attribute("disabled") => element.focus().is_ok(),
+        _ => false,
+    }
+}
+
+/// A file the user picked or dropped, as bytes to send (`None` if it cannot be read).
+#[cfg(feature = "staff")]
+async fn read_bytes(file: &web_sys::File) -> Option<js_sys::Uint8Array> {
+    wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()
+        .map(|buffer| js_sys::Uint8Array::new(&buffer))
+}
+
 /// Saves `text` as a file named `name` (a download), from memory: what the console
 /// fetched with the host token in a header (a set file, the period report), so no link
 /// it uses carries the token. `mime` is the file's type, e.g. `text/html`.
