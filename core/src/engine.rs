@@ -32,6 +32,7 @@ use crate::questions::{Question, QuestionSet};
 use crate::results::{self, Thresholds};
 
 mod pairs;
+mod room;
 mod views;
 
 /// Identifies one connection within the server; assigned by the network edge.
@@ -115,6 +116,14 @@ pub struct Progress {
     /// revealed question among them counts as fully revealed.
     #[serde(default)]
     pub steps: Vec<u32>,
+    /// Per question, whether it was opened again after it had been closed: its split is
+    /// then hidden until it is revealed again, like a sensitive question's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reopened: Vec<bool>,
+    /// Per question, the counts the room last saw (`room.rs`): the figures the projector
+    /// and the console show, which change only by at least k answers at a time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shown: Vec<Option<TallyResult>>,
 }
 
 /// Everything needed to bring a session back: what the store keeps of it, as plain data.
@@ -164,6 +173,8 @@ impl Progress {
             statuses: vec![QuestionStatus::Pending; n_questions],
             ended: false,
             steps: vec![0; n_questions],
+            reopened: vec![false; n_questions],
+            shown: vec![None; n_questions],
         }
     }
 
@@ -293,6 +304,8 @@ pub struct Engine {
     participants: HashSet<ParticipantKey>,
     answers: Vec<HashMap<ParticipantKey, Answer>>,
     counts: Vec<RunningCounts>,
+    /// What the room has seen of each question (`room.rs`).
+    room: Vec<room::RoomView>,
     conns: HashMap<ConnId, ConnRole>,
     /// Open connections per participant, for the "connected" count.
     connected: HashMap<ParticipantKey, u32>,
@@ -352,8 +365,11 @@ impl Engine {
                 })
                 .collect();
         }
+        progress.reopened.resize(set.questions.len(), false);
+        progress.shown.resize(set.questions.len(), None);
         let mut engine = Engine {
             answers: vec![HashMap::new(); set.questions.len()],
+            room: vec![room::RoomView::default(); set.questions.len()],
             counts: set.questions.iter().map(RunningCounts::new).collect(),
             meta,
             progress,
@@ -378,6 +394,9 @@ impl Engine {
                 engine.apply_answer(idx, key, answer);
             }
         }
+        engine.restore_room();
+        // Figures the room never saw may be shown as a first look does.
+        engine.release_all();
         engine
     }
 
@@ -405,6 +424,7 @@ impl Engine {
             min_answers: self.set.min_answers.unwrap_or(thresholds.min_answers),
             ..thresholds
         };
+        self.release_all();
     }
 
     pub fn thresholds(&self) -> &Thresholds {
@@ -706,6 +726,7 @@ impl Engine {
             self.counts[idx].change(&previous, false);
         }
         self.counts[idx].change(&answer, true);
+        self.note_answer(idx, key, answer);
     }
 
     fn stored(&mut self, write: Write, result: Result<(), NotStored>) -> Vec<Effect> {
@@ -757,13 +778,19 @@ impl Engine {
                 // The answer was valid when it was sent and is now durable; it counts
                 // even if the question was closed in between.
                 self.apply_answer(question, key, answer);
-                vec![
+                let mut effects = vec![
                     Effect::Send {
                         conn,
                         message: ServerMessage::AnswerAccepted { question_id },
                     },
                     Effect::TallyChanged,
-                ]
+                ];
+                // The room's figures moved by k answers: what it saw is part of where
+                // the session stands, so a restart does not show it less.
+                if self.release(question) {
+                    effects.push(Effect::Store(Write::Progress(self.progress.clone())));
+                }
+                effects
             }
             (Write::Answer { conn, .. }, Err(_)) => error(
                 conn,
@@ -806,7 +833,11 @@ impl Engine {
             );
         }
         match self.transition(action) {
-            Ok(()) => self.announce(),
+            Ok(()) => {
+                // A step may have made figures visible: the room sees them now.
+                self.release_all();
+                self.announce()
+            }
             Err(message) => error(conn, ErrorCode::InvalidAction, message),
         }
     }
@@ -835,9 +866,25 @@ impl Engine {
                 if progress.statuses[idx] == QuestionStatus::Open {
                     return Err("the question is already open".to_string());
                 }
-                // Reopened, its results are hidden again until the next reveal.
+                // Opened again (for a latecomer, say): its split is hidden again until
+                // it is revealed again, and so is every comparison built on it, so the
+                // room cannot read one person's answer off a moving figure.
+                if !self.answers[idx].is_empty() {
+                    progress.reopened[idx] = true;
+                }
                 progress.statuses[idx] = QuestionStatus::Open;
                 progress.steps[idx] = 0;
+                let id = &set.questions[idx].id;
+                for (perceiver, question) in set.questions.iter().enumerate() {
+                    let builds_on = question
+                        .perceives
+                        .as_ref()
+                        .is_some_and(|p| p.set.is_none() && &p.question == id);
+                    if builds_on && progress.statuses[perceiver] == QuestionStatus::Revealed {
+                        progress.statuses[perceiver] = QuestionStatus::Closed;
+                        progress.steps[perceiver] = 0;
+                    }
+                }
             }
             (Action::Close, Some(idx)) if progress.statuses[idx] == QuestionStatus::Open => {
                 progress.statuses[idx] = QuestionStatus::Closed;
@@ -853,6 +900,7 @@ impl Engine {
                     return Err("everything of this question is already shown".to_string());
                 }
                 progress.statuses[idx] = QuestionStatus::Revealed;
+                progress.reopened[idx] = false;
                 progress.steps[idx] = if action == Action::RevealAll {
                     steps
                 } else {

@@ -620,6 +620,20 @@ pub struct QuestionTally {
     /// while nothing of it is revealed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reveal: Option<RevealView>,
+    /// Answers that came in or changed after the figures on show were taken: the room's
+    /// figures change only by at least `needed` answers at a time, so one latecomer's or
+    /// one changed answer cannot be read off a moving bar. Absent when there are none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
+}
+
+/// Newer answers that the figures on show leave out ([`QuestionTally::waiting`]).
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    /// How many answers came in or changed since the figures were taken.
+    pub answers: u32,
+    /// How many it takes before the figures are taken again (the anonymity minimum).
+    pub needed: u32,
 }
 
 /// The revealed comparison (or national figures) of one question, as the projector shows

@@ -10,6 +10,14 @@ use crate::pooling;
 use crate::questions::Question;
 use crate::results::{self, PairResult};
 
+/// Which counts a comparison is built from: the final ones (reports) or the ones the room
+/// may see (`room.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Figures {
+    Final,
+    Room,
+}
+
 impl Engine {
     /// The whole comparison for question `idx` if it perceives another question and has
     /// been revealed to its last step. Groups below the anonymity minimum come back as
@@ -18,13 +26,22 @@ impl Engine {
         if self.step(idx) < STEP_COMPLETE {
             return None;
         }
-        self.pair_with_actual(idx).map(|(pair, _)| pair)
+        self.pair_with_actual(idx, Figures::Final)
+            .map(|(pair, _)| pair)
     }
 
     /// The pair result and the actual question it compares with (from this set, or as a
-    /// linked pupil session used it), whatever has been revealed: for reports and for the
-    /// reveal steps, which show only part of it.
-    pub(super) fn pair_with_actual(&self, idx: usize) -> Option<(PairResult, Question)> {
+    /// linked pupil session used it), whatever has been revealed: for reports (the final
+    /// counts) and for the reveal steps (the room's), which show only part of it.
+    pub(super) fn pair_with_actual(
+        &self,
+        idx: usize,
+        figures: Figures,
+    ) -> Option<(PairResult, Question)> {
+        let counts_of = |i| match figures {
+            Figures::Final => self.counts_of(i),
+            Figures::Room => self.room_counts_of(i),
+        };
         let perceived = self.set.questions.get(idx)?;
         let perceives = perceived.perceives.as_ref()?;
         let (actual, actual_counts, groups) = match &perceives.set {
@@ -41,12 +58,12 @@ impl Engine {
                 let actual_idx = self.set.question_index(&perceives.question)?;
                 (
                     self.set.questions[actual_idx].clone(),
-                    self.counts_of(actual_idx),
+                    counts_of(actual_idx),
                     Vec::new(),
                 )
             }
         };
-        let perceived_counts = self.counts_of(idx);
+        let perceived_counts = counts_of(idx);
         let comparison = results::compare(
             &results::Counts {
                 question: &actual,
@@ -73,7 +90,7 @@ impl Engine {
 
     /// The actual question a pair compares with, for charts and reports.
     pub fn pair_for_report(&self, idx: usize) -> Option<(PairResult, Question)> {
-        self.pair_with_actual(idx)
+        self.pair_with_actual(idx, Figures::Final)
     }
 
     /// What the screen may draw for question `id` now (`GET /chart/…`): the comparison of
@@ -98,7 +115,7 @@ impl Engine {
         chart::guess_strip(
             pair,
             question,
-            &self.counts_of(idx),
+            &self.room_counts_of(idx),
             step,
             self.set.language,
         )
@@ -116,10 +133,10 @@ impl Engine {
             return None;
         }
         if question.perceives.is_some() {
-            let (pair, actual) = self.pair_with_actual(idx)?;
+            let (pair, actual) = self.pair_with_actual(idx, Figures::Room)?;
             return Some(self.pair_chart_at(idx, question, &pair, &actual));
         }
-        let shown = self.shown_counts(idx);
+        let shown = self.room_shown(idx);
         let result = match &shown {
             results::Shown::Yes(result) => results::Shown::Yes(result),
             results::Shown::TooFew { answers, needed } => results::Shown::TooFew {
@@ -135,9 +152,18 @@ impl Engine {
 
     /// The counts of question `idx` if enough answers that are not abstentions have come
     /// in; the one place the anonymity minimum is applied to a question (reveal rules are
-    /// the caller's).
+    /// the caller's). The final counts, for reports; the room's are [`Engine::room_shown`].
     pub fn shown_counts(&self, idx: usize) -> results::Shown<TallyResult> {
-        let result = self.counts_of(idx);
+        self.with_minimum(idx, self.counts_of(idx))
+    }
+
+    /// The counts of question `idx` as the room may see them (`room.rs`), with the
+    /// anonymity minimum applied.
+    pub(super) fn room_shown(&self, idx: usize) -> results::Shown<TallyResult> {
+        self.with_minimum(idx, self.room_counts_of(idx))
+    }
+
+    fn with_minimum(&self, idx: usize, result: TallyResult) -> results::Shown<TallyResult> {
         let respondents = results::Counts {
             question: &self.set.questions[idx],
             result: &result,
@@ -153,7 +179,8 @@ impl Engine {
     /// - a question that another question of the set perceives (the group's real
     ///   answer) shows nothing until that comparison's second step reveals it, so
     ///   nobody sees the answer before guessing;
-    /// - a sensitive question shows nothing until it is revealed.
+    /// - a sensitive question, and any question opened again after it was answered (for
+    ///   a latecomer), shows nothing until it is revealed (again).
     pub(super) fn hidden_reason(&self, idx: usize) -> Option<Hidden> {
         let question = &self.set.questions[idx];
         let revealed = self.progress.statuses[idx] == QuestionStatus::Revealed;
@@ -169,7 +196,8 @@ impl Engine {
                 Some(Hidden::UntilComparison)
             };
         }
-        (question.sensitive && !revealed).then_some(Hidden::UntilReveal)
+        let reopened = self.progress.reopened[idx];
+        ((question.sensitive || reopened) && !revealed).then_some(Hidden::UntilReveal)
     }
 
     pub(super) fn is_hidden(&self, idx: usize) -> bool {

@@ -7,7 +7,8 @@ use pejling_wire::{
     QuestionView, RevealView, SessionInfo, SessionState, Tally,
 };
 
-use super::{Engine, reveal_steps_of};
+use super::pairs::Figures;
+use super::{Engine, STEP_ACTUAL, reveal_steps_of};
 use crate::questions::QuestionKind;
 use crate::{results, reveal};
 
@@ -105,7 +106,8 @@ impl Engine {
         }
     }
 
-    /// Counts for staff. The split of a sensitive question is left out until revealed.
+    /// Counts for staff, as the room may see them (`room.rs`). The split of a sensitive
+    /// question is left out until revealed.
     pub fn tally(&self) -> Tally {
         Tally {
             session_id: self.meta.id.clone(),
@@ -126,10 +128,26 @@ impl Engine {
         let question = &self.set.questions[idx];
         let (result, hidden) = match self.hidden_reason(idx) {
             Some(reason) => (None, Some(reason)),
-            None => match self.shown_counts(idx) {
+            None => match self.room_shown(idx) {
                 results::Shown::Yes(result) => (Some(result), None),
                 results::Shown::TooFew { needed, .. } => (None, Some(Hidden::TooFew { needed })),
             },
+        };
+        // The figures on show leave out answers newer than the room's snapshot: this
+        // question's, and for a comparison past its second step its own question's.
+        let waiting = if hidden.is_some() && self.step(idx) == 0 {
+            None
+        } else {
+            let actual = (self.step(idx) >= STEP_ACTUAL)
+                .then(|| {
+                    let perceives = question.perceives.as_ref()?;
+                    perceives
+                        .set
+                        .is_none()
+                        .then(|| self.set.question_index(&perceives.question))?
+                })
+                .flatten();
+            self.waiting(std::iter::once(idx).chain(actual))
         };
         QuestionTally {
             question_id: question.id.clone(),
@@ -137,6 +155,7 @@ impl Engine {
             result,
             hidden,
             reveal: self.reveal_view(idx),
+            waiting,
         }
     }
 
@@ -151,7 +170,10 @@ impl Engine {
         let question = &self.set.questions[idx];
         // The pair is pooled once per tally (for a parents' session, across classes) and
         // serves both the figures and the chart's key.
-        match (question.perceives.is_some(), self.pair_with_actual(idx)) {
+        match (
+            question.perceives.is_some(),
+            self.pair_with_actual(idx, Figures::Room),
+        ) {
             (_, Some((pair, actual))) => {
                 let chart = self.pair_chart_at(idx, question, &pair, &actual);
                 Some(reveal::pair_view(
@@ -167,7 +189,7 @@ impl Engine {
             // with the pupils' side said to be missing.
             (true, None) => Some(reveal::unlinked_view(
                 question,
-                &self.counts_of(idx),
+                &self.room_counts_of(idx),
                 step,
                 self.thresholds.min_answers,
                 self.set.language,

@@ -110,6 +110,8 @@ fn stored(text: &str) -> SessionRecord {
             ],
             ended: true,
             steps: vec![1, 0, 0],
+            reopened: Vec::new(),
+            shown: Vec::new(),
         },
         participants: (0..20).map(key).collect(),
         answers,

@@ -88,6 +88,8 @@ fn writes_survive_reopening_the_file() {
                 statuses: vec![QuestionStatus::Open],
                 ended: false,
                 steps: vec![0],
+                reopened: Vec::new(),
+                shown: Vec::new(),
             }),
         ],
     );
