@@ -114,6 +114,10 @@ pub struct Texts {
     pub hidden_until_reveal: &'static str,
     /// "For få svar": fewer answers than the anonymity minimum; `{n}` is the minimum.
     pub too_few: &'static str,
+    /// Newer answers the room's figures leave out (`QuestionTally::waiting`): `{n}` how
+    /// many, `{k}` how many it takes to update them; the singular form for one.
+    pub waiting_one: &'static str,
+    pub waiting_many: &'static str,
     pub no_answers: &'static str,
     pub mean: &'static str,
     pub median: &'static str,
@@ -241,6 +245,8 @@ pub static DA: Texts = Texts {
     answered: "har svaret",
     hidden_until_reveal: "Svarene vises, når spørgsmålet er lukket og resultatet vises.",
     too_few: "For få svar til at vise resultatet: der skal mindst {n} svar til, så ingen kan genkendes.",
+    waiting_one: "1 nyt svar er ikke med endnu. Tallene skifter først, når der er kommet {k} nye svar, så ingen kan genkendes.",
+    waiting_many: "{n} nye svar er ikke med endnu. Tallene skifter først, når der er kommet {k} nye svar, så ingen kan genkendes.",
     no_answers: "Ingen svar endnu",
     mean: "Gennemsnit",
     median: "Median",
@@ -371,6 +377,8 @@ pub static EN: Texts = Texts {
     answered: "have answered",
     hidden_until_reveal: "Answers are shown when the results are revealed.",
     too_few: "Too few answers to show the result: it takes at least {n}, so that nobody can be recognised.",
+    waiting_one: "1 new answer is not included yet. The figures change only once {k} new answers are in, so that nobody can be recognised.",
+    waiting_many: "{n} new answers are not included yet. The figures change only once {k} new answers are in, so that nobody can be recognised.",
     no_answers: "No answers yet",
     mean: "Mean",
     median: "Median",
@@ -478,6 +486,18 @@ pub fn question_of(texts: &Texts, index: u32, count: u32) -> String {
         .question_of
         .replace("{n}", &(index + 1).to_string())
         .replace("{count}", &count.to_string())
+}
+
+/// The note beside figures that leave newer answers out.
+pub fn waiting_note(texts: &Texts, waiting: &pejling_wire::Waiting) -> String {
+    let template = if waiting.answers == 1 {
+        texts.waiting_one
+    } else {
+        texts.waiting_many
+    };
+    template
+        .replace("{n}", &waiting.answers.to_string())
+        .replace("{k}", &waiting.needed.to_string())
 }
 
 #[cfg(test)]

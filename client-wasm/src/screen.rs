@@ -14,7 +14,7 @@ use pejling_wire::{
 };
 
 use crate::bars::{Bars, bars};
-use crate::i18n::{Language, Texted, Texts, question_of};
+use crate::i18n::{Language, Texted, Texts, question_of, waiting_note};
 
 #[derive(Default, Debug)]
 pub struct ScreenModel {
@@ -58,6 +58,9 @@ pub enum ScreenView {
     Question {
         head: Head,
         result: ResultView,
+        /// The figures leave newer answers out (`QuestionTally::waiting`): the note says
+        /// how many and why.
+        waiting: Option<String>,
         /// The keyboard hint, for a screen that controls.
         hint: Option<String>,
         /// "question-id/phase/reveal step", set on the page as `data-state` so tests (and
@@ -254,9 +257,14 @@ impl ScreenModel {
                             .replace("{back}", t.back_word)
                     }
                 });
+                let waiting = q
+                    .and_then(|q| q.waiting.as_ref())
+                    .filter(|_| !matches!(result, ResultView::Note(_)))
+                    .map(|waiting| waiting_note(t, waiting));
                 ScreenView::Question {
                     head,
                     result,
+                    waiting,
                     hint,
                     state: format!(
                         "{}/{}/{}",

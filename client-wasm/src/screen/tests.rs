@@ -2,7 +2,7 @@
 
 use pejling_wire::{
     Audience, FigureRole, KeyFigure, QuestionStatus, QuestionSummary, QuestionTally, QuestionView,
-    RevealView, SessionInfo,
+    RevealView, SessionInfo, Waiting,
 };
 
 use super::*;
@@ -60,6 +60,7 @@ fn tally(reveal: Option<RevealView>, hidden: Option<Hidden>) -> Tally {
             result: None,
             hidden,
             reveal,
+            waiting: None,
         }),
         bridges: Vec::new(),
     }
@@ -248,4 +249,64 @@ fn an_error_is_shown_in_danish_not_as_the_servers_english() {
         }
         _ => panic!("an error view"),
     }
+}
+
+/// Issue 24: figures that leave newer answers out say so, in the session's language, and
+/// a note that hides the figures has no such line (nothing is shown to wait for).
+#[test]
+fn figures_that_leave_newer_answers_out_say_how_many() {
+    let mut model = ScreenModel::default();
+    model.on_message(ServerMessage::SessionState(state(Phase::Revealed, 3, None)));
+    let reveal = RevealView {
+        step: 3,
+        steps: 3,
+        figures: vec![figure(FigureRole::Guesses, "60 %")],
+        sentence: None,
+        pattern: None,
+        chart: None,
+    };
+    let mut with_waiting = tally(Some(reveal), None);
+    with_waiting.question.as_mut().unwrap().waiting = Some(Waiting {
+        answers: 2,
+        needed: 5,
+    });
+    model.on_message(ServerMessage::Tally(with_waiting.clone()));
+    let ScreenView::Question { waiting, .. } = model.view() else {
+        panic!()
+    };
+    assert_eq!(
+        waiting.as_deref(),
+        Some(
+            "2 nye svar er ikke med endnu. Tallene skifter først, når der er kommet 5 nye svar, så ingen kan genkendes."
+        )
+    );
+    with_waiting.question.as_mut().unwrap().waiting = Some(Waiting {
+        answers: 1,
+        needed: 5,
+    });
+    model.on_message(ServerMessage::Tally(with_waiting.clone()));
+    let ScreenView::Question { waiting, .. } = model.view() else {
+        panic!()
+    };
+    assert!(
+        waiting
+            .unwrap()
+            .starts_with("1 nyt svar er ikke med endnu.")
+    );
+    // Hidden (opened again): a note instead of figures, and no waiting line.
+    let mut hidden = tally(None, Some(Hidden::UntilReveal));
+    hidden.question.as_mut().unwrap().waiting = Some(Waiting {
+        answers: 1,
+        needed: 5,
+    });
+    model.on_message(ServerMessage::SessionState(state(Phase::Open, 0, None)));
+    model.on_message(ServerMessage::Tally(hidden));
+    let ScreenView::Question {
+        waiting, result, ..
+    } = model.view()
+    else {
+        panic!()
+    };
+    assert!(matches!(result, ResultView::Note(_)));
+    assert_eq!(waiting, None);
 }

@@ -16,7 +16,7 @@ use web_sys::HtmlInputElement;
 
 use crate::bars::bars;
 use crate::console::{ConsoleModel, Redraw, SESSION_KEY, session_details, session_name, term_of};
-use crate::i18n::{Language, Texts, question_of};
+use crate::i18n::{Language, Texts, question_of, waiting_note};
 use crate::screen::action_label;
 
 impl App {
@@ -314,6 +314,18 @@ impl App {
                     tally,
                     console.token.as_deref().unwrap_or_default(),
                 ))
+                .kids(
+                    tally
+                        .and_then(|t| t.question.as_ref())
+                        .filter(|q| q.question_id == question.id && q.hidden.is_none())
+                        .and_then(|q| q.waiting.as_ref())
+                        .map(|waiting| {
+                            el("p")
+                                .cls("waiting-note")
+                                .id("console-waiting-note")
+                                .text(&waiting_note(t, waiting))
+                        }),
+                )
             }
             _ => body.kid(el("p").text(phase_text(t, phase))),
         }

@@ -93,6 +93,7 @@ impl App {
             ScreenView::Question {
                 head,
                 result,
+                waiting,
                 hint,
                 state,
             } => {
@@ -115,7 +116,11 @@ impl App {
                             .attr("aria-live", "polite")
                             .text(&head.answered),
                     );
-                let mut foot = el("footer").cls("screen-foot").kid(join_block(false, None));
+                let mut foot = el("footer").cls("screen-foot");
+                if let Some(waiting) = waiting {
+                    foot = foot.kid(el("p").cls("waiting-note").id("waiting-note").text(waiting));
+                }
+                foot = foot.kid(join_block(false, None));
                 if let Some(hint) = hint {
                     foot = foot.kid(el("p").cls("key-hint").id("key-hint").text(hint));
                 }
