@@ -16,6 +16,7 @@ mod parents;
 mod rehearsal;
 mod restart;
 mod results;
+mod room;
 mod session;
 mod windows;
 
