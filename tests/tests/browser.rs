@@ -813,13 +813,17 @@ async fn every_built_in_set_fits_the_projector_and_runs_from_the_keyboard() {
     server.stop().await;
 }
 
-/// Issue 11: a reopened, changed and again revealed comparison shows the latest answers.
+/// Issue 11, then issue 24: a reopened, changed and again revealed comparison shows the
+/// latest answers once k have changed, not before. On the projector at 1280×720: a
+/// latecomer and a *Skift svar* on the own question leave the class's share as the room
+/// saw it, with a note of the newer answers; k − 1 changed guesses leave the guesses; the
+/// k-th redraws the figures and the chart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_changed_answer_redraws_the_figures() {
+async fn a_changed_answer_redraws_the_figures_only_after_k_changes() {
     let Some(driver) = chromedriver() else {
         return;
     };
-    let server = pejling_tests::spawn_app().await;
+    let server = pejling_tests::spawn_app_with_min_answers(5).await;
     let addr = server.addr;
     let mut host = Facilitator::connect(addr).await;
     let state = host.create("7-klasse-alkohol", "7.b").await;
@@ -834,12 +838,11 @@ async fn a_changed_answer_redraws_the_figures() {
     for _ in 0..8 {
         phones.push(Participant::join(addr, &code, None).await.0);
     }
+    let own = "drunk-alcohol-own";
     host.control(Action::Open).await;
     for (i, phone) in phones.iter_mut().enumerate() {
         let option = u32::from(i >= 2);
-        phone
-            .answer("drunk-alcohol-own", Answer::Choice { option })
-            .await;
+        phone.answer(own, Answer::Choice { option }).await;
     }
     host.control(Action::Next).await;
     let guess = "drunk-alcohol-perceived";
@@ -857,20 +860,83 @@ async fn a_changed_answer_redraws_the_figures() {
         .unwrap()
         .unwrap_or_default();
     wait_text(&screen, ".figure.actual .figure-value", |t| t == "25 %").await;
-    // Reopened: hidden again; one guess changes from 40 to 100; revealed again.
+    assert!(screen.find(Locator::Css("#waiting-note")).await.is_err());
+    screenshot(&screen, "issue24-revealed-1280x720").await;
+
+    // Back to the own question, opened again: a latecomer answers and a pupil changes
+    // an answer. The projector shows the count only.
+    host.control(Action::Previous).await;
+    host.control(Action::Open).await;
+    wait_for(&screen, &format!("main.screen[data-state='{own}/open/0']")).await;
+    let mut latecomer = Participant::join(addr, &code, None).await.0;
+    latecomer.answer(own, Answer::Choice { option: 0 }).await;
+    phones[2].answer(own, Answer::Choice { option: 0 }).await;
+    wait_text(&screen, "#answered-count", |t| t.starts_with("9 /")).await;
+    assert!(screen.find(Locator::Css(".figure")).await.is_err());
+    assert!(screen.find(Locator::Css(".bar-row")).await.is_err());
+    screenshot(&screen, "issue24-reopened-own-1280x720").await;
+    // Compared again: the class's share as the room saw it, and the note.
+    host.control(Action::Close).await;
+    host.control(Action::Next).await;
+    host.control(Action::RevealAll).await;
+    wait_for(
+        &screen,
+        &format!("main.screen[data-state='{guess}/revealed/3']"),
+    )
+    .await;
+    wait_text(&screen, ".figure.actual .figure-value", |t| t == "25 %").await;
+    let note = wait_text(&screen, "#waiting-note", |t| !t.is_empty()).await;
+    assert!(note.starts_with("2 nye svar er ikke med endnu."), "{note}");
+    screenshot(&screen, "issue24-waiting-note-1280x720").await;
+    assert!(
+        screen_layout_problems(&screen, true).await.is_empty(),
+        "{:?}",
+        screen_layout_problems(&screen, true).await
+    );
+
+    // The guesses opened again: k − 1 = 4 guesses change from theirs to 100.
     host.control(Action::Open).await;
     wait_for(
         &screen,
-        "main.screen[data-state='drunk-alcohol-perceived/open/0']",
+        &format!("main.screen[data-state='{guess}/open/0']"),
     )
     .await;
-    assert!(screen.find(Locator::Css(".figure")).await.is_err());
-    phones[0]
+    for phone in phones.iter_mut().take(4) {
+        phone.answer(guess, Answer::Percent { value: 100 }).await;
+    }
+    host.control(Action::RevealAll).await;
+    wait_for(
+        &screen,
+        &format!("main.screen[data-state='{guess}/revealed/3']"),
+    )
+    .await;
+    wait_text(&screen, ".figure.guesses .figure-value", |t| t == "58 %").await;
+    let note = wait_text(&screen, "#waiting-note", |t| t.starts_with('6')).await;
+    assert!(note.starts_with("6 nye svar"), "{note}");
+    let chart_same = wait_for(&screen, "img.comparison-chart")
+        .await
+        .attr("data-src")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert_eq!(
+        chart_before, chart_same,
+        "the chart is the room's too: unchanged by k - 1 changes"
+    );
+    // The k-th changed guess: (5 × 100 + 65 + 70 + 75) / 8 = 88.75.
+    host.control(Action::Open).await;
+    wait_for(
+        &screen,
+        &format!("main.screen[data-state='{guess}/open/0']"),
+    )
+    .await;
+    phones[4]
         .answer(guess, Answer::Percent { value: 100 })
         .await;
     host.control(Action::RevealAll).await;
-    wait_text(&screen, ".figure.guesses .figure-value", |t| t == "65 %").await;
-    // And the chart follows: its address carries a new content key.
+    wait_text(&screen, ".figure.guesses .figure-value", |t| t == "89 %").await;
+    // The own question still waits for its k-th.
+    wait_text(&screen, "#waiting-note", |t| t.starts_with("2 nye svar")).await;
     let chart_after = wait_for(&screen, "img.comparison-chart")
         .await
         .attr("data-src")
@@ -883,7 +949,7 @@ async fn a_changed_answer_redraws_the_figures() {
     );
     assert_ne!(
         chart_before, chart_after,
-        "a changed answer changes the chart"
+        "k changed answers change the chart"
     );
     let _ = screen.close().await;
     server.stop().await;

@@ -277,7 +277,7 @@ fn figures_that_leave_newer_answers_out_say_how_many() {
     assert_eq!(
         waiting.as_deref(),
         Some(
-            "2 nye svar er ikke med endnu. Tallene skifter først, når der er kommet 5 nye svar, så ingen kan genkendes."
+            "2 nye svar er ikke med endnu. Tallene skifter først, når et spørgsmål har 5 nye svar, så ingen kan genkendes."
         )
     );
     with_waiting.question.as_mut().unwrap().waiting = Some(Waiting {

@@ -116,17 +116,20 @@ impl App {
                             .attr("aria-live", "polite")
                             .text(&head.answered),
                     );
-                let mut foot = el("footer").cls("screen-foot");
-                if let Some(waiting) = waiting {
-                    foot = foot.kid(el("p").cls("waiting-note").id("waiting-note").text(waiting));
-                }
-                foot = foot.kid(join_block(false, None));
+                let mut foot = el("footer").cls("screen-foot").kid(join_block(false, None));
                 if let Some(hint) = hint {
                     foot = foot.kid(el("p").cls("key-hint").id("key-hint").text(hint));
                 }
                 main.attr("data-state", state)
                     .kid(head_el)
                     .kid(self.screen_result(result, &screen.token, lang))
+                    .kids(waiting.as_ref().map(|waiting| {
+                        el("p")
+                            .cls("waiting-note")
+                            .id("waiting-note")
+                            .attr("role", "status")
+                            .text(waiting)
+                    }))
                     .kid(foot)
             }
         }
