@@ -45,14 +45,12 @@ async fn compare_again(host: &mut Facilitator, answered: u32) -> Tally {
     host.control(Action::Close).await;
     host.control(Action::Next).await;
     host.control(Action::RevealAll).await;
-    let tally = host
-        .tally_until(|t| {
-            t.question
-                .as_ref()
-                .is_some_and(|q| q.question_id == GUESS && q.reveal.is_some())
-        })
-        .await;
-    tally
+    host.tally_until(|t| {
+        t.question
+            .as_ref()
+            .is_some_and(|q| q.question_id == GUESS && q.reveal.is_some())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
