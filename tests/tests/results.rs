@@ -46,11 +46,25 @@ async fn no_split_is_sent_before_five_answers() {
     ];
     // (answers so far, split shown?)
     let expected = [false, false, false, false, false, true];
+    let screen_token = session
+        .screen_token
+        .clone()
+        .expect("sent to the facilitator");
+    let chart = format!("/chart/{}/{question}.svg?token={screen_token}", session.id);
     for (n, (phone, answer)) in phones.iter_mut().zip(answers).enumerate() {
         phone.answer(question, answer).await;
         let tally = facilitator.tally_answered(question, n as u32 + 1).await;
         let q = tally.question.expect("current question");
         assert_eq!(q.result.is_some(), expected[n], "after {} answers", n + 1);
+        // `/chart` follows the tally: no chart while the split is hidden for too few
+        // answers (issue 24: it drew a "for få svar" image with 200).
+        let (status, _) = http_request(server.addr, &get(&chart)).await;
+        let expected_status = if expected[n] { "200" } else { "404" };
+        assert!(
+            status.contains(expected_status),
+            "after {} answers: {status}",
+            n + 1
+        );
         if !expected[n] {
             assert_eq!(q.hidden, Some(Hidden::TooFew { needed: 5 }));
         } else {

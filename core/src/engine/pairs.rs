@@ -95,8 +95,8 @@ impl Engine {
 
     /// What the screen may draw for question `id` now (`GET /chart/…`): the comparison of
     /// a perceiving question up to its reveal step, else its distribution; `None` for an
-    /// unknown question and while its split is hidden (see [`Engine::hidden_reason`]).
-    /// Groups below the minimum are drawn as "for få svar".
+    /// unknown question and while its split is hidden (see [`Engine::hidden_reason`], and
+    /// below the minimum). A comparison draws a side below the minimum as "for få svar".
     pub fn screen_chart(&self, id: &str) -> Option<chart::Chart> {
         self.screen_chart_at(self.set.question_index(id)?)
     }
@@ -136,15 +136,13 @@ impl Engine {
             let (pair, actual) = self.pair_with_actual(idx, Figures::Room)?;
             return Some(self.pair_chart_at(idx, question, &pair, &actual));
         }
-        let shown = self.room_shown(idx);
-        let result = match &shown {
-            results::Shown::Yes(result) => results::Shown::Yes(result),
-            results::Shown::TooFew { answers, needed } => results::Shown::TooFew {
-                answers: *answers,
-                needed: *needed,
-            },
+        // Below the minimum the split is hidden like any other (`Hidden::TooFew`): no
+        // chart, as for a question not revealed.
+        let results::Shown::Yes(result) = self.room_shown(idx) else {
+            return None;
         };
-        let mut chart = chart::question_chart(question, result, self.set.language);
+        let mut chart =
+            chart::question_chart(question, results::Shown::Yes(&result), self.set.language);
         // The screen shows the question above the chart; the chart need not repeat it.
         chart.title.clear();
         Some(chart)
