@@ -112,6 +112,8 @@ struct Words {
     own: &'static str,
     pupils: &'static str,
     left_out: &'static str,
+    /// "uden 7.c": the classes a pool leaves out, in a marker's one line.
+    without: &'static str,
 }
 
 const DA: Words = Words {
@@ -129,6 +131,7 @@ const DA: Words = Words {
     own: "Hvad I selv svarer",
     pupils: "Elevernes egne svar",
     left_out: "Ikke med, for få svar",
+    without: "uden",
 };
 
 const EN: Words = Words {
@@ -146,6 +149,7 @@ const EN: Words = Words {
     own: "What you answer yourselves",
     pupils: "The pupils' own answers",
     left_out: "Left out, too few answers",
+    without: "without",
 };
 
 fn words(language: Language) -> &'static Words {
@@ -438,10 +442,19 @@ pub fn guess_strip(
     language: Language,
 ) -> Option<Chart> {
     let w = words(language);
-    let actual_label = if pair.groups.is_empty() {
-        w.actual
-    } else {
-        w.pupils
+    // A parents' question: the pupils' side, naming the classes left out of the pool
+    // (for too few answers, which the key figure above the chart says in full) in few
+    // words, as a marker's label is one line.
+    let left_out: Vec<&str> = pair
+        .groups
+        .iter()
+        .filter(|g| !g.included)
+        .map(|g| g.name.as_str())
+        .collect();
+    let actual_label = match (pair.groups.is_empty(), left_out.is_empty()) {
+        (true, _) => w.actual.to_string(),
+        (false, true) => w.pupils.to_string(),
+        (false, false) => format!("{} ({} {})", w.pupils, w.without, left_out.join(", ")),
     };
     let marker = |series, position: f64, label: String| Marker {
         series,
