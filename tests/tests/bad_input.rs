@@ -42,15 +42,21 @@ impl Fixture {
     /// The stored answer is intact and the session still takes answers.
     async fn still_works(&mut self) {
         let (_, tally) = self.host.snapshot(&self.session_id).await;
-        assert_eq!(tally.question.as_ref().unwrap().answered, 1);
-        let value = if let Some(pejling_tests::wire::Distribution::Percent { counts, .. }) =
-            tally.question.unwrap().result.map(|r| r.distribution)
-        {
-            counts.iter().position(|&c| c == 1)
+        let question = tally.question.unwrap();
+        assert_eq!(question.answered, 1);
+        if question.hidden == Some(pejling_tests::wire::Hidden::UntilReveal) {
+            // Opened again after it was answered: its split waits for the next reveal
+            // (issue 24); the count says the answer is there.
         } else {
-            None
-        };
-        assert_eq!(value, Some(42));
+            let value = if let Some(pejling_tests::wire::Distribution::Percent { counts, .. }) =
+                question.result.map(|r| r.distribution)
+            {
+                counts.iter().position(|&c| c == 1)
+            } else {
+                None
+            };
+            assert_eq!(value, Some(42));
+        }
         let (mut fresh, _) = Participant::join(self.server.addr, &self.code, None).await;
         fresh.answer("guess", Answer::Percent { value: 7 }).await;
         fresh.answer("guess", Answer::Percent { value: 42 }).await;
