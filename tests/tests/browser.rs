@@ -951,6 +951,30 @@ async fn a_changed_answer_redraws_the_figures_only_after_k_changes() {
         chart_before, chart_after,
         "k changed answers change the chart"
     );
+    // The console, which consultants mirror onto the projector, says the same.
+    let console = browser(&driver, 1366, 768).await;
+    console
+        .goto(&format!("http://{addr}/host#token={HOST_TOKEN}"))
+        .await
+        .unwrap();
+    console
+        .execute(
+            "sessionStorage.setItem('pejling.session', arguments[0]); location.reload();",
+            vec![serde_json::json!(state.session.id)],
+        )
+        .await
+        .unwrap();
+    let note = wait_text(&console, "#console-waiting-note", |t| !t.is_empty()).await;
+    assert!(note.starts_with("2 nye svar er ikke med endnu."), "{note}");
+    console
+        .execute(
+            "document.getElementById('console-waiting-note').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&console, "issue24-console-waiting-note-1366x768").await;
+    let _ = console.close().await;
     let _ = screen.close().await;
     server.stop().await;
 }

@@ -309,11 +309,6 @@ impl App {
                         .id("current-answered")
                         .text(&format!("{answered} {}", t.answered)),
                 )
-                .kid(self.results(
-                    question,
-                    tally,
-                    console.token.as_deref().unwrap_or_default(),
-                ))
                 .kids(
                     tally
                         .and_then(|t| t.question.as_ref())
@@ -326,6 +321,11 @@ impl App {
                                 .text(&waiting_note(t, waiting))
                         }),
                 )
+                .kid(self.results(
+                    question,
+                    tally,
+                    console.token.as_deref().unwrap_or_default(),
+                ))
             }
             _ => body.kid(el("p").text(phase_text(t, phase))),
         }
