@@ -64,9 +64,15 @@ impl Engine {
             return false;
         }
         self.progress.shown[idx] = Some(current);
+        // Only the newer answers differ from the ones behind the last snapshot, so a
+        // release costs O(newer), not O(participants).
         let room = &mut self.room[idx];
-        room.seen = self.answers[idx].clone();
-        room.newer.clear();
+        let answers = &self.answers[idx];
+        for key in room.newer.drain() {
+            if let Some(answer) = answers.get(&key) {
+                room.seen.insert(key, *answer);
+            }
+        }
         room.carried = 0;
         true
     }
