@@ -201,12 +201,7 @@ pub fn pair_chart(
     } else {
         format!("{} ({})", w.pupils, included.join(", "))
     };
-    let left_out: Vec<&str> = pair
-        .groups
-        .iter()
-        .filter(|g| !g.included)
-        .map(|g| g.name.as_str())
-        .collect();
+    let left_out = pair.left_out();
     let left_out_note =
         (!left_out.is_empty()).then(|| format!("{}: {}", w.left_out, left_out.join(", ")));
     match &pair.comparison {
@@ -445,12 +440,7 @@ pub fn guess_strip(
     // A parents' question: the pupils' side, naming the classes left out of the pool
     // (for too few answers, which the key figure above the chart says in full) in few
     // words, as a marker's label is one line.
-    let left_out: Vec<&str> = pair
-        .groups
-        .iter()
-        .filter(|g| !g.included)
-        .map(|g| g.name.as_str())
-        .collect();
+    let left_out = pair.left_out();
     let actual_label = match (pair.groups.is_empty(), left_out.is_empty()) {
         (true, _) => w.actual.to_string(),
         (false, true) => w.pupils.to_string(),

@@ -339,6 +339,18 @@ pub struct PairResult {
     pub groups: Vec<GroupUse>,
 }
 
+impl PairResult {
+    /// For a parents' question: the names of the linked classes left out of the pool for
+    /// too few answers, which every view of the pair names.
+    pub fn left_out(&self) -> Vec<&str> {
+        self.groups
+            .iter()
+            .filter(|g| !g.included)
+            .map(|g| g.name.as_str())
+            .collect()
+    }
+}
+
 /// Two-sided p-value of the exact sign test: the chance, if every guess were as likely
 /// to fall above the actual value as below it, of a split at least as lopsided as
 /// `above` against `below` (guesses equal to the actual value are left out).

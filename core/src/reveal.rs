@@ -426,12 +426,7 @@ pub fn pair_view(
 /// For a parents' question: the linked classes left out of the pool for too few answers,
 /// as a note after the pupils' figure (the chart and the report name them too).
 fn left_out_note(pair: &PairResult, language: Language) -> String {
-    let left_out: Vec<&str> = pair
-        .groups
-        .iter()
-        .filter(|g| !g.included)
-        .map(|g| g.name.as_str())
-        .collect();
+    let left_out = pair.left_out();
     if left_out.is_empty() {
         return String::new();
     }
