@@ -17,6 +17,7 @@ mod rehearsal;
 mod restart;
 mod results;
 mod session;
+mod tokens_browser;
 mod windows;
 
 /// A set with one question of every kind, written to a `--questions` folder.
