@@ -31,6 +31,8 @@ pub struct ConsoleModel {
     pub editor: Option<crate::editor::EditorModel>,
     /// The overview (*Overblik*), while it is open (instead of the start page).
     pub overview: Option<Box<crate::overview::OverviewModel>>,
+    /// Where the session's report or CSV download is (fetched, then saved from memory).
+    pub download: crate::overview::ReportStatus,
 }
 
 /// How much of the page a message changes.

@@ -2,13 +2,13 @@
 //! editor"): list the sets, open one as a draft, check a draft with the checker
 //! `pejling check` runs (in the context of the whole library, so references into other
 //! sets and cited figures are checked too), save it as a file in the user's sets folder,
-//! import a file, download one. Every route needs the host token. A set with problems is
-//! never saved, so every saved file passes `pejling check` and can be used for a session.
+//! import a file, download one. Every route needs the host token (`auth::Host`). A set
+//! with problems is never saved, so every saved file passes `pejling check` and can be
+//! used for a session.
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,6 +20,7 @@ use pejling_wire::{
 };
 
 use crate::app::App;
+use crate::auth::Host;
 use crate::library::{SourceFile, assemble, builtin_files};
 use crate::shelf::{MAX_SET_BYTES, Shelf, ShelfError};
 
@@ -39,42 +40,6 @@ pub fn routes() -> Router<Arc<App>> {
         .route("/api/references", get(references))
         // A draft as JSON is larger than its file; an import is the file itself.
         .layer(DefaultBodyLimit::max(3 * MAX_SET_BYTES))
-}
-
-/// The host token, from `Authorization: Bearer …` or `?token=…` (a download link): a
-/// route that takes a `Host` answers `403` without it (the overview's route too).
-pub(crate) struct Host;
-
-impl FromRequestParts<Arc<App>> for Host {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Host, Response> {
-        let from_header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "));
-        let from_query = Query::<TokenQuery>::try_from_uri(&parts.uri)
-            .ok()
-            .and_then(|Query(query)| query.token);
-        let token = from_header
-            .map(str::to_string)
-            .or(from_query)
-            .unwrap_or_default();
-        if app.is_host_token(&token) {
-            Ok(Host)
-        } else {
-            Err(plain(
-                StatusCode::FORBIDDEN,
-                "the host token is needed: Authorization: Bearer … or ?token=…",
-            ))
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
 }
 
 pub(crate) fn plain(status: StatusCode, text: &str) -> Response {

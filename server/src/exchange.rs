@@ -22,7 +22,8 @@ use pejling_core::overview::{OverviewSession, counted};
 use pejling_wire::{ExchangeRefusal, ExportRequest};
 
 use crate::app::App;
-use crate::editor::{Host, plain};
+use crate::auth::Host;
+use crate::editor::plain;
 use crate::limits::{Lifted, Unmetered};
 use crate::overview::{load_sessions, period};
 use crate::store::{ExchangeJob, ExchangeOutcome, ImportBatch, ImportedRow};

@@ -19,6 +19,7 @@ use pejling_wire::MAX_MESSAGE_BYTES;
 use rust_embed::RustEmbed;
 
 use crate::app::App;
+use crate::auth::{Host, ScreenOrHost};
 use crate::hub::{JOIN_CODE_ALPHABET, JOIN_CODE_LEN, normalize_code};
 
 #[derive(RustEmbed)]
@@ -177,20 +178,19 @@ async fn qr_code(Path(file): Path<String>, State(app): State<Arc<App>>) -> Respo
         .into_response()
 }
 
-/// `/export/…` query: the host token, and for the CSV `csv=international` (commas and
-/// decimal points) instead of the default for Danish Excel.
+/// `/export/…` query: for the CSV `csv=international` (commas and decimal points)
+/// instead of the default for Danish Excel. (A script's `?token=` is read by `Host`.)
 #[derive(serde::Deserialize)]
 struct ExportQuery {
-    token: Option<String>,
     csv: Option<String>,
 }
 
-/// `/chart/…` query: the token, and optionally the size the page will show the chart at
-/// (a strip chart is drawn at that size so its text is as large on the projector as it is
-/// in the drawing; other charts keep their 16:9 size).
+/// `/chart/…` query: optionally the size the page will show the chart at (a strip chart
+/// is drawn at that size so its text is as large on the projector as it is in the
+/// drawing; other charts keep their 16:9 size). (A script's `?token=` is read by
+/// `ScreenOrHost`.)
 #[derive(serde::Deserialize)]
 struct ChartQuery {
-    token: Option<String>,
     w: Option<u32>,
     h: Option<u32>,
 }
@@ -204,9 +204,11 @@ fn plain(status: StatusCode, text: &str) -> Response {
         .into_response()
 }
 
-/// `GET /chart/{session_id}/{question_id}.svg?token=…`: the chart the projector screen
-/// shows for a question (screen or host token), drawn by `charts.rs` like the exports.
+/// `GET /chart/{session_id}/{question_id}.svg`: the chart the projector screen shows for
+/// a question (screen or host token, judged before anything about the session is said),
+/// drawn by `charts.rs` like the exports.
 async fn chart(
+    _: ScreenOrHost,
     State(app): State<Arc<App>>,
     Path((session_id, file)): Path<(String, String)>,
     Query(query): Query<ChartQuery>,
@@ -222,13 +224,6 @@ async fn chart(
     let Some(session) = app.hub.running_by_id(&session_id) else {
         return plain(StatusCode::NOT_FOUND, "no running session has this id");
     };
-    let token = query.token.unwrap_or_default();
-    if token != session.screen_token.as_ref() && !app.is_host_token(&token) {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "a screen or host token is needed: ?token=…",
-        );
-    }
     let Some(chart) = session.chart(question_id).await else {
         return plain(
             StatusCode::NOT_FOUND,
@@ -255,16 +250,14 @@ async fn chart(
         .into_response()
 }
 
-/// `GET /export/{session_id}/report.html?token=HOST` (or `results.csv`): the session's
-/// report, as `pejling export` writes it. Host token only.
+/// `GET /export/{session_id}/report.html` (or `results.csv`): the session's report, as
+/// `pejling export` writes it. Host token only.
 async fn export(
+    _: Host,
     State(app): State<Arc<App>>,
     Path((session_id, file)): Path<(String, String)>,
     Query(query): Query<ExportQuery>,
 ) -> Response {
-    if !app.is_host_token(query.token.as_deref().unwrap_or_default()) {
-        return plain(StatusCode::FORBIDDEN, "the host token is needed: ?token=…");
-    }
     if file != "report.html" && file != "results.csv" {
         return plain(
             StatusCode::NOT_FOUND,

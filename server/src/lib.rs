@@ -4,6 +4,7 @@
 //! their invariants.
 
 pub mod app;
+pub mod auth;
 pub mod charts;
 pub mod clicker;
 pub mod editor;

@@ -173,8 +173,9 @@ struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().connections_per_address,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_connections_per_address: u32,
-    /// Join codes matching no running session that one client address may try per
-    /// minute (guessing a code).
+    /// Join codes matching no running session, and wrong host or screen tokens (on the
+    /// WebSocket and every staff HTTP route), that one client address may try per minute
+    /// (guessing).
     #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().unknown_codes.burst,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_unknown_codes: u32,

@@ -20,7 +20,8 @@ use pejling_core::overview::{OverviewSession, overview};
 use pejling_wire::{Language, Overview, OverviewQuery};
 
 use crate::app::App;
-use crate::editor::{Host, plain};
+use crate::auth::Host;
+use crate::editor::plain;
 use crate::report::period::PeriodReport;
 use crate::store::{ExchangeJob, ExchangeOutcome};
 

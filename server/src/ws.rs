@@ -16,6 +16,7 @@ use pejling_wire::{
 use tokio::sync::mpsc;
 
 use crate::app::App;
+use crate::auth::{Guess, guess, same_token};
 use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, Text};
 use crate::limits::Limit;
 use crate::secrets::random_token;
@@ -427,15 +428,16 @@ impl Connection {
                 self.role = ConnRole::Participant(session);
             }
             (ConnRole::Fresh, ClientMessage::Host { host_token, .. }) => {
-                if !self.may_guess().await {
+                // A wrong token is a guess, like a code that matches nothing.
+                let judged = guess(&self.app.guard, self.peer, || {
+                    self.app.is_host_token(&host_token).then_some(())
+                });
+                if self
+                    .judged(judged, ErrorCode::BadToken, "the host token is not right")
+                    .await
+                    .is_none()
+                {
                     return;
-                }
-                if !self.app.is_host_token(&host_token) {
-                    // A wrong token is a guess, like a code that matches nothing.
-                    self.app.guard.wrong_guess(self.peer);
-                    return self
-                        .error(ErrorCode::BadToken, "the host token is not right")
-                        .await;
                 }
                 self.role = ConnRole::Facilitator(None);
                 self.send(encode(&ServerMessage::Welcome {
@@ -451,16 +453,23 @@ impl Connection {
                 let Some(session) = self.find_session(&code).await else {
                     return;
                 };
-                let host = self.app.is_host_token(&token);
-                if token != session.screen_token.as_ref() && !host {
-                    self.app.guard.wrong_guess(self.peer);
-                    return self
-                        .error(
-                            ErrorCode::BadToken,
-                            "the screen token is not right for this session",
-                        )
-                        .await;
-                }
+                let judged = guess(&self.app.guard, self.peer, || {
+                    if self.app.is_host_token(&token) {
+                        Some(true)
+                    } else {
+                        same_token(&token, &session.screen_token).then_some(false)
+                    }
+                });
+                let Some(host) = self
+                    .judged(
+                        judged,
+                        ErrorCode::BadToken,
+                        "the screen token is not right for this session",
+                    )
+                    .await
+                else {
+                    return;
+                };
                 session.connect(self.conn, self.new_outbox(), Some(self.peer));
                 session.event(Event::Watch {
                     conn: self.conn,
@@ -611,34 +620,38 @@ impl Connection {
     /// why not. Codes that match nothing are counted per address: an address that
     /// has tried too many must wait, so guessing a code takes years.
     async fn find_session(&mut self, code: &str) -> Option<SessionHandle> {
-        if !self.may_guess().await {
-            return None;
-        }
-        let session = self.app.hub.by_code(code);
-        if session.is_none() {
-            self.app.guard.wrong_guess(self.peer);
-            self.error(
-                ErrorCode::UnknownSession,
-                format!("no running session has the code \"{}\"", short(code)),
-            )
-            .await;
-        }
-        session
+        let judged = guess(&self.app.guard, self.peer, || self.app.hub.by_code(code));
+        self.judged(
+            judged,
+            ErrorCode::UnknownSession,
+            format!("no running session has the code \"{}\"", short(code)),
+        )
+        .await
     }
 
-    /// Whether this address may try another code or token; if not, the client is told.
-    async fn may_guess(&mut self) -> bool {
-        let guard = self.app.guard.clone();
-        if guard.may_guess(self.peer) {
-            return true;
+    /// What a guess matched, or `None` after telling the client why not: `wrong` when it
+    /// matched nothing, `rate_limited` when this address must wait (`auth::guess` counts).
+    async fn judged<T>(
+        &mut self,
+        judged: Guess<T>,
+        wrong: ErrorCode,
+        wrong_text: impl Into<String>,
+    ) -> Option<T> {
+        match judged {
+            Guess::Right(found) => Some(found),
+            Guess::Wrong => {
+                self.error(wrong, wrong_text).await;
+                None
+            }
+            Guess::Spent => {
+                self.error(
+                    ErrorCode::RateLimited,
+                    "too many join codes or tokens that match nothing were tried from this device; wait a minute and check them",
+                )
+                .await;
+                None
+            }
         }
-        guard.hit(Limit::UnknownCodes, Some(self.peer));
-        self.error(
-            ErrorCode::RateLimited,
-            "too many join codes or tokens that match nothing were tried from this device; wait a minute and check them",
-        )
-        .await;
-        false
     }
 
     fn attach(&mut self, session: SessionHandle) {

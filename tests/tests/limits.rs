@@ -352,3 +352,192 @@ async fn wrong_host_tokens_count_as_guesses() {
     // The facilitator's own laptop is another address.
     Facilitator::connect(server.addr).await;
 }
+
+/// A raw HTTP/1.1 request from the loopback address `from`: the status line, the header
+/// lines and the body.
+async fn http_from(
+    addr: std::net::SocketAddr,
+    from: IpAddr,
+    request: &str,
+) -> (String, String, String) {
+    let mut stream = pejling_tests::tcp_from(addr, from, None).await;
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(TIMEOUT, stream.read_to_end(&mut response))
+        .await
+        .expect("an answer within the timeout")
+        .unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let (status, headers) = head.split_once("\r\n").unwrap_or((head, ""));
+    (status.to_string(), headers.to_string(), body.to_string())
+}
+
+/// `GET path` with the token as the console sends it, in an `Authorization` header.
+fn with_bearer(path: &str, token: &str) -> String {
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+}
+
+/// `GET path?token=…`, as a script may send it.
+fn with_query(path: &str, token: &str) -> String {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("GET {path}{separator}token={token} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+}
+
+/// Issue 24 (2): wrong host and screen tokens over HTTP are guesses like those on the
+/// WebSocket, on every staff route: `/export` took 33,000 a second from one address.
+#[tokio::test]
+async fn wrong_tokens_over_http_count_as_guesses_on_every_staff_route() {
+    let server = spawn_app_with_limits(Limits {
+        unknown_codes: Rate::new(4, Duration::from_secs(3600)),
+        ..Limits::default()
+    })
+    .await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let session = facilitator
+        .create("5-6-klasse-trivsel", "7.a")
+        .await
+        .session;
+    let screen_token = session.screen_token.clone().expect("staff get it");
+    let host = pejling_tests::HOST_TOKEN.to_string();
+    // Each route, its right token, and how it answers that token (a chart of a question
+    // the set does not have is 404 only once the token was accepted).
+    let routes = [
+        (format!("/export/{}/report.html", session.id), &host, "200"),
+        (format!("/export/{}/results.csv", session.id), &host, "200"),
+        ("/api/sets".to_string(), &host, "200"),
+        ("/api/overview".to_string(), &host, "200"),
+        (
+            format!("/chart/{}/no-such-question.svg", session.id),
+            &screen_token,
+            "404",
+        ),
+        (
+            format!("/chart/{}/no-such-question.svg", session.id),
+            &host,
+            "404",
+        ),
+    ];
+    for (n, (path, right, answered)) in routes.iter().enumerate() {
+        let guesser = device(90 + n as u8);
+        for attempt in 0..4 {
+            let wrong = format!("guess-{attempt:04}");
+            let request = if attempt % 2 == 0 {
+                with_bearer(path, &wrong)
+            } else {
+                with_query(path, &wrong)
+            };
+            let (status, _, body) = http_from(server.addr, guesser, &request).await;
+            assert!(status.contains("403"), "{path}, guess {attempt}: {status}");
+            assert!(body.contains("not"), "{path}: {body}");
+        }
+        // The right token, from that address, must now wait too, and is told for how long.
+        let (status, headers, body) =
+            http_from(server.addr, guesser, &with_bearer(path, right)).await;
+        assert!(status.contains("429"), "{path}: {status}");
+        assert!(
+            headers.to_ascii_lowercase().contains("retry-after: 3"),
+            "{path}: {headers}"
+        );
+        assert!(body.contains("wait a minute"), "{path}: {body}");
+        // The facilitator's own laptop is another address; the header works everywhere.
+        let (status, _, body) = http_from(
+            server.addr,
+            device(120 + n as u8),
+            &with_bearer(path, right),
+        )
+        .await;
+        assert!(status.contains(answered), "{path}: {status} {body}");
+    }
+    server.stop().await;
+}
+
+/// A right token is never charged, and a request without any token is no guess (it
+/// cannot be right): only the wrong ones spend the address's budget.
+#[tokio::test]
+async fn right_and_missing_tokens_over_http_are_not_charged() {
+    let server = spawn_app_with_limits(Limits {
+        unknown_codes: Rate::new(3, Duration::from_secs(3600)),
+        ..Limits::default()
+    })
+    .await;
+    let facilitator = device(140);
+    let host = pejling_tests::HOST_TOKEN;
+    for _ in 0..10 {
+        let (status, _, _) =
+            http_from(server.addr, facilitator, &with_bearer("/api/sets", host)).await;
+        assert!(status.contains("200"), "{status}");
+        let (status, _, body) = http_from(
+            server.addr,
+            facilitator,
+            "GET /api/overview HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        assert!(status.contains("403"), "{status}");
+        assert!(body.contains("Authorization: Bearer"), "{body}");
+    }
+    // All three wrong guesses are still there to make; the fourth request must wait.
+    for attempt in 0..3 {
+        let (status, _, _) = http_from(
+            server.addr,
+            facilitator,
+            &with_bearer("/api/sets", &format!("wrong-{attempt}")),
+        )
+        .await;
+        assert!(status.contains("403"), "guess {attempt}: {status}");
+    }
+    let (status, _, _) = http_from(server.addr, facilitator, &with_bearer("/api/sets", host)).await;
+    assert!(status.contains("429"), "{status}");
+    server.stop().await;
+}
+
+/// One budget per address, wherever the guess comes from: wrong tokens over HTTP and on
+/// the WebSocket add up.
+#[tokio::test]
+async fn http_and_websocket_guesses_share_one_budget() {
+    let server = spawn_app_with_limits(Limits {
+        unknown_codes: Rate::new(4, Duration::from_secs(3600)),
+        ..Limits::default()
+    })
+    .await;
+    let guesser = device(150);
+    for attempt in 0..2 {
+        let (status, _, _) = http_from(
+            server.addr,
+            guesser,
+            &with_bearer(
+                "/export/0000000000000000/report.html",
+                &format!("wrong-{attempt}"),
+            ),
+        )
+        .await;
+        assert!(status.contains("403"), "{status}");
+    }
+    let mut client = Client::connect_from(server.addr, guesser).await;
+    for attempt in 0..2 {
+        client
+            .send(&ClientMessage::Host {
+                version: PROTOCOL_VERSION,
+                host_token: format!("wrong-{attempt}"),
+            })
+            .await;
+        client.expect_error(ErrorCode::BadToken).await;
+    }
+    client
+        .send(&ClientMessage::Host {
+            version: PROTOCOL_VERSION,
+            host_token: pejling_tests::HOST_TOKEN.into(),
+        })
+        .await;
+    client.expect_error(ErrorCode::RateLimited).await;
+    let (status, _, _) = http_from(
+        server.addr,
+        guesser,
+        &with_bearer("/api/overview", pejling_tests::HOST_TOKEN),
+    )
+    .await;
+    assert!(status.contains("429"), "{status}");
+    server.stop().await;
+}

@@ -18,6 +18,7 @@ mod restart;
 mod results;
 mod room;
 mod session;
+mod tokens_browser;
 mod windows;
 
 /// A set with one question of every kind, written to a `--questions` folder.

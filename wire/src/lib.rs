@@ -656,8 +656,8 @@ pub struct RevealView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
     /// Changes whenever the chart's content changes; the chart is at
-    /// `GET /chart/{session_id}/{question_id}.svg?token=…&v={chart}`. Absent when there
-    /// is no chart to draw.
+    /// `GET /chart/{session_id}/{question_id}.svg?v={chart}` (the token in an
+    /// `Authorization` header). Absent when there is no chart to draw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chart: Option<String>,
 }

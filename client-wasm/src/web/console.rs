@@ -8,8 +8,8 @@ use pejling_wire::{
 };
 
 use super::{
-    App, E, Page, button, document, el, encode_component, input_value, public_url, stored_session,
-    window,
+    App, E, Page, button, document, el, encode_component, fetch_blob, input_value, public_url,
+    save_blob, show_chart, stored_session, window, with_app,
 };
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
@@ -17,6 +17,8 @@ use web_sys::HtmlInputElement;
 use crate::bars::bars;
 use crate::console::{ConsoleModel, Redraw, SESSION_KEY, session_details, session_name, term_of};
 use crate::i18n::{Language, Texts, question_of, waiting_note};
+use crate::overview::ReportStatus;
+use crate::overview::exchange::file_name;
 use crate::screen::action_label;
 
 impl App {
@@ -48,6 +50,7 @@ impl App {
     /// The console's controls; returns whether `name` was one of them.
     pub(super) fn console_on_action(&mut self, name: &str, arg: &str) -> bool {
         match name {
+            "download" => self.download(arg),
             "login" => {
                 let token = input_value("token-input");
                 if let Page::Console(console) = &mut self.page {
@@ -165,20 +168,13 @@ impl App {
             && let Some(key) = &reveal.chart
             && let Some(tally) = tally
         {
-            // The answer count in the address fetches a new chart when answers change.
-            let src = format!(
-                "/chart/{}/{}.svg?token={}&v={}",
-                tally.session_id,
-                question.id,
-                encode_component(chart_token),
-                key
-            );
-            return el("figure").cls("comparison").kid(
-                el("img")
-                    .cls("comparison-chart")
-                    .attr("src", &src)
-                    .attr("alt", &format!("{}: {}", t.comparison_alt, question.text)),
-            );
+            // The chart's key in the address fetches a new chart when it changes.
+            let path = format!("/chart/{}/{}.svg?v={}", tally.session_id, question.id, key);
+            let image = el("img")
+                .cls("comparison-chart")
+                .attr("alt", &format!("{}: {}", t.comparison_alt, question.text));
+            show_chart(&image.0, &path, chart_token);
+            return el("figure").cls("comparison").kid(image);
         }
         let Some(result) = &q.result else {
             return match q.hidden {
@@ -351,28 +347,77 @@ impl App {
         true
     }
 
-    /// Links to the session's report and figures (the same files as `pejling export`).
-    fn downloads(&self, session_id: &str, token: &str) -> E {
+    /// Buttons for the session's report and figures (the same files as `pejling
+    /// export`), fetched with the token in a header and saved from memory: a link would
+    /// carry the token in its address (history, the downloads list, the status bar).
+    fn downloads(&self, console: &ConsoleModel) -> E {
         let t = self.texts();
-        let link = |file: &str, text: &str, id: &str| {
-            el("a")
-                .id(id)
-                .attr(
-                    "href",
-                    &format!(
-                        "/export/{session_id}/{file}?token={}",
-                        encode_component(token)
-                    ),
-                )
-                .attr("download", "")
-                .text(text)
+        let fetching = console.download == ReportStatus::Fetching;
+        let download = |file: &str, text: &str, id: &str| {
+            let control = button(text, &format!("download:{file}"))
+                .cls("secondary small")
+                .id(id);
+            if fetching {
+                control.attr("aria-disabled", "true")
+            } else {
+                control
+            }
         };
-        el("p")
+        let mut downloads = el("div")
             .cls("downloads")
-            .text(&format!("{}: ", t.download))
-            .kid(link("report.html", t.report_html, "download-report"))
-            .text(" · ")
-            .kid(link("results.csv", t.results_csv, "download-csv"))
+            .kid(el("span").text(&format!("{}:", t.download)))
+            .kid(download("report.html", t.report_html, "download-report"))
+            .kid(download("results.csv", t.results_csv, "download-csv"));
+        let status = el("span")
+            .id("download-status")
+            .attr("role", "status")
+            .attr("aria-live", "polite");
+        downloads = downloads.kid(match console.download {
+            ReportStatus::Failed => status.cls("error").text(t.download_failed),
+            ReportStatus::Fetching => status.text(t.download_fetching),
+            ReportStatus::Idle => status,
+        });
+        downloads
+    }
+
+    /// Fetches `file` of the session shown (`report.html` or `results.csv`) with the
+    /// host token in a header and saves it under the name the server gives it.
+    fn download(&mut self, file: &str) {
+        let Page::Console(console) = &mut self.page else {
+            return;
+        };
+        let (Some(state), Some(token)) = (&console.session, console.token.clone()) else {
+            return;
+        };
+        if console.download == ReportStatus::Fetching {
+            return;
+        }
+        let path = format!("/export/{}/{file}", state.session.id);
+        let file = file.to_string();
+        console.download = ReportStatus::Fetching;
+        self.render();
+        wasm_bindgen_futures::spawn_local(async move {
+            let saved = match fetch_blob(&path, &token).await {
+                Some((blob, disposition)) => {
+                    let name = match disposition {
+                        Some(disposition) => file_name(Some(&disposition)),
+                        None => file,
+                    };
+                    save_blob(&name, &blob).is_ok()
+                }
+                None => false,
+            };
+            with_app(|app| {
+                if let Page::Console(console) = &mut app.page {
+                    console.download = if saved {
+                        ReportStatus::Idle
+                    } else {
+                        ReportStatus::Failed
+                    };
+                    app.render();
+                }
+            });
+        });
     }
 
     /// The console page, with pejling's version at its foot (the client is built with
@@ -832,7 +877,7 @@ impl App {
                 // Simulated answers are never exported (the server refuses too).
                 el("p").cls("downloads").text(t.rehearsal_not_exported)
             } else {
-                self.downloads(&info.id, console.token.as_deref().unwrap_or_default())
+                self.downloads(console)
             })
             .kid(controls);
         if let Some(note) = &info.facilitator_note {

@@ -744,13 +744,123 @@ fn save_file(name: &str, text: &str, mime: &str) -> Result<(), JsValue> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    save_blob(name, &blob)
+}
+
+/// Saves bytes as they came (a CSV keeps its byte-order mark, which text would lose).
+#[cfg(feature = "staff")]
+fn save_blob(name: &str, blob: &web_sys::Blob) -> Result<(), JsValue> {
+    let url = web_sys::Url::create_object_url_with_blob(blob)?;
     let link: web_sys::HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
     link.set_href(&url);
     link.set_download(name);
     link.click();
     web_sys::Url::revoke_object_url(&url)?;
     Ok(())
+}
+
+/// `GET path` with `token` in an `Authorization` header, so the address holds no token
+/// (browser history, the downloads list, a network log); `None` when nothing came back.
+#[cfg(feature = "staff")]
+async fn fetch_with_token(path: &str, token: &str) -> Option<web_sys::Response> {
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    let headers = web_sys::Headers::new().ok()?;
+    headers
+        .set("Authorization", &format!("Bearer {token}"))
+        .ok()?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(path, &init).ok()?;
+    wasm_bindgen_futures::JsFuture::from(window().fetch_with_request(&request))
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()
+}
+
+/// The body of a `200` answer as a blob (its bytes as they came, typed as the server
+/// said), with its `Content-Disposition`; `None` for any other answer.
+#[cfg(feature = "staff")]
+async fn fetch_blob(path: &str, token: &str) -> Option<(web_sys::Blob, Option<String>)> {
+    let response = fetch_with_token(path, token).await?;
+    if response.status() != 200 {
+        return None;
+    }
+    let disposition = response.headers().get("Content-Disposition").ok().flatten();
+    let blob = wasm_bindgen_futures::JsFuture::from(response.blob().ok()?)
+        .await
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    Some((blob, disposition))
+}
+
+#[cfg(feature = "staff")]
+thread_local! {
+    /// Charts fetched with a token, as object URLs by address (which holds no token),
+    /// `None` while one is being fetched: an `<img>` drawn again (a console redraws on
+    /// every tally) shows its chart at once. The last few only.
+    static CHARTS: RefCell<Vec<(String, Option<String>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Charts kept in memory: the console's current one and the screen's, with room.
+#[cfg(feature = "staff")]
+const CHARTS_KEPT: usize = 8;
+
+/// Shows the server's chart at `path` in `image` (an `<img>`): fetched with `token` in a
+/// header and shown from memory, as an `<img src>` would put the token in an address.
+/// Every image drawn for the same address since gets it when it arrives.
+#[cfg(feature = "staff")]
+fn show_chart(image: &Element, path: &str, token: &str) {
+    let _ = image.set_attribute("data-chart", path);
+    let known = CHARTS.with(|charts| {
+        charts
+            .borrow()
+            .iter()
+            .find(|(address, _)| address == path)
+            .map(|(_, url)| url.clone())
+    });
+    match known {
+        Some(Some(url)) => {
+            let _ = image.set_attribute("src", &url);
+            return;
+        }
+        // Being fetched: shown on arrival.
+        Some(None) => return,
+        None => {}
+    }
+    CHARTS.with(|charts| charts.borrow_mut().push((path.to_string(), None)));
+    let (path, token) = (path.to_string(), token.to_string());
+    wasm_bindgen_futures::spawn_local(async move {
+        let url = fetch_blob(&path, &token)
+            .await
+            .and_then(|(blob, _)| web_sys::Url::create_object_url_with_blob(&blob).ok());
+        CHARTS.with(|charts| {
+            let mut charts = charts.borrow_mut();
+            // A chart that did not come (hidden, the session ended) is asked for again
+            // when it is drawn again.
+            charts.retain(|(address, _)| *address != path);
+            if let Some(url) = &url {
+                charts.push((path.clone(), Some(url.clone())));
+            }
+            while charts.len() > CHARTS_KEPT {
+                if let (_, Some(old)) = charts.remove(0) {
+                    let _ = web_sys::Url::revoke_object_url(&old);
+                }
+            }
+        });
+        let (Some(url), Ok(images)) = (url, document().query_selector_all("img[data-chart]"))
+        else {
+            return;
+        };
+        for i in 0..images.length() {
+            if let Some(image) = images.item(i).and_then(|n| n.dyn_into::<Element>().ok())
+                && image.get_attribute("data-chart").as_deref() == Some(path.as_str())
+            {
+                let _ = image.set_attribute("src", &url);
+            }
+        }
+    });
 }
 
 /// Percent-encodes a query value (a user-chosen host token may hold any character).

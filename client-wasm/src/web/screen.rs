@@ -7,7 +7,7 @@ use pejling_wire::KeyFigure;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use super::{App, E, Page, document, el, encode_component, public_url, window};
+use super::{App, E, Page, document, el, public_url, show_chart, window};
 use crate::i18n::{Language, Texted};
 use crate::screen::{KeyOutcome, ResultView, ScreenModel, ScreenView};
 
@@ -122,7 +122,7 @@ impl App {
                 }
                 main.attr("data-state", state)
                     .kid(head_el)
-                    .kid(self.screen_result(result, &screen.token, lang))
+                    .kid(self.screen_result(result, lang))
                     .kids(waiting.as_ref().map(|waiting| {
                         el("p")
                             .cls("waiting-note")
@@ -159,7 +159,7 @@ impl App {
             }))
     }
 
-    fn screen_result(&self, result: &ResultView, token: &str, lang: Language) -> E {
+    fn screen_result(&self, result: &ResultView, lang: Language) -> E {
         let t = lang.texts();
         let section = el("section").cls("screen-result").id("screen-result");
         match result {
@@ -176,14 +176,13 @@ impl App {
                     section = section.kid(el("p").cls("sentence").id("verdict").text(sentence));
                 }
                 if let Some(chart) = chart {
-                    let src = format!("{chart}&token={}", encode_component(token));
                     section = section.kid(
                         el("div").cls("chart-box").kid(
                             // The address gets the box's size once the page is laid out
                             // (`fit_screen`), so the chart is drawn at the size shown.
                             el("img")
                                 .cls("comparison-chart")
-                                .attr("data-src", &src)
+                                .attr("data-src", chart)
                                 .attr("alt", t.comparison_alt),
                         ),
                     );
@@ -257,12 +256,13 @@ impl App {
         if screen.drawn.as_ref() == Some(&view) {
             return;
         }
+        let token = screen.token.clone();
         let content = self.render_screen(screen, &view);
         if let Page::Screen(screen) = &mut self.page {
             screen.drawn = Some(view);
         }
         root.replace_children_with_node_1(&content.0);
-        fit_screen();
+        fit_screen(&token);
     }
 }
 
@@ -272,7 +272,7 @@ impl App {
 /// the lines meant for reading up close). The chart of the guesses asks for a fifth of the
 /// height; it is left out when the texts at their floors leave it no room, before the key
 /// figures shrink.
-fn fit_screen() {
+fn fit_screen(token: &str) {
     let find = |css: &str| {
         document()
             .query_selector(css)
@@ -370,13 +370,12 @@ fn fit_screen() {
         && chart_box.client_width() > 0
         && chart_box.client_height() > 0
     {
-        let _ = image.set_attribute(
-            "src",
-            &format!(
-                "{base}&w={}&h={}",
-                chart_box.client_width(),
-                chart_box.client_height()
-            ),
+        // With the token in a header: an `<img src>` would put it in an address.
+        let path = format!(
+            "{base}&w={}&h={}",
+            chart_box.client_width(),
+            chart_box.client_height()
         );
+        show_chart(&image, &path, token);
     }
 }
