@@ -176,6 +176,16 @@ pub fn check_paths(paths: &[PathBuf]) -> Vec<FileReport> {
 
 fn read_paths(paths: &[PathBuf], reports: &mut Vec<FileReport>) -> Vec<SourceFile> {
     let mut files = Vec::new();
+    // Each file once, however often it is reached: `pejling check questions/*.toml`
+    // names the registry and also finds it beside every set, and a file read twice would
+    // define each of its ids twice.
+    let mut seen = std::collections::HashSet::new();
+    let mut read = |path: &Path, files: &mut Vec<SourceFile>, reports: &mut Vec<FileReport>| {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if seen.insert(key) {
+            read_one(path, files, reports);
+        }
+    };
     for path in paths {
         if path.is_dir() {
             let mut entries: Vec<PathBuf> = match std::fs::read_dir(path) {
@@ -190,17 +200,16 @@ fn read_paths(paths: &[PathBuf], reports: &mut Vec<FileReport>) -> Vec<SourceFil
             };
             entries.sort();
             for entry in entries {
-                read_one(&entry, &mut files, reports);
+                read(&entry, &mut files, reports);
             }
         } else {
-            read_one(path, &mut files, reports);
+            read(path, &mut files, reports);
             // A set named on its own cites figures from the registry beside it, as in a
-            // folder (read once, and not when it is named itself).
+            // folder.
             if !is_registry(&path.display().to_string()) {
                 let beside = path.parent().unwrap_or(Path::new(".")).join(REGISTRY_FILE);
-                let origin = beside.display().to_string();
-                if beside.is_file() && !files.iter().any(|f| f.origin == origin) {
-                    read_one(&beside, &mut files, reports);
+                if beside.is_file() {
+                    read(&beside, &mut files, reports);
                 }
             }
         }

@@ -166,11 +166,17 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
                 match queued {
                     Some(message) => connection.write_queued(message).await,
                     None => {
-                        // The session dropped this connection: it fell too far behind.
+                        // The session let go of this connection: it fell too far behind,
+                        // or the server is stopping. A session woken by the stop can end
+                        // before this task's own wake-up arrives, so the branch above is
+                        // not always first; the flag is set before any session stops.
                         connection.outgoing = None;
-                        connection
-                            .send(close_message(CLOSE_TRY_AGAIN, "fell behind; reconnect"))
-                            .await;
+                        let close = if *connection.app.shutdown_signal().borrow() {
+                            close_message(1001, "server shutting down")
+                        } else {
+                            close_message(CLOSE_TRY_AGAIN, "fell behind; reconnect")
+                        };
+                        connection.send(close).await;
                         break;
                     }
                 }

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use pejling_wire::{Action, Answer, ClientMessage, PROTOCOL_VERSION, ServerMessage};
+use pejling_wire::{Action, Answer, ClientMessage, PROTOCOL_VERSION, Phase, ServerMessage};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The binary, never opening a browser (tests run where people work).
@@ -111,6 +111,8 @@ fn a_taken_default_port_falls_back_to_a_free_one() {
             "127.0.0.1",
             "--host-token",
             "cli-test-token",
+            "--max-new-participants",
+            "1000",
             "--data",
         ])
         .arg(dir.path().join("data.db"))
@@ -159,6 +161,11 @@ fn a_taken_default_port_falls_back_to_a_free_one() {
 
 /// Starts `pejling serve` and reads the address it prints.
 fn serve(data: &Path) -> (Child, SocketAddr) {
+    serve_with(data, &[])
+}
+
+/// `serve` with more options.
+fn serve_with(data: &Path, options: &[&str]) -> (Child, SocketAddr) {
     let mut child = pejling()
         .args([
             "serve",
@@ -168,8 +175,9 @@ fn serve(data: &Path) -> (Child, SocketAddr) {
             "0",
             "--host-token",
             "cli-test-token",
-            "--data",
         ])
+        .args(options)
+        .arg("--data")
         .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -643,4 +651,141 @@ fn check_of_one_file_uses_the_references_beside_it() {
     let output = pejling().arg("check").arg(&set).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&output.stdout), "");
     assert!(output.status.success());
+}
+
+#[test]
+fn check_of_the_library_as_a_shell_glob_reads_each_file_once() {
+    // As a person types it in the repository: the shell expands `questions/*.toml`, which
+    // names references.toml as well as the sets it is found beside.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert!(root.join("questions/references.toml").is_file());
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" check questions/*.toml")
+        .arg(env!("CARGO_BIN_EXE_pejling"))
+        .current_dir(&root)
+        .env("PEJLING_NO_BROWSER", "1")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    assert!(output.status.success(), "{output:?}");
+}
+
+/// Reads a socket to its end (answering pings, as a phone does): the close frame's code,
+/// or `None` when it ended without one.
+async fn close_code(mut ws: Ws) -> Option<u16> {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => return None,
+        }
+    }
+}
+
+/// Kills the server if a test fails before stopping it.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_closes_every_connection_with_1001() {
+    // Classes at once, each with its screen and phones: a session that ends at the stop
+    // lets go of its connections, which must not read as "fell behind" (1013).
+    const CLASSES: usize = 8;
+    const PHONES: usize = 30;
+    let dir = tempfile::tempdir().unwrap();
+    let (child, addr) = serve_with(
+        &dir.path().join("data.db"),
+        &[
+            "--max-new-participants",
+            "1000",
+            "--max-connections-per-address",
+            "1000",
+        ],
+    );
+    let mut child = KillOnDrop(child);
+    let mut facilitator = connect(addr, host()).await;
+    // Every other socket is read from its welcome on, until it closes.
+    let mut closes = Vec::new();
+    for class in 0..CLASSES {
+        let session = create_session(&mut facilitator, &format!("7.{class} ctrl-c")).await;
+        // Something is going on: the first question is open.
+        send(
+            &mut facilitator,
+            &ClientMessage::Control {
+                action: Action::Open,
+            },
+        )
+        .await;
+        recv_until(&mut facilitator, |m| match m {
+            ServerMessage::SessionState(state) if state.phase == Phase::Open => Some(()),
+            _ => None,
+        })
+        .await;
+        let mut hellos = vec![(
+            format!("screen {class}"),
+            ClientMessage::Watch {
+                version: PROTOCOL_VERSION,
+                code: session.code.clone(),
+                token: session.screen_token.clone().unwrap(),
+            },
+        )];
+        for phone in 0..PHONES {
+            let join = ClientMessage::Join {
+                version: PROTOCOL_VERSION,
+                code: session.code.clone(),
+                token: None,
+            };
+            hellos.push((format!("phone {class}.{phone}"), join));
+        }
+        for (who, hello) in hellos {
+            let mut ws = connect(addr, hello).await;
+            welcomed(&mut ws).await;
+            closes.push((who, tokio::spawn(close_code(ws))));
+        }
+    }
+    // The facilitator (on the last class) has seen its phones join.
+    let joined = recv_until(&mut facilitator, |m| match m {
+        ServerMessage::Tally(tally) if tally.connected == PHONES as u32 => Some(()),
+        _ => None,
+    });
+    tokio::time::timeout(Duration::from_secs(60), joined)
+        .await
+        .expect("the last class's phones are counted");
+    closes.push(("facilitator".into(), tokio::spawn(close_code(facilitator))));
+    let status = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut by_code = std::collections::BTreeMap::<Option<u16>, Vec<String>>::new();
+    let mut all = Vec::new();
+    for (who, close) in closes {
+        let code = tokio::time::timeout(Duration::from_secs(20), close)
+            .await
+            .expect("the server closes within the timeout")
+            .unwrap();
+        by_code.entry(code).or_default().push(who.clone());
+        all.push(who);
+    }
+    assert_eq!(by_code, [(Some(1001), all)].into_iter().collect());
+    // And the server stops by itself.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = child.0.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server stops after Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit}");
 }

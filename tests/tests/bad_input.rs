@@ -137,6 +137,32 @@ async fn malformed_messages_get_specific_errors() {
     fixture.still_works().await;
 }
 
+/// The messages without fields refuse one like every other message does (`bad_message`),
+/// and are answered as usual without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_messages_refuse_unknown_fields() {
+    let server = pejling_tests::spawn_app().await;
+    let mut host = Facilitator::connect(server.addr).await;
+    for text in [
+        r#"{"type": "list_sets", "audience": "parents"}"#,
+        r#"{"type": "list_sessions", "limit": 10}"#,
+        r#"{"type": "ping", "nonce": 1, "extra": true}"#,
+    ] {
+        host.client.send_raw(Message::text(text)).await;
+        let message = host.client.expect_error(ErrorCode::BadMessage).await;
+        assert!(message.contains("unknown field"), "{text}: {message}");
+    }
+    host.client
+        .send_raw(Message::text(r#"{"type": "list_sessions"}"#))
+        .await;
+    assert!(matches!(
+        host.client.recv().await,
+        ServerMessage::Sessions { .. }
+    ));
+    assert!(!host.list_sets().await.is_empty());
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_role_closed_question_and_out_of_range_answers_are_refused() {
     let mut fixture = Fixture::new().await;

@@ -247,6 +247,49 @@ async fn malformed_and_hostile_lines_get_replies_and_change_nothing() {
     server.stop().await;
 }
 
+/// `seq` as docs/protocol.md gives it: decimal digits from 0 to 4294967295, acknowledged
+/// as the number it is (`007` as `7`), so a bridge compares it as a number.
+#[tokio::test]
+async fn sequence_numbers_are_digits_within_u32_and_acks_repeat_the_number() {
+    let (server, _questions) = spawn_with_unpaired_test_set().await;
+    let mut facilitator = Facilitator::connect(server.addr).await;
+    let session = facilitator.create("test-all-kinds", "7.d").await.session;
+    let mut bridge = RawBridge::connect(server.bridge_addr()).await;
+    bridge.send(b"PJ1 HELLO mb\n").await;
+    assert_eq!(bridge.line().await, format!("PJ1 WELCOME {}", session.code));
+    assert_eq!(bridge.line().await, "PJ1 CLOSED");
+    facilitator.control(Action::Open).await;
+    assert_eq!(bridge.line().await, "PJ1 OPEN 1 CHOICE 2 1");
+    let table: [(&[u8], &str); 4] = [
+        (
+            b"PJ1 VOTE mb7 +7 1 0\n",
+            "PJ1 ERR SYNTAX the sequence number must be a whole number",
+        ),
+        (
+            b"PJ1 VOTE mb7 4294967296 1 0\n",
+            "PJ1 ERR SYNTAX the sequence number must be a whole number",
+        ),
+        (b"PJ1 VOTE mb7 007 1 0\n", "PJ1 ACK mb7 7 OK"),
+        (
+            b"PJ1 VOTE mb7 4294967295 1 1\n",
+            "PJ1 ACK mb7 4294967295 OK",
+        ),
+    ];
+    for (bytes, reply) in table {
+        bridge.send(bytes).await;
+        let line = bridge.line().await;
+        assert!(
+            line.starts_with(reply),
+            "{:?}: {line}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    // One device, its last vote counted.
+    let tally = facilitator.tally_answered("own", 1).await;
+    assert_eq!((tally.participants, tally.clickers), (1, 1));
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn phones_and_clickers_answer_the_same_session() {
     let (server, _questions) = spawn_with_unpaired_test_set().await;

@@ -75,8 +75,10 @@ pub enum ClientMessage {
     /// A participant answers (or changes its answer to) the open question.
     SubmitAnswer { question_id: String, answer: Answer },
     /// Facilitator: list the question sets the server knows.
+    #[serde(deserialize_with = "no_fields")]
     ListSets,
     /// Facilitator: list stored sessions, newest first.
+    #[serde(deserialize_with = "no_fields")]
     ListSessions,
     /// Facilitator: create a session from a set and attach to it.
     CreateSession {
@@ -111,6 +113,17 @@ pub enum ClientMessage {
         #[serde(default)]
         nonce: u64,
     },
+}
+
+/// The body of a message that has only its `type`. serde lets a unit variant of an
+/// internally tagged enum ignore any other field, whatever `deny_unknown_fields` says;
+/// an empty struct that denies them makes `{"type": "list_sets", "x": 1}` a
+/// `bad_message` like an extra field of any other message.
+fn no_fields<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<(), D::Error> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NoFields {}
+    NoFields::deserialize(deserializer).map(|NoFields {}| ())
 }
 
 impl ClientMessage {
@@ -593,7 +606,8 @@ pub struct Tally {
 /// A clicker receiver (bridge) as the facilitator sees it.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct BridgeStatus {
-    /// What the bridge called itself, e.g. `mb receiver-1 (serial /dev/ttyACM0)`.
+    /// What the bridge called itself and where it is attached, e.g.
+    /// `mb receiver-1 (serial /dev/ttyACM0)`.
     pub name: String,
     /// Devices that have voted through it.
     pub devices: u32,
@@ -749,7 +763,8 @@ pub struct SetSummary {
     pub audience: Audience,
     pub grades: Vec<String>,
     pub questions: u32,
-    /// `builtin` or the file it was loaded from.
+    /// `builtin:` and the file's name for a built-in set (`builtin:7-klasse-alkohol.toml`),
+    /// else the path of the file it was loaded from.
     pub origin: String,
     /// A parents' set: the pupils' sets it asks about, whose sessions it can be linked to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

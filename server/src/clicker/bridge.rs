@@ -214,8 +214,16 @@ fn is_word(text: &str, max: usize) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
+/// A number in decimal digits (a `-` before them only where `T` can be negative). Rust's
+/// own parser also takes `+7`, which the protocol does not promise.
 fn number<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, LineError> {
-    text.parse().map_err(|_| {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let parsed = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        text.parse().ok()
+    } else {
+        None
+    };
+    parsed.ok_or_else(|| {
         LineError::new(
             "SYNTAX",
             format!("{what} must be a whole number, got \"{}\"", clip(text)),

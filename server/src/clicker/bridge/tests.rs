@@ -62,7 +62,7 @@ fn good_lines_parse() {
 fn bad_lines_get_a_specific_error() {
     let long = format!("PJ1 VOTE {} 1 1 0", "a".repeat(200));
     // (line, error code, part of the text)
-    let table: [(&str, &str, &str); 14] = [
+    let table: [(&str, &str, &str); 17] = [
         ("", "SYNTAX", "lines start with PJ1"),
         ("hello", "SYNTAX", "lines start with PJ1"),
         ("PJ2 VOTE d 1 1 0", "VERSION", "speaks PJ1, not PJ2"),
@@ -81,6 +81,23 @@ fn bad_lines_get_a_specific_error() {
             "PJ1 VOTE d x 1 0",
             "SYNTAX",
             "the sequence number must be a whole number",
+        ),
+        // Decimal digits only, within 0..=u32::MAX: `+7` is no sequence number, though
+        // Rust's parser would take it.
+        (
+            "PJ1 VOTE d +7 1 0",
+            "SYNTAX",
+            "the sequence number must be a whole number",
+        ),
+        (
+            "PJ1 VOTE d 4294967296 1 0",
+            "SYNTAX",
+            "the sequence number must be a whole number",
+        ),
+        (
+            "PJ1 VOTE d 1 +1 0",
+            "SYNTAX",
+            "the question number must be a whole number",
         ),
         (
             "PJ1 VOTE d 1 1 zero",
