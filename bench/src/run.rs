@@ -26,11 +26,11 @@ use crate::phone::{self, Report, Shared, Ws, connect, recv, send};
 use crate::server::{CpuMark, HOST_TOKEN, ServerProcess};
 
 /// The id of `SET`.
-const SET_ID: &str = "load-benchmark";
+pub(crate) const SET_ID: &str = "load-benchmark";
 /// The options of each question in `SET`.
 pub const N_OPTIONS: u32 = 3;
 /// The benchmark's question set: two single-choice questions, `N_OPTIONS` options each.
-const SET: &str = r#"
+pub(crate) const SET: &str = r#"
 format = 1
 id = "load-benchmark"
 title = "Load benchmark"
@@ -686,7 +686,7 @@ async fn clicker_truth(
 }
 
 /// The `p`th percentile of `sorted`, in milliseconds (0 when empty).
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
