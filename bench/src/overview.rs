@@ -16,8 +16,7 @@ use pejling_core::overview::OverviewSession;
 use pejling_core::questions::{QuestionKind, QuestionSet};
 use pejling_core::results::Thresholds;
 use pejling_wire::{
-    Action, Answer, Audience, ClientMessage, Description, Overview, PROTOCOL_VERSION,
-    ServerMessage,
+    Action, Answer, Audience, ClientMessage, Description, Overview, PROTOCOL_VERSION, ServerMessage,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -311,7 +310,9 @@ pub async fn run(years: usize, requests: usize, class_seconds: u64) {
         }
         let (median, p99) = median_p99(&mut times);
         println!("{name}: median {median:.1} ms, p99 {p99:.1} ms over {requests} requests");
-        line.push_str(&format!(" {name}_p50_ms={median:.1} {name}_p99_ms={p99:.1}"));
+        line.push_str(&format!(
+            " {name}_p50_ms={median:.1} {name}_p99_ms={p99:.1}"
+        ));
     }
 
     // (b) A class answering, alone and then beside the coordinator.
@@ -322,7 +323,9 @@ pub async fn run(years: usize, requests: usize, class_seconds: u64) {
         println!(
             "class of {CLASS}, {name}: {n} answers, ack median {median:.2} ms, p99 {p99:.2} ms"
         );
-        line.push_str(&format!(" ack_{name}_p50_ms={median:.2} ack_{name}_p99_ms={p99:.2}"));
+        line.push_str(&format!(
+            " ack_{name}_p50_ms={median:.2} ack_{name}_p99_ms={p99:.2}"
+        ));
     }
     println!("overviews requested beside the class: {overviews}");
     server.stop();
