@@ -7,12 +7,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use pejling_core::counts::Tallies;
+use pejling_core::counts::{Answered, Tallies};
 use pejling_core::exchange::{self, ExchangeSession};
 use pejling_core::overview::OverviewSession;
 use pejling_core::questions::QuestionSet;
 use pejling_core::results::Thresholds;
-use pejling_wire::{Description, ImportReport, ImportedOrigin};
+use pejling_wire::{
+    Description, Distribution, ImportReport, ImportedOrigin, TallyResult, ValueCount,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
@@ -42,7 +44,117 @@ struct Kept {
     answers: u32,
     thresholds: Option<Thresholds>,
     follow_up_of: Option<String>,
-    tallies: Tallies,
+    tallies: Vec<(String, KeptCounts)>,
+}
+
+/// A question's counts as a row keeps them: the wire's `TallyResult` (a flattened,
+/// internally tagged enum, which serde reads by buffering each value first) written as
+/// a plain enum, which parses several times faster; the same numbers.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum KeptCounts {
+    TooFew,
+    Choice {
+        abstained: Vec<u32>,
+        counts: Vec<u32>,
+    },
+    Scale {
+        abstained: Vec<u32>,
+        counts: Vec<u32>,
+    },
+    Percent {
+        abstained: Vec<u32>,
+        counts: Vec<u32>,
+        mean: Option<f64>,
+        median: Option<f64>,
+    },
+    Number {
+        abstained: Vec<u32>,
+        values: Vec<(i64, u32)>,
+        mean: Option<f64>,
+        median: Option<f64>,
+    },
+}
+
+impl KeptCounts {
+    fn of(answered: &Answered) -> KeptCounts {
+        let Answered::Counts(result) = answered else {
+            return KeptCounts::TooFew;
+        };
+        let abstained = result.abstained.clone();
+        match &result.distribution {
+            Distribution::Choice { counts } => KeptCounts::Choice {
+                abstained,
+                counts: counts.clone(),
+            },
+            Distribution::Scale { counts } => KeptCounts::Scale {
+                abstained,
+                counts: counts.clone(),
+            },
+            Distribution::Percent {
+                counts,
+                mean,
+                median,
+            } => KeptCounts::Percent {
+                abstained,
+                counts: counts.clone(),
+                mean: *mean,
+                median: *median,
+            },
+            Distribution::Number {
+                values,
+                mean,
+                median,
+            } => KeptCounts::Number {
+                abstained,
+                values: values.iter().map(|v| (v.value, v.count)).collect(),
+                mean: *mean,
+                median: *median,
+            },
+        }
+    }
+
+    fn answered(self) -> Answered {
+        let (abstained, distribution) = match self {
+            KeptCounts::TooFew => return Answered::TooFew,
+            KeptCounts::Choice { abstained, counts } => {
+                (abstained, Distribution::Choice { counts })
+            }
+            KeptCounts::Scale { abstained, counts } => (abstained, Distribution::Scale { counts }),
+            KeptCounts::Percent {
+                abstained,
+                counts,
+                mean,
+                median,
+            } => (
+                abstained,
+                Distribution::Percent {
+                    counts,
+                    mean,
+                    median,
+                },
+            ),
+            KeptCounts::Number {
+                abstained,
+                values,
+                mean,
+                median,
+            } => (
+                abstained,
+                Distribution::Number {
+                    values: values
+                        .into_iter()
+                        .map(|(value, count)| ValueCount { value, count })
+                        .collect(),
+                    mean,
+                    median,
+                },
+            ),
+        };
+        Answered::Counts(TallyResult {
+            abstained,
+            distribution,
+        })
+    }
 }
 
 impl Kept {
@@ -56,7 +168,11 @@ impl Kept {
             answers: session.answers,
             thresholds: session.thresholds,
             follow_up_of: session.follow_up_of.clone(),
-            tallies: session.tallies.clone(),
+            tallies: session
+                .tallies
+                .iter()
+                .map(|(id, answered)| (id.clone(), KeptCounts::of(answered)))
+                .collect(),
         }
     }
 
@@ -71,7 +187,11 @@ impl Kept {
             set,
             participants: self.participants,
             answers: self.answers,
-            tallies: self.tallies,
+            tallies: self
+                .tallies
+                .into_iter()
+                .map(|(id, counts)| (id, counts.answered()))
+                .collect::<Tallies>(),
             rehearsal: false,
             thresholds: self.thresholds,
             follow_up_of: self.follow_up_of,
