@@ -73,7 +73,7 @@ fn school_day(i: usize, n: usize) -> String {
 /// One consultant's year: `SESSIONS_PER_YEAR` pupil sessions at eight schools, every
 /// tenth a follow-up of the class's earlier session, counts tallied from generated
 /// answers (some abstaining, some questions skipped).
-fn consultant_year(consultant: usize, sets: &[QuestionSet]) -> Vec<OverviewSession> {
+fn consultant_year(consultant: usize, sets: &[Arc<QuestionSet>]) -> Vec<OverviewSession> {
     let mut random = Random(0x9e37_79b9_7f4a_7c15 ^ (consultant as u64 + 1));
     let mut sessions: Vec<OverviewSession> = Vec::with_capacity(SESSIONS_PER_YEAR);
     for i in 0..SESSIONS_PER_YEAR {
@@ -250,11 +250,11 @@ pub async fn run(years: usize, requests: usize, class_seconds: u64) {
 
     // The files: each consultant's year, exported as that consultant's laptop would.
     let (library, _) = pejling::library::Library::load(None);
-    let sets: Vec<QuestionSet> = library
+    let sets: Vec<Arc<QuestionSet>> = library
         .summaries()
         .iter()
         .filter_map(|summary| library.get(&summary.id))
-        .map(|entry| entry.set.as_ref().clone())
+        .map(|entry| entry.set.clone())
         .filter(|set| set.audience == Audience::Pupils)
         .collect();
     let seeding = Instant::now();

@@ -6,6 +6,7 @@
 //! sessions' sets are kept once each (`imported_sets`), as a year's sessions use a few.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use pejling_core::counts::{Answered, Tallies};
 use pejling_core::exchange::{self, ExchangeSession};
@@ -176,7 +177,7 @@ impl Kept {
         }
     }
 
-    fn session(self, origin: String, set: QuestionSet) -> OverviewSession {
+    fn session(self, origin: String, set: Arc<QuestionSet>) -> OverviewSession {
         OverviewSession {
             id: self.key,
             origin: Some(origin),
@@ -208,7 +209,7 @@ struct Row {
 
 impl Row {
     fn of(session: &OverviewSession) -> Row {
-        let set = serde_json::to_string(&session.set).expect("a set serializes");
+        let set = serde_json::to_string(session.set.as_ref()).expect("a set serializes");
         let set_hash = Sha256::digest(set.as_bytes())
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -408,9 +409,9 @@ pub fn between(
     Ok(sessions)
 }
 
-/// The sets one read has parsed, by hash: each parsed once, cloned for its sessions.
+/// The sets one read has parsed, by hash: each parsed once, shared by its sessions.
 #[derive(Default)]
-struct Sets(HashMap<String, Option<QuestionSet>>);
+struct Sets(HashMap<String, Option<Arc<QuestionSet>>>);
 
 impl Sets {
     /// A stored session as the overview reads it; `None` (with a warning) for one whose
@@ -431,6 +432,7 @@ impl Sets {
                 serde_json::from_str::<QuestionSet>(&snapshot)
                     .inspect_err(|e| tracing::warn!("an imported set is unreadable: {e}"))
                     .ok()
+                    .map(Arc::new)
             });
             self.0.insert(set_hash.to_string(), set);
         }
