@@ -16,6 +16,7 @@
 //! `server` runs and measures the server child, `phone` is one simulated phone (and the
 //! WebSocket helpers the facilitator shares), `run` is the scenario and its checks.
 
+mod overview;
 mod phone;
 mod run;
 mod server;
@@ -50,6 +51,18 @@ struct Args {
     /// connection limit lets them).
     #[arg(long, default_value_t = 0)]
     join_spread_ms: u64,
+    /// Instead of the hall: a coordinator's laptop with this many consultants' school
+    /// years imported (170 sessions each); measures the overview, the period report, a
+    /// one-month overview and a class of 25 answering beside them (`overview.rs`).
+    #[arg(long)]
+    overview: Option<usize>,
+    /// With `--overview`: requests timed per kind of request.
+    #[arg(long, default_value_t = 50)]
+    requests: usize,
+    /// With `--overview`: seconds the class answers alone, and again beside the
+    /// coordinator.
+    #[arg(long, default_value_t = 20)]
+    class_seconds: u64,
     /// Internal: run as the server child process.
     #[arg(long, hide = true)]
     internal_serve: Option<PathBuf>,
@@ -63,5 +76,8 @@ fn main() {
         return server::serve_child(&dir, args.clickers > 0);
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    if let Some(years) = args.overview {
+        return runtime.block_on(overview::run(years, args.requests, args.class_seconds));
+    }
     runtime.block_on(run::run(args, nofile));
 }

@@ -22,7 +22,7 @@ pub type Ws =
 /// The loopback source address of simulated phone `index`: every phone its own address
 /// in 127.0.0.0/8, as a hall's phones each have their own on the Wi-Fi, so the server's
 /// per-address limits apply as they would there (`None`: the facilitator, 127.0.0.1).
-fn phone_address(index: usize) -> std::net::IpAddr {
+pub(crate) fn phone_address(index: usize) -> std::net::IpAddr {
     let n = index as u32 + 1;
     std::net::Ipv4Addr::new(127, 1 + (n >> 16) as u8, (n >> 8) as u8, n as u8).into()
 }

@@ -26,14 +26,14 @@ use crate::phone::{self, Report, Shared, Ws, connect, recv, send};
 use crate::server::{CpuMark, HOST_TOKEN, ServerProcess};
 
 /// The id of `SET`.
-const SET_ID: &str = "load-benchmark";
+pub(crate) const SET_ID: &str = "load-benchmark";
 /// The options of each question in `SET`.
 pub const N_OPTIONS: u32 = 3;
 /// The benchmark's question set: two single-choice questions, `N_OPTIONS` options each.
 /// Its anonymity minimum is 1, so the facilitator's tally (the room's figures, which move
 /// only by the minimum number of answers at a time: docs/results.md) holds every answer
 /// and can be checked against the truth answer by answer.
-const SET: &str = r#"
+pub(crate) const SET: &str = r#"
 format = 1
 id = "load-benchmark"
 title = "Load benchmark"
@@ -690,7 +690,7 @@ async fn clicker_truth(
 }
 
 /// The `p`th percentile of `sorted`, in milliseconds (0 when empty).
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

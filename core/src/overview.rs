@@ -21,6 +21,7 @@
 //! held in the computer's time zone) is the caller's job.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use pejling_wire::{
     Audience, ClassName, Description, LeftOut, LeftOutReason, NationalFigure, Overview,
@@ -53,8 +54,9 @@ pub struct OverviewSession {
     /// The day it was created, `YYYY-MM-DD`, in the computer's time zone.
     pub date: String,
     pub description: Description,
-    /// The set as the session used it (with the national figures it cited then).
-    pub set: QuestionSet,
+    /// The set as the session used it (with the national figures it cited then); shared
+    /// by the sessions read with one set, as a year's many sessions use a few sets.
+    pub set: Arc<QuestionSet>,
     pub participants: u32,
     /// Answers stored in all ("won't say" and "don't know" included).
     pub answers: u32,
@@ -80,7 +82,7 @@ impl OverviewSession {
             origin: None,
             date,
             description: record.meta.description,
-            set: record.set,
+            set: Arc::new(record.set),
             participants: record.participants.len() as u32,
             rehearsal: record.meta.rehearsal,
             follow_up_of: record.meta.follow_up_of,

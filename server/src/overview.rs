@@ -15,7 +15,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use pejling_core::exchange;
 use pejling_core::overview::{OverviewSession, overview};
 use pejling_wire::{Language, Overview, OverviewQuery};
 
@@ -23,7 +22,6 @@ use crate::app::App;
 use crate::auth::Host;
 use crate::editor::plain;
 use crate::report::period::PeriodReport;
-use crate::store::{ExchangeJob, ExchangeOutcome};
 
 pub fn routes() -> Router<Arc<App>> {
     Router::new()
@@ -217,8 +215,9 @@ impl IntoResponse for NotADay {
 
 /// The sessions an overview from `from` to `to` reads: this computer's sessions of the
 /// period (a day either side: the core picks them by their day in this time zone), the
-/// earlier sessions their follow-ups compare with, and every imported session (the core
-/// picks those by their day too).
+/// imported sessions of the period (their days are as their files wrote them), and the
+/// earlier sessions the follow-ups of either compare with. Read on the store's read-only
+/// connections: answers are committed meanwhile.
 pub(crate) async fn load_sessions(
     app: &App,
     from: Option<Date>,
@@ -254,14 +253,11 @@ pub(crate) async fn load_sessions(
             records.push(record);
         }
     }
-    let imported = match store
-        .exchange(ExchangeJob::Load)
+    // Checked when imported: read back as they were kept, without checking them again.
+    let imported = store
+        .imported_between(from.map(|d| d.to_string()), to.map(|d| d.to_string()))
         .await
-        .map_err(|e| unreadable(&e))?
-    {
-        ExchangeOutcome::Loaded(rows) => rows,
-        _ => Vec::new(),
-    };
+        .map_err(|e| unreadable(&e))?;
     let read = tokio::task::spawn_blocking(move || {
         let mut sessions: Vec<OverviewSession> = records
             .into_iter()
@@ -270,18 +266,7 @@ pub(crate) async fn load_sessions(
                 OverviewSession::from_record(record, day)
             })
             .collect();
-        for (origin, json) in imported {
-            let session = serde_json::from_str(&json)
-                .map_err(|e| e.to_string())
-                .and_then(|s| exchange::import_session(s, &origin).map_err(|e| e.to_string()));
-            match session {
-                Ok(session) => sessions.push(session),
-                // Checked when imported: only a damaged data file gets here.
-                Err(error) => {
-                    tracing::warn!("an imported session from {origin} is unreadable: {error}")
-                }
-            }
-        }
+        sessions.extend(imported);
         sessions
     })
     .await;

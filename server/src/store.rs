@@ -9,15 +9,17 @@
 //! [`StoreHandle`] is the async side: a job goes to the writer thread, which commits a
 //! batch and only then reports completion, in the order the jobs were sent. That order
 //! is what keeps an answer changed twice in quick succession right in memory and on
-//! disk.
+//! disk. Reads (loads, lists, the overview's sessions) run on read-only connections of
+//! their own on blocking threads ([`Readers`]): the file is in WAL mode, so a long read
+//! never holds the writer, and commits never wait for one.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use pejling_wire::{Answer, Description, DescriptionField, Phase, SessionSummary};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use sha2::{Digest, Sha256};
 use tokio::sync::oneshot;
@@ -25,10 +27,11 @@ use tokio::sync::oneshot;
 use pejling_core::engine::{
     ParticipantKey, Progress, SessionMeta, SessionRecord, Write, session_name,
 };
+use pejling_core::overview::OverviewSession;
 use pejling_core::questions::QuestionSet;
 
 mod imported;
-pub use imported::{ExchangeJob, ExchangeOutcome, ImportBatch, ImportedRow};
+pub use imported::{ExchangeJob, ExchangeOutcome, ImportBatch};
 
 /// What went wrong with the data file. Cheap to clone: one failed commit fails every job
 /// of its batch with the same error.
@@ -142,6 +145,20 @@ fn migrations() -> Migrations<'static> {
         ) WITHOUT ROWID;
         "#,
         ),
+        // Imported sessions kept as checked on import (counts tallied afresh), so a read
+        // only parses them, with their sets once each; rows imported before (no set hash)
+        // are checked once at `Store::open` (`imported::check_kept`). Read by day: an
+        // overview of a month reads that month's rows.
+        M::up(
+            r#"
+        CREATE TABLE imported_sets (
+            hash     TEXT PRIMARY KEY, -- SHA-256 of the set's JSON
+            snapshot TEXT NOT NULL     -- the set, JSON
+        ) WITHOUT ROWID;
+        ALTER TABLE imported_sessions ADD COLUMN set_hash TEXT;
+        CREATE INDEX imported_sessions_by_date ON imported_sessions (date);
+        "#,
+        ),
     ])
 }
 
@@ -161,6 +178,8 @@ pub struct NewSession {
 /// only its writer thread writes.
 pub struct Store {
     conn: Connection,
+    /// The data file, for the read-only connections ([`Readers`]).
+    path: PathBuf,
 }
 
 impl Store {
@@ -174,7 +193,11 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrations().to_latest(&mut conn)?;
-        Ok(Store { conn })
+        imported::check_kept(&mut conn)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Stores a new session; returns its description as stored (each value in the
@@ -583,21 +606,10 @@ enum Job {
         new: Box<NewSession>,
         reply: oneshot::Sender<Result<Description, StoreError>>,
     },
-    List {
-        reply: oneshot::Sender<Result<Vec<SessionSummary>, StoreError>>,
-    },
-    Load {
-        id: String,
-        reply: oneshot::Sender<Result<Option<SessionRecord>, StoreError>>,
-    },
-    LoadLinked {
-        links: Vec<String>,
-        reply: oneshot::Sender<Result<Vec<SessionRecord>, StoreError>>,
-    },
-    LoadBetween {
-        from: Option<i64>,
-        to: Option<i64>,
-        reply: oneshot::Sender<Result<Vec<SessionRecord>, StoreError>>,
+    /// Answered once every job sent before it is committed (or failed): what a read waits
+    /// for before it starts, so it sees every write asked for before it.
+    Barrier {
+        reply: oneshot::Sender<Result<(), StoreError>>,
     },
     Exchange {
         job: ExchangeJob,
@@ -609,6 +621,53 @@ enum Job {
 #[derive(Clone)]
 pub struct StoreHandle {
     jobs: std_mpsc::Sender<Job>,
+    readers: Arc<Readers>,
+}
+
+/// Read-only connections to the data file, one per read at a time, kept for the next
+/// read. In WAL mode a reader sees the last commit before its read began and neither
+/// waits for the writer nor makes it wait.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Idle read-only connections kept (more are opened while more reads run at once).
+const IDLE_READERS: usize = 4;
+
+impl Readers {
+    /// Runs `read` in a read transaction (one snapshot of the file) on an idle
+    /// connection, or a new one.
+    fn run<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                // Pages read from the mapped file, not copied in through `pread`: a
+                // year's imported sessions are megabytes.
+                conn.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+                conn
+            }
+        };
+        let result = {
+            let transaction = conn.transaction()?;
+            read(&transaction)
+            // Dropping the read transaction ends it; it wrote nothing.
+        };
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
 }
 
 /// Owns the writer thread. Once every [`StoreHandle`] is dropped, [`StoreThread::join`]
@@ -630,11 +689,15 @@ impl StoreHandle {
     /// Starts the writer thread on an opened store.
     pub fn start(store: Store) -> (StoreHandle, StoreThread) {
         let (jobs, receiver) = std_mpsc::channel::<Job>();
+        let readers = Arc::new(Readers {
+            path: store.path.clone(),
+            idle: Mutex::new(Vec::new()),
+        });
         let thread = std::thread::Builder::new()
             .name("pejling-store".into())
             .spawn(move || writer_loop(store, receiver))
             .expect("spawn storage thread");
-        (StoreHandle { jobs }, StoreThread { thread })
+        (StoreHandle { jobs, readers }, StoreThread { thread })
     }
 
     /// Queues a write; `done` runs on the writer thread after the write's transaction
@@ -657,33 +720,62 @@ impl StoreHandle {
     }
 
     pub async fn list_sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
-        self.ask(|reply| Job::List { reply }).await
+        self.read(list_sessions).await
     }
 
     pub async fn load(&self, id: String) -> Result<Option<SessionRecord>, StoreError> {
-        self.ask(|reply| Job::Load { id, reply }).await
+        self.read(move |conn| load(conn, &id)).await
     }
 
     /// The pupil sessions a parents' session is linked to ([`load_linked`]).
     pub async fn load_linked(&self, links: Vec<String>) -> Result<Vec<SessionRecord>, StoreError> {
-        self.ask(|reply| Job::LoadLinked { links, reply }).await
+        self.read(move |conn| load_linked(conn, &links)).await
     }
 
     /// The sessions created between two moments, for the overview ([`load_between`]).
-    /// Read on the writer thread like every job: a year's sessions take a moment, during
-    /// which answers wait to be committed.
     pub async fn load_between(
         &self,
         from: Option<i64>,
         to: Option<i64>,
     ) -> Result<Vec<SessionRecord>, StoreError> {
-        self.ask(|reply| Job::LoadBetween { from, to, reply }).await
+        self.read(move |conn| load_between(conn, from, to)).await
     }
 
-    /// Imported sessions (`imported.rs`): import a checked file, load them, list them
-    /// by origin, or remove an origin's.
+    /// The imported sessions held from `from` to `to` (days `YYYY-MM-DD`, both included;
+    /// `None`: no limit) and the earlier sessions their follow-ups compare with, as the
+    /// overview reads them ([`imported::between`]).
+    pub async fn imported_between(
+        &self,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<Vec<OverviewSession>, StoreError> {
+        self.read(move |conn| imported::between(conn, from.as_deref(), to.as_deref()))
+            .await
+    }
+
+    /// The imported sessions by origin (`imported.rs`).
+    pub async fn imported_origins(&self) -> Result<Vec<pejling_wire::ImportedOrigin>, StoreError> {
+        self.read(imported::list).await
+    }
+
+    /// Imported sessions (`imported.rs`): import a checked file, or remove an origin's.
     pub async fn exchange(&self, job: ExchangeJob) -> Result<ExchangeOutcome, StoreError> {
         self.ask(|reply| Job::Exchange { job, reply }).await
+    }
+
+    /// Runs `read` on a read-only connection on a blocking thread, once every job sent
+    /// before it is committed: a read sees what was asked to be written before it (as
+    /// when reads queued behind the writes), and holds the writer for no longer than
+    /// that.
+    async fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.ask(|reply| Job::Barrier { reply }).await?;
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || readers.run(read))
+            .await
+            .map_err(|_| StoreError::Stopped)?
     }
 
     /// Sends the job `make` builds and waits for its answer.
@@ -716,9 +808,6 @@ fn writer_loop(mut store: Store, receiver: std_mpsc::Receiver<Job>) {
 enum Outcome {
     Done(Result<(), StoreError>),
     Created(Result<Description, StoreError>),
-    List(Result<Vec<SessionSummary>, StoreError>),
-    Load(Box<Result<Option<SessionRecord>, StoreError>>),
-    Records(Result<Vec<SessionRecord>, StoreError>),
     Exchange(Result<ExchangeOutcome, StoreError>),
 }
 
@@ -760,29 +849,10 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>) {
             (Job::Create { reply, .. }, _) => {
                 let _ = reply.send(Err(failed()));
             }
-            (Job::List { reply }, Some(Outcome::List(result))) => {
-                let _ = reply.send(result);
-            }
-            (Job::List { reply }, _) => {
-                let _ = reply.send(Err(failed()));
-            }
-            (Job::Load { reply, .. }, Some(Outcome::Load(result))) => {
-                let _ = reply.send(*result);
-            }
-            (Job::Load { reply, .. }, _) => {
-                let _ = reply.send(Err(failed()));
-            }
-            (Job::LoadLinked { reply, .. }, Some(Outcome::Records(result))) => {
-                let _ = reply.send(result);
-            }
-            (Job::LoadLinked { reply, .. }, _) => {
-                let _ = reply.send(Err(failed()));
-            }
-            (Job::LoadBetween { reply, .. }, Some(Outcome::Records(result))) => {
-                let _ = reply.send(result);
-            }
-            (Job::LoadBetween { reply, .. }, _) => {
-                let _ = reply.send(Err(failed()));
+            // The jobs before it are settled, committed or not: what the read finds
+            // is what the file holds.
+            (Job::Barrier { reply }, _) => {
+                let _ = reply.send(Ok(()));
             }
             (Job::Exchange { reply, .. }, Some(Outcome::Exchange(result))) => {
                 let _ = reply.send(result);
@@ -815,12 +885,7 @@ fn run_jobs(
                     create_session(conn, new)
                 }))
             }
-            Job::List { .. } => Outcome::List(list_sessions(&transaction)),
-            Job::Load { id, .. } => Outcome::Load(Box::new(load(&transaction, id))),
-            Job::LoadLinked { links, .. } => Outcome::Records(load_linked(&transaction, links)),
-            Job::LoadBetween { from, to, .. } => {
-                Outcome::Records(load_between(&transaction, *from, *to))
-            }
+            Job::Barrier { .. } => Outcome::Done(Ok(())),
             Job::Exchange { job, .. } => {
                 Outcome::Exchange(in_savepoint(&mut transaction, isolate, |conn| {
                     imported::run(conn, job)

@@ -445,3 +445,76 @@ async fn a_year_of_a_municipality_s_sessions_imports_in_one_file() {
     laptop.stop().await;
     coordinator.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_s_overview_reads_that_month_s_imported_sessions_and_their_earlier_classes() {
+    let laptop = spawn_app_with_min_answers(5).await;
+    let coordinator = spawn_app_with_min_answers(5).await;
+    let (a, c) = (laptop.addr, coordinator.addr);
+    let mut anna = Facilitator::connect(a).await;
+    let (first, _, _) = class(
+        &mut anna,
+        a,
+        "Nordskolen",
+        "7.a",
+        None,
+        2,
+        &[50, 60, 60, 70, 40, 55],
+    )
+    .await;
+    class(
+        &mut anna,
+        a,
+        "Nordskolen",
+        "7.a",
+        Some(first),
+        2,
+        &[30, 35, 30, 40, 35, 30],
+    )
+    .await;
+    class(
+        &mut anna,
+        a,
+        "Sydskolen",
+        "7.c",
+        None,
+        1,
+        &[20, 30, 20, 40, 30],
+    )
+    .await;
+    let (status, _, file) = request(
+        a,
+        "POST",
+        "/api/exchange/export",
+        r#"{"origin": "Anna", "query": {}}"#,
+    )
+    .await;
+    assert_eq!(status, 200, "{file}");
+    // Held on three days of the school year: 7.a in October, its follow-up and 7.c in
+    // November, as Anna's laptop would have written them.
+    let mut json: serde_json::Value = serde_json::from_str(&file).unwrap();
+    for session in json["sessions"].as_array_mut().unwrap() {
+        let date = match (session["name"].as_str(), session.get("follow_up_of")) {
+            (Some("7.a, Nordskolen"), None) => "2025-10-06",
+            (Some("7.a, Nordskolen"), Some(_)) => "2025-11-10",
+            _ => "2025-11-20",
+        };
+        session["date"] = date.into();
+    }
+    let report = import(c, &json.to_string()).await;
+    assert_eq!((report.sessions, report.added), (3, 3));
+
+    let november = overview(c, "?from=2025-11-01&to=2025-11-30").await;
+    assert_eq!(november.total.sessions, 2, "the follow-up and 7.c");
+    let months: Vec<&str> = november.by_month.iter().map(|r| r.key.as_str()).collect();
+    assert_eq!(months, ["2025-11"]);
+    // The follow-up is compared with its class's October session, read for it.
+    assert_eq!(november.follow_ups.classes, 1);
+    let october = overview(c, "?from=2025-10-01&to=2025-10-31").await;
+    assert_eq!((october.total.sessions, october.follow_ups.classes), (1, 0));
+    let year = overview(c, "?from=2025-08-01&to=2026-07-31").await;
+    assert_eq!((year.total.sessions, year.follow_ups.classes), (3, 1));
+    assert_eq!(overview(c, "?from=2025-12-01").await.total.sessions, 0);
+    laptop.stop().await;
+    coordinator.stop().await;
+}

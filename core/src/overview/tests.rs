@@ -171,7 +171,7 @@ pub(crate) fn session(
         tallies: counts::tallies(&set, flat.iter().map(|(q, a)| (*q, a))),
         answers: flat.len() as u32,
         description,
-        set,
+        set: std::sync::Arc::new(set),
         participants,
         rehearsal: false,
         thresholds: None,

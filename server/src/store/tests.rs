@@ -1,6 +1,8 @@
 //! Storage tests on a real database file in a temporary folder.
 
 use super::*;
+use pejling_core::counts::Answered;
+use pejling_core::exchange;
 use pejling_core::questions;
 use pejling_wire::QuestionStatus;
 use std::sync::mpsc;
@@ -281,4 +283,184 @@ fn sessions_stored_before_descriptions_keep_their_label() {
     assert_eq!(store.load_between(Some(6), None).unwrap().len(), 1);
     assert_eq!(store.load_between(None, Some(5)).unwrap()[0].meta.id, "old");
     assert_eq!(store.load_between(None, None).unwrap().len(), 2);
+}
+
+/// Waits for `receiver` up to 30 s (a guard, not a timing: a failure is a hang).
+fn within<T>(receiver: &mpsc::Receiver<T>, what: &str) -> T {
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .unwrap_or_else(|_| panic!("{what} within 30 s"))
+}
+
+#[test]
+fn answers_are_committed_while_a_read_is_in_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("data.db")).unwrap();
+    store.create_session(&new_session("one")).unwrap();
+    let (handle, _thread) = StoreHandle::start(store);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // A read that holds its connection until it is let go, as a year's overview does
+    // for a while.
+    let (reading, started) = mpsc::channel();
+    let (release, released) = mpsc::channel::<()>();
+    let read = runtime.spawn({
+        let handle = handle.clone();
+        async move {
+            handle
+                .read(move |conn| {
+                    reading.send(()).unwrap();
+                    released.recv().unwrap();
+                    list_sessions(conn)
+                })
+                .await
+        }
+    });
+    within(&started, "the read starts");
+    // Meanwhile answers are committed: the read holds a reader, not the writer.
+    let (done, committed) = mpsc::channel();
+    for write in [participant(1), answer(1, 1)] {
+        let done = done.clone();
+        handle.write(
+            "one".into(),
+            write,
+            Box::new(move |_, result| done.send(result).unwrap()),
+        );
+    }
+    for _ in 0..2 {
+        within(&committed, "a write commits while the read runs").unwrap();
+    }
+    release.send(()).unwrap();
+    let listed = runtime.block_on(read).unwrap().unwrap();
+    assert_eq!(listed.len(), 1);
+    // And a read after the writes sees them.
+    let loaded = runtime
+        .block_on(handle.load("one".into()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded.answers.len(), 1);
+}
+
+#[test]
+fn a_read_sees_every_write_queued_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("data.db")).unwrap();
+    store.create_session(&new_session("one")).unwrap();
+    let (handle, _thread) = StoreHandle::start(store);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let writes: Vec<Write> = (1..=50)
+        .flat_map(|n| [participant(n), answer(n, u32::from(n % 2))])
+        .collect();
+    for write in writes {
+        // Not waited for: the load below is queued behind them.
+        handle.write("one".into(), write, Box::new(|_, result| result.unwrap()));
+    }
+    let loaded = runtime
+        .block_on(handle.load("one".into()))
+        .unwrap()
+        .unwrap();
+    assert_eq!((loaded.participants.len(), loaded.answers.len()), (50, 50));
+}
+
+/// A pupils' session as another computer's exchange file holds it, on `date`.
+fn exchanged(key_of: &str, date: &str, follow_up_of: Option<&str>) -> exchange::ExchangeSession {
+    let set = questions::parse(SET).unwrap().set;
+    let answers: Vec<Answer> = [0, 0, 1, 1, 1, 0]
+        .into_iter()
+        .map(|option| Answer::Choice { option })
+        .collect();
+    let tally = pejling_core::counts::tally(&set.questions[0], &answers);
+    exchange::ExchangeSession {
+        key: exchange::key(key_of),
+        name: format!("7.b {key_of}"),
+        date: date.into(),
+        description: Description {
+            school: Some("Nordskolen".into()),
+            ..Description::default()
+        },
+        set,
+        participants: 6,
+        answers: 6,
+        thresholds: pejling_core::results::Thresholds::default(),
+        follow_up_of: follow_up_of.map(exchange::key),
+        questions: [("own".to_string(), Answered::Counts(tally))].into(),
+    }
+}
+
+#[test]
+fn sessions_imported_before_are_checked_once_and_read_by_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.db");
+    let october = exchanged("october", "2026-10-05", None);
+    let november = exchanged("november", "2026-11-09", Some("october"));
+    let december = exchanged("december", "2026-12-01", None);
+    {
+        // A data file of the version before imported sessions were kept as checked
+        // (migration 9): each row the file's session as JSON, and one damaged row.
+        let mut conn = Connection::open(&path).unwrap();
+        migrations().to_version(&mut conn, 9).unwrap();
+        for (session, json) in [
+            (&october, serde_json::to_string(&october).unwrap()),
+            (&november, serde_json::to_string(&november).unwrap()),
+            (&december, "{\"key\": 1".to_string()),
+        ] {
+            conn.execute(
+                "INSERT INTO imported_sessions
+                 (key, origin, exported_at, exported_unix, imported_unix, date, session)
+                 VALUES (?1, 'Anna', '2026-12-02T10:00:00+01:00', 1, 2, ?2, ?3)",
+                params![session.key, session.date, json],
+            )
+            .unwrap();
+        }
+    }
+    let store = Store::open(&path).unwrap();
+    let unchecked: Vec<String> = store
+        .conn
+        .prepare("SELECT key FROM imported_sessions WHERE set_hash IS NULL")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        unchecked,
+        std::slice::from_ref(&december.key),
+        "the damaged row stays unread"
+    );
+    let sets: u32 = store
+        .conn
+        .query_row("SELECT COUNT(*) FROM imported_sets", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(sets, 1, "two sessions of one set keep it once");
+    let expected = |session: &exchange::ExchangeSession| {
+        exchange::import_session(session.clone(), "Anna").unwrap()
+    };
+    let read = |from: Option<&str>, to: Option<&str>| -> Vec<(String, String)> {
+        imported::between(&store.conn, from, to)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.id, s.date))
+            .collect()
+    };
+    // November's overview: its session, and the earlier one its follow-up compares with.
+    assert_eq!(
+        read(Some("2026-11-01"), Some("2026-11-30")),
+        [
+            (november.key.clone(), november.date.clone()),
+            (october.key.clone(), october.date.clone())
+        ]
+    );
+    assert_eq!(read(Some("2026-12-01"), None), []);
+    assert_eq!(read(None, Some("2026-10-31")).len(), 1);
+    // Read back as they were checked, figures and all.
+    let all = imported::between(&store.conn, None, None).unwrap();
+    let got = format!("{:?}", all[1]);
+    assert_eq!(got, format!("{:?}", expected(&november)));
+    assert_eq!(all[1].origin.as_deref(), Some("Anna"));
+    // Opened again: nothing left to check, nothing changed.
+    drop(store);
+    let again = Store::open(&path).unwrap();
+    assert_eq!(
+        format!("{:?}", imported::between(&again.conn, None, None).unwrap()),
+        format!("{all:?}")
+    );
 }
