@@ -229,11 +229,20 @@ async fn chart(
             "a screen or host token is needed: ?token=…",
         );
     }
-    let Some(chart) = session.chart(question_id).await else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "no chart: unknown question, or a sensitive question not revealed yet",
-        );
+    let chart = match session.chart(question_id).await {
+        Ok(Some(chart)) => chart,
+        Ok(None) => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "no chart: unknown question, or a sensitive question not revealed yet",
+            );
+        }
+        Err(crate::hub::Busy) => {
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the session is busy; ask again in a moment",
+            );
+        }
     };
     let size = query.w.zip(query.h);
     let svg = match tokio::task::spawn_blocking(move || match size {

@@ -178,7 +178,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
             _ = pings.tick() => {
                 if last_heard.elapsed() >= ping_timeout {
                     // Nothing, not even a pong, for the whole timeout: the device left.
-                    connection.app.guard.hit(Limit::PingTimeout, Some(connection.peer));
+                    connection.app.guard.hit(Limit::PingTimeout);
                     break;
                 }
                 connection.send(Message::Ping(Default::default())).await;
@@ -246,7 +246,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
             Some(Ok(Message::Text(text))) => Box::pin(connection.handle_text(text.as_str())).await,
         }
     }
-    connection.leave();
+    connection.leave().await;
     // A peer that is gone may never take the close frame; do not wait for it long.
     let _ = tokio::time::timeout(Duration::from_secs(1), connection.socket.close()).await;
 }
@@ -256,7 +256,7 @@ impl Connection {
     /// burst (welcome and state, say) costs one system call, not one per message.
     /// Closes the connection for going over `limit` (logged once per server run).
     async fn close_for(&mut self, limit: Limit, code: u16, reason: &'static str) {
-        self.app.guard.hit(limit, Some(self.peer));
+        self.app.guard.hit(limit);
         self.send(close_message(code, reason)).await;
     }
 
@@ -315,15 +315,32 @@ impl Connection {
         self.send(error_message(code, message)).await;
     }
 
-    fn leave(&self) {
+    /// Tells the session this connection left; waits for room in its queue if need be
+    /// (only this connection's task waits), so the session always forgets it.
+    async fn leave(&mut self) {
         let session = match &self.role {
             ConnRole::Participant(session) | ConnRole::Screen(session, _) => Some(session),
             ConnRole::Facilitator(session) => session.as_ref(),
             ConnRole::Fresh => None,
         };
-        if let Some(session) = session {
-            session.event(Event::Leave { conn: self.conn });
+        // Cloned: the connection (its socket is not `Sync`) is not borrowed across the wait.
+        if let Some(session) = session.cloned() {
+            session.leave(self.conn).await;
         }
+    }
+
+    /// Queues this connection's event in its session; when the session's queue is full
+    /// the connection is closed with 1013 (the client reconnects), never waited for.
+    async fn forward(&mut self, session: &SessionHandle, event: Event) {
+        if session.try_event(event).is_err() {
+            self.busy().await;
+        }
+    }
+
+    /// Closes the connection because its session cannot take more commands now.
+    async fn busy(&mut self) {
+        self.send(close_message(CLOSE_TRY_AGAIN, "session busy; reconnect"))
+            .await;
     }
 
     async fn handle_text(&mut self, text: &str) {
@@ -414,17 +431,24 @@ impl Connection {
                 };
                 let may_create = self.app.guard.may_add_participant(self.peer);
                 if !may_create {
-                    self.app.guard.hit(Limit::NewParticipants, Some(self.peer));
+                    self.app.guard.hit(Limit::NewParticipants);
                 }
-                session.connect(self.conn, self.new_outbox(), Some(self.peer));
-                session.event(Event::Join {
+                let outbox = self.new_outbox();
+                if session
+                    .try_connect(self.conn, outbox, Some(self.peer))
+                    .is_err()
+                {
+                    return self.busy().await;
+                }
+                self.role = ConnRole::Participant(session.clone());
+                let join = Event::Join {
                     conn: self.conn,
                     token,
                     fresh_token: random_token(16),
                     clicker: false,
                     may_create,
-                });
-                self.role = ConnRole::Participant(session);
+                };
+                self.forward(&session, join).await;
             }
             (ConnRole::Fresh, ClientMessage::Host { host_token, .. }) => {
                 if !self.may_guess().await {
@@ -461,16 +485,23 @@ impl Connection {
                         )
                         .await;
                 }
-                session.connect(self.conn, self.new_outbox(), Some(self.peer));
-                session.event(Event::Watch {
+                let outbox = self.new_outbox();
+                if session
+                    .try_connect(self.conn, outbox, Some(self.peer))
+                    .is_err()
+                {
+                    return self.busy().await;
+                }
+                self.role = ConnRole::Screen(session.clone(), host);
+                let watch = Event::Watch {
                     conn: self.conn,
                     staff: if host {
                         Staff::HostScreen
                     } else {
                         Staff::Screen
                     },
-                });
-                self.role = ConnRole::Screen(session, host);
+                };
+                self.forward(&session, watch).await;
             }
             (ConnRole::Fresh, _) => {
                 self.error(
@@ -485,11 +516,15 @@ impl Connection {
                     question_id,
                     answer,
                 },
-            ) => session.event(Event::Submit {
-                conn: self.conn,
-                question_id,
-                answer,
-            }),
+            ) => {
+                let session = session.clone();
+                let submit = Event::Submit {
+                    conn: self.conn,
+                    question_id,
+                    answer,
+                };
+                self.forward(&session, submit).await
+            }
             (ConnRole::Facilitator(_), ClientMessage::ListSets) => {
                 let sets = self.app.hub.shelf.library().summaries();
                 self.send(encode(&ServerMessage::Sets { sets })).await
@@ -532,7 +567,7 @@ impl Connection {
                     if rehearsal {
                         crate::rehearsal::start(self.app.clone(), session.clone());
                     }
-                    self.attach(session)
+                    self.attach(session).await
                 }
                 Err(CreateError::UnknownSet(id)) => {
                     self.error(
@@ -558,7 +593,7 @@ impl Connection {
             },
             (ConnRole::Facilitator(_), ClientMessage::AttachSession { session_id }) => {
                 match self.app.hub.by_id(&session_id).await {
-                    Ok(Some(session)) => self.attach(session),
+                    Ok(Some(session)) => self.attach(session).await,
                     Ok(None) => {
                         self.error(
                             ErrorCode::UnknownSession,
@@ -576,10 +611,14 @@ impl Connection {
             (
                 ConnRole::Facilitator(Some(session)) | ConnRole::Screen(session, true),
                 ClientMessage::Control { action },
-            ) => session.event(Event::Control {
-                conn: self.conn,
-                action,
-            }),
+            ) => {
+                let session = session.clone();
+                let control = Event::Control {
+                    conn: self.conn,
+                    action,
+                };
+                self.forward(&session, control).await
+            }
             (ConnRole::Facilitator(None), ClientMessage::Control { .. }) => {
                 self.error(
                     ErrorCode::NoSession,
@@ -614,7 +653,15 @@ impl Connection {
         if !self.may_guess().await {
             return None;
         }
-        let session = self.app.hub.by_code(code);
+        let session = match self.app.hub.by_code(code).await {
+            Ok(session) => session,
+            Err(error) => {
+                tracing::error!("loading a session failed: {error}");
+                self.error(ErrorCode::Internal, "could not load the session")
+                    .await;
+                return None;
+            }
+        };
         if session.is_none() {
             self.app.guard.wrong_guess(self.peer);
             self.error(
@@ -632,7 +679,7 @@ impl Connection {
         if guard.may_guess(self.peer) {
             return true;
         }
-        guard.hit(Limit::UnknownCodes, Some(self.peer));
+        guard.hit(Limit::UnknownCodes);
         self.error(
             ErrorCode::RateLimited,
             "too many join codes or tokens that match nothing were tried from this device; wait a minute and check them",
@@ -641,15 +688,23 @@ impl Connection {
         false
     }
 
-    fn attach(&mut self, session: SessionHandle) {
-        self.leave();
+    async fn attach(&mut self, session: SessionHandle) {
+        self.leave().await;
+        self.role = ConnRole::Facilitator(None);
         self.app.hub.set_active(&session);
-        session.connect(self.conn, self.new_outbox(), Some(self.peer));
-        session.event(Event::Watch {
+        let outbox = self.new_outbox();
+        if session
+            .try_connect(self.conn, outbox, Some(self.peer))
+            .is_err()
+        {
+            return self.busy().await;
+        }
+        self.role = ConnRole::Facilitator(Some(session.clone()));
+        let watch = Event::Watch {
             conn: self.conn,
             staff: Staff::Facilitator,
-        });
-        self.role = ConnRole::Facilitator(Some(session));
+        };
+        self.forward(&session, watch).await;
     }
 }
 
