@@ -30,7 +30,7 @@ const SET_ID: &str = "load-benchmark";
 /// The options of each question in `SET`.
 pub const N_OPTIONS: u32 = 3;
 /// The benchmark's question set: two single-choice questions, `N_OPTIONS` options each.
-const SET: &str = r#"
+pub const SET: &str = r#"
 format = 1
 id = "load-benchmark"
 title = "Load benchmark"

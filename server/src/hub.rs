@@ -437,6 +437,14 @@ impl SessionActor {
         {
             registry.id_by_code.remove(code);
         }
+        // Maps keep their largest size unless told: a day of many sessions would
+        // otherwise keep room for all of them.
+        if registry.by_id.capacity() > 2 * registry.by_id.len() + 64 {
+            registry.by_id.shrink_to_fit();
+        }
+        if registry.id_by_code.capacity() > 2 * registry.id_by_code.len() + 64 {
+            registry.id_by_code.shrink_to_fit();
+        }
         tracing::debug!("an idle session left memory");
         true
     }

@@ -293,9 +293,25 @@ async fn sweep(guard: Arc<Guard>, mut shutdown: watch::Receiver<bool>) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = ticks.tick() => guard.sweep(),
+            _ = ticks.tick() => {
+                guard.sweep();
+                give_memory_back();
+            }
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+/// Returns freed memory to the system. glibc's allocator keeps what a thread freed in
+/// that thread's arena for reuse and gives little of it back on its own, so after a
+/// hall has gone home, sessions have left memory or a year's overview was computed, the
+/// process would stay at its peak; a trim once a sweep (a few milliseconds) brings it
+/// back near its baseline (`docs/performance.md`, *Memory*).
+fn give_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
