@@ -16,6 +16,7 @@
 //! `server` runs and measures the server child, `phone` is one simulated phone (and the
 //! WebSocket helpers the facilitator shares), `run` is the scenario and its checks.
 
+mod memory;
 mod overview;
 mod phone;
 mod run;
@@ -63,9 +64,28 @@ struct Args {
     /// coordinator.
     #[arg(long, default_value_t = 20)]
     class_seconds: u64,
+    /// Instead of the hall: run `--sessions` short sessions and connections from
+    /// `--addresses` distinct addresses, and print the server's memory before, at its
+    /// peak, after, and after the idle wait (`docs/performance.md`, *Memory*).
+    #[arg(long)]
+    memory_soak: bool,
+    /// Sessions created, joined by three phones, answered and ended (`--memory-soak`).
+    #[arg(long, default_value_t = 2000)]
+    sessions: usize,
+    /// Distinct client addresses that each connect and try a join code
+    /// (`--memory-soak`).
+    #[arg(long, default_value_t = 100_000)]
+    addresses: usize,
+    /// Rounds of sessions, addresses and idle wait in one server run (`--memory-soak`):
+    /// memory after the second round against the first shows whether runs add up.
+    #[arg(long, default_value_t = 2)]
+    rounds: usize,
     /// Internal: run as the server child process.
     #[arg(long, hide = true)]
     internal_serve: Option<PathBuf>,
+    /// Internal: the server child runs with the memory soak's short timings.
+    #[arg(long, hide = true)]
+    internal_memory: bool,
 }
 
 fn main() {
@@ -73,11 +93,24 @@ fn main() {
     // 10,000 sockets on each side need more than the usual 1,024 open files.
     let nofile = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(0);
     if let Some(dir) = args.internal_serve {
-        return server::serve_child(&dir, args.clickers > 0);
+        let limits = if args.internal_memory {
+            memory::limits()
+        } else {
+            // The server's own defaults: the simulated phones each have their own address.
+            pejling::limits::Limits::default()
+        };
+        return server::serve_child(&dir, args.clickers > 0, limits);
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     if let Some(years) = args.overview {
         return runtime.block_on(overview::run(years, args.requests, args.class_seconds));
+    }
+    if args.memory_soak {
+        return runtime.block_on(memory::run(
+            args.sessions,
+            args.addresses,
+            args.rounds.max(1),
+        ));
     }
     runtime.block_on(run::run(args, nofile));
 }

@@ -33,7 +33,7 @@ pub const N_OPTIONS: u32 = 3;
 /// Its anonymity minimum is 1, so the facilitator's tally (the room's figures, which move
 /// only by the minimum number of answers at a time: docs/results.md) holds every answer
 /// and can be checked against the truth answer by answer.
-pub(crate) const SET: &str = r#"
+pub const SET: &str = r#"
 format = 1
 id = "load-benchmark"
 title = "Load benchmark"

@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 pub const HOST_TOKEN: &str = "load-benchmark-host-token";
 
 /// The server child: the library's `start` on loopback, printing its address.
-pub fn serve_child(dir: &Path, clickers: bool) {
+pub fn serve_child(dir: &Path, clickers: bool, limits: pejling::limits::Limits) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let running = pejling::start(pejling::Config {
@@ -23,8 +23,7 @@ pub fn serve_child(dir: &Path, clickers: bool) {
             public_url: None,
             host_token: Some(HOST_TOKEN.to_string()),
             thresholds: pejling_core::results::Thresholds::default(),
-            // The server's own defaults: the simulated phones each have their own address.
-            limits: pejling::limits::Limits::default(),
+            limits,
             clickers: if clickers {
                 vec![pejling::clicker::ClickerSpec::Tcp(0)]
             } else {
@@ -51,10 +50,20 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(dir: &Path, clickers: usize) -> ServerProcess {
+        ServerProcess::spawn(dir, clickers, false)
+    }
+
+    /// The server child with the memory soak's short timings (`memory.rs`).
+    pub fn start_for_memory(dir: &Path) -> ServerProcess {
+        ServerProcess::spawn(dir, 0, true)
+    }
+
+    fn spawn(dir: &Path, clickers: usize, memory: bool) -> ServerProcess {
         let mut child = Command::new(std::env::current_exe().expect("own path"))
             .arg("--internal-serve")
             .arg(dir)
             .args(["--clickers", &clickers.to_string()])
+            .args(memory.then_some("--internal-memory"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -35,10 +35,29 @@ pub enum Guess<T> {
 /// spent its budget, else `check` decides, and a miss is charged.
 pub fn guess<T>(guard: &Guard, peer: IpAddr, check: impl FnOnce() -> Option<T>) -> Guess<T> {
     if !guard.may_guess(peer) {
-        guard.hit(Limit::UnknownCodes, Some(peer));
+        guard.hit(Limit::UnknownCodes);
         return Guess::Spent;
     }
-    match check() {
+    charged(guard, peer, check())
+}
+
+/// [`guess`] with a check that looks something up (a session that may have to be loaded
+/// from the store): not run at all when the address has spent its budget; a failed
+/// lookup is nobody's guess and charges nothing.
+pub async fn guess_with<T, E>(
+    guard: &Guard,
+    peer: IpAddr,
+    check: impl Future<Output = Result<Option<T>, E>>,
+) -> Result<Guess<T>, E> {
+    if !guard.may_guess(peer) {
+        guard.hit(Limit::UnknownCodes);
+        return Ok(Guess::Spent);
+    }
+    Ok(charged(guard, peer, check.await?))
+}
+
+fn charged<T>(guard: &Guard, peer: IpAddr, found: Option<T>) -> Guess<T> {
+    match found {
         Some(found) => Guess::Right(found),
         None => {
             guard.wrong_guess(peer);

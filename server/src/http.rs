@@ -224,11 +224,21 @@ async fn chart(
     let Some(session) = app.hub.running_by_id(&session_id) else {
         return plain(StatusCode::NOT_FOUND, "no running session has this id");
     };
-    let Some(chart) = session.chart(question_id).await else {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "no chart: unknown question, or a sensitive question not revealed yet",
-        );
+    let chart = match session.chart(question_id).await {
+        Ok(Some(chart)) => chart,
+        Ok(None) => {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "no chart: unknown question, or its split is hidden (not revealed yet, or \
+                 fewer answers than the minimum)",
+            );
+        }
+        Err(crate::hub::Busy) => {
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the session is busy; ask again in a moment",
+            );
+        }
     };
     let size = query.w.zip(query.h);
     let svg = match tokio::task::spawn_blocking(move || match size {

@@ -4,6 +4,12 @@
 //! [`tally_interval`] (10 ms for a class, up to [`TALLY_INTERVAL`] for a hall). The
 //! [`Hub`] finds sessions by id and join code and creates new ones.
 //!
+//! Memory is bounded: a session that nobody uses (no connection, no handle held outside
+//! the registry, nothing being stored, no command for `Limits::session_idle`) stops
+//! and leaves the registry; everything it knew is in the data file, so asking for it by
+//! id or join code brings it back as a restart would. Its command queue holds
+//! [`SESSION_QUEUE`] commands; see [`SessionHandle`] for who does what when it is full.
+//!
 //! Fan-out is O(connections of the session): a lifecycle change serialises the
 //! participant state twice (answered or not) and hands each participant connection a
 //! cheap clone; answers are never broadcast. A connection whose outbox is full (a stalled
@@ -51,6 +57,12 @@ pub const STORE_RETRY: Duration = Duration::from_secs(1);
 
 /// Messages queued per connection before it counts as stalled.
 pub const OUTBOX_CAPACITY: usize = 256;
+
+/// Commands a session queues before a WebSocket's command is refused (the connection is
+/// closed with 1013 and reconnects). Far above what a hall sends at once: 10,000 phones
+/// answering together are 10,000 commands, and the session works through them in
+/// milliseconds; the bound is for a flood, so that one cannot grow memory without end.
+pub const SESSION_QUEUE: usize = 16_384;
 
 /// Join codes use letters and digits that cannot be mistaken for one another on a
 /// projector or typed wrongly on a phone (no 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G).
@@ -161,50 +173,132 @@ pub enum SessionCmd {
     },
 }
 
-/// A cheap handle to a running session.
+/// A cheap handle to a running session. Holding one keeps the session in memory (it is
+/// not idle while anyone outside the registry holds its handle).
+///
+/// The session's queue is bounded ([`SESSION_QUEUE`]); what a sender does when it is full:
+/// a WebSocket's command ([`SessionHandle::try_event`]) is refused and the connection is
+/// closed with 1013 (try again), so neither the session nor the socket's reader waits;
+/// a connection's last command (`Leave`) waits for room ([`SessionHandle::leave`]), in
+/// the ending connection's own task, so the session always learns who left; in-process
+/// connections (clicker bridges and devices, rehearsal pupils), whose traffic their own
+/// rules bound (one vote in flight per device, 25 pupils), never lose a command: one
+/// that finds the queue full is handed to a task that waits for room
+/// ([`SessionHandle::event`]); a bridge's status is dropped instead (the next one says
+/// the same, [`SessionHandle::offer`]); a chart request is answered `503`
+/// ([`SessionHandle::chart`]). Storage results take a queue of their own, which holds at
+/// most one entry per write in flight, so an answer is never lost between the store and
+/// the session.
 #[derive(Clone)]
 pub struct SessionHandle {
     pub id: Arc<str>,
     pub code: Arc<str>,
     pub screen_token: Arc<str>,
-    commands: mpsc::UnboundedSender<SessionCmd>,
+    commands: mpsc::Sender<SessionCmd>,
 }
 
+/// The session's queue is full (or the session has stopped, at shutdown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
 impl SessionHandle {
+    /// Registers a WebSocket's outbox if there is room (see [`SessionHandle`]).
+    pub fn try_connect(
+        &self,
+        conn: ConnId,
+        outbox: Outbox,
+        origin: Option<std::net::IpAddr>,
+    ) -> Result<(), Busy> {
+        self.commands
+            .try_send(SessionCmd::Connect {
+                conn,
+                outbox,
+                origin,
+            })
+            .map_err(|_| Busy)
+    }
+
+    /// Queues a WebSocket's event if there is room (see [`SessionHandle`]).
+    pub fn try_event(&self, event: Event) -> Result<(), Busy> {
+        self.commands
+            .try_send(SessionCmd::Event(event))
+            .map_err(|_| Busy)
+    }
+
+    /// A connection's last event: waits for room, so the session always forgets it.
+    pub async fn leave(&self, conn: ConnId) {
+        let _ = self
+            .commands
+            .send(SessionCmd::Event(Event::Leave { conn }))
+            .await;
+    }
+
+    /// Registers an in-process connection's outbox; never lost (see [`SessionHandle`]).
     pub fn connect(&self, conn: ConnId, outbox: Outbox, origin: Option<std::net::IpAddr>) {
-        let _ = self.commands.send(SessionCmd::Connect {
+        self.queue(SessionCmd::Connect {
             conn,
             outbox,
             origin,
         });
     }
 
+    /// Queues an in-process connection's event; never lost (see [`SessionHandle`]).
     pub fn event(&self, event: Event) {
-        let _ = self.commands.send(SessionCmd::Event(event));
+        self.queue(SessionCmd::Event(event));
+    }
+
+    /// Queues an event only if there is room now: for snapshots such as a bridge's
+    /// status, which the next one repeats.
+    pub fn offer(&self, event: Event) {
+        let _ = self.commands.try_send(SessionCmd::Event(event));
+    }
+
+    fn queue(&self, command: SessionCmd) {
+        if let Err(mpsc::error::TrySendError::Full(command)) = self.commands.try_send(command) {
+            // The caller must not wait; a task does, holding the handle (so the session
+            // is not idle) until there is room.
+            let commands = self.commands.clone();
+            tokio::spawn(async move {
+                let _ = commands.send(command).await;
+            });
+        }
     }
 
     /// The chart the screen shows for `question_id` (drawn by the caller, off the
-    /// session task).
-    pub async fn chart(&self, question_id: &str) -> Option<pejling_core::chart::Chart> {
+    /// session task): `Ok(None)` for an unknown or unrevealed question, `Err(Busy)` when
+    /// the session's queue is full.
+    pub async fn chart(
+        &self,
+        question_id: &str,
+    ) -> Result<Option<pejling_core::chart::Chart>, Busy> {
         let (reply, response) = oneshot::channel();
         self.commands
-            .send(SessionCmd::Chart {
+            .try_send(SessionCmd::Chart {
                 question_id: question_id.to_string(),
                 reply,
             })
-            .ok()?;
-        response.await.ok().flatten()
+            .map_err(|_| Busy)?;
+        Ok(response.await.ok().flatten())
     }
 }
 
+/// What a session needs to leave the registry when it is idle.
+#[derive(Clone)]
+struct Retire {
+    registry: std::sync::Weak<Mutex<Registry>>,
+    idle: Duration,
+}
+
 /// Starts the task that runs one session.
-pub fn spawn_session(
+fn spawn_session(
     engine: Engine,
     store: StoreHandle,
     guard: Arc<Guard>,
     shutdown: watch::Receiver<bool>,
+    retire: Retire,
 ) -> SessionHandle {
-    let (commands, receiver) = mpsc::unbounded_channel();
+    let (commands, receiver) = mpsc::channel(SESSION_QUEUE);
+    let (internal, internal_receiver) = mpsc::unbounded_channel();
     let meta = engine.meta();
     let handle = SessionHandle {
         id: meta.id.as_str().into(),
@@ -219,13 +313,13 @@ pub fn spawn_session(
         outboxes: HashMap::new(),
         origins: HashMap::new(),
         guard,
-        // A weak sender lets storage callbacks report back without keeping the session
-        // task alive on their own.
-        self_sender: commands.downgrade(),
+        internal,
+        in_flight: 0,
+        retire,
         tally_dirty: false,
         last_tally: Instant::now() - TALLY_INTERVAL,
     };
-    tokio::spawn(actor.run(receiver, shutdown));
+    tokio::spawn(actor.run(receiver, internal_receiver, shutdown));
     handle
 }
 
@@ -237,7 +331,13 @@ struct SessionActor {
     /// Client addresses of connections that came over the network.
     origins: HashMap<ConnId, std::net::IpAddr>,
     guard: Arc<Guard>,
-    self_sender: mpsc::WeakUnboundedSender<SessionCmd>,
+    /// Storage results and retries come back on a queue of their own: unbounded, but it
+    /// holds at most one entry per write in flight ([`SessionActor::in_flight`]).
+    internal: mpsc::UnboundedSender<SessionCmd>,
+    /// Writes sent to the store (or waiting to be sent again) whose result has not come
+    /// back; a session with any is not idle.
+    in_flight: usize,
+    retire: Retire,
     tally_dirty: bool,
     last_tally: Instant,
 }
@@ -245,39 +345,108 @@ struct SessionActor {
 impl SessionActor {
     async fn run(
         mut self,
-        mut commands: mpsc::UnboundedReceiver<SessionCmd>,
+        mut commands: mpsc::Receiver<SessionCmd>,
+        mut internal: mpsc::UnboundedReceiver<SessionCmd>,
         mut shutdown: watch::Receiver<bool>,
     ) {
+        let mut last_active = Instant::now();
         loop {
             // After a quiet spell `next_tally` has passed, so the first change goes out at
             // once (leading edge); changes within the interval wait for its end.
             let next_tally = self.last_tally + tally_interval(self.engine.participant_count());
+            let idle = self.outboxes.is_empty() && self.in_flight == 0 && !self.tally_dirty;
             tokio::select! {
+                // The actor holds a sender of `internal`, so it never ends.
+                Some(command) = internal.recv() => {
+                    last_active = Instant::now();
+                    self.command(command);
+                }
                 command = commands.recv() => match command {
                     None => break,
-                    Some(SessionCmd::Connect { conn, outbox, origin }) => {
-                        self.outboxes.insert(conn, outbox);
-                        if let Some(origin) = origin {
-                            self.origins.insert(conn, origin);
+                    Some(command) => {
+                        // A chart request is a look, not a use: the screen that asks
+                        // holds the session by its connection anyway.
+                        if !matches!(command, SessionCmd::Chart { .. }) {
+                            last_active = Instant::now();
                         }
-                    }
-                    Some(SessionCmd::Event(event)) => self.handle(event),
-                    Some(SessionCmd::Retry(write)) => {
-                        let stalled = self.apply(vec![Effect::Store(write)]);
-                        for conn in stalled {
-                            self.handle(Event::Leave { conn });
-                        }
-                    }
-                    Some(SessionCmd::Chart { question_id, reply }) => {
-                        let _ = reply.send(self.engine.screen_chart(&question_id));
+                        self.command(command);
                     }
                 },
                 _ = tokio::time::sleep_until(next_tally), if self.tally_dirty => {
                     self.send_tally();
                 }
+                _ = tokio::time::sleep_until(last_active + self.retire.idle), if idle => {
+                    if self.retire(&commands) {
+                        break;
+                    }
+                    last_active = Instant::now();
+                }
                 _ = shutdown.changed() => break,
             }
         }
+    }
+
+    fn command(&mut self, command: SessionCmd) {
+        match command {
+            SessionCmd::Connect {
+                conn,
+                outbox,
+                origin,
+            } => {
+                self.outboxes.insert(conn, outbox);
+                if let Some(origin) = origin {
+                    self.origins.insert(conn, origin);
+                }
+            }
+            SessionCmd::Event(event) => {
+                if let Event::Stored { .. } = &event {
+                    self.in_flight -= 1;
+                }
+                self.handle(event);
+            }
+            SessionCmd::Retry(write) => {
+                self.in_flight -= 1;
+                let stalled = self.apply(vec![Effect::Store(write)]);
+                for conn in stalled {
+                    self.handle(Event::Leave { conn });
+                }
+            }
+            SessionCmd::Chart { question_id, reply } => {
+                let _ = reply.send(self.engine.screen_chart(&question_id));
+            }
+        }
+    }
+
+    /// Leaves the registry if no one holds the session: only the registry holds its
+    /// handle and nothing is queued. Checked under the registry's lock, which every
+    /// lookup takes, so no one can pick the handle up meanwhile; a later lookup brings
+    /// the session back from the data file. An ended session gives its join code up (as
+    /// after a restart); one that has not ended keeps it, so the code still finds it.
+    fn retire(&self, commands: &mpsc::Receiver<SessionCmd>) -> bool {
+        let Some(registry) = self.retire.registry.upgrade() else {
+            return false;
+        };
+        let mut registry = registry.lock().expect("registry lock");
+        if commands.sender_strong_count() > 1 || !commands.is_empty() {
+            return false;
+        }
+        registry.by_id.remove(self.session_id.as_ref());
+        let code = &self.engine.meta().code;
+        if self.engine.is_ended()
+            && registry.id_by_code.get(code).map(String::as_str) == Some(self.session_id.as_ref())
+        {
+            registry.id_by_code.remove(code);
+        }
+        // Maps keep their largest size unless told: a day of many sessions would
+        // otherwise keep room for all of them.
+        if registry.by_id.capacity() > 2 * registry.by_id.len() + 64 {
+            registry.by_id.shrink_to_fit();
+        }
+        if registry.id_by_code.capacity() > 2 * registry.id_by_code.len() + 64 {
+            registry.id_by_code.shrink_to_fit();
+        }
+        tracing::debug!("an idle session left memory");
+        true
     }
 
     fn handle(&mut self, event: Event) {
@@ -323,12 +492,11 @@ impl SessionActor {
                 Effect::StoreLater(write) => {
                     // After a pause, as a failed write's completion would arrive: the
                     // engine is handed the write back and stores it (again).
-                    let sender = self.self_sender.clone();
+                    self.in_flight += 1;
+                    let sender = self.internal.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(STORE_RETRY).await;
-                        if let Some(sender) = sender.upgrade() {
-                            let _ = sender.send(SessionCmd::Retry(write));
-                        }
+                        let _ = sender.send(SessionCmd::Retry(write));
                     });
                 }
                 Effect::Store(write) => {
@@ -341,17 +509,15 @@ impl SessionActor {
                     {
                         self.guard.participant_added(*origin);
                     }
-                    let sender = self.self_sender.clone();
+                    self.in_flight += 1;
+                    let sender = self.internal.clone();
                     self.store.write(
                         self.session_id.clone(),
                         write,
                         Box::new(move |write, result| {
                             // The store has logged why; the engine needs only the outcome.
                             let result = result.map_err(|_| NotStored);
-                            if let Some(sender) = sender.upgrade() {
-                                let _ =
-                                    sender.send(SessionCmd::Event(Event::Stored { write, result }));
-                            }
+                            let _ = sender.send(SessionCmd::Event(Event::Stored { write, result }));
                         }),
                     );
                 }
@@ -443,7 +609,7 @@ pub struct Hub {
     pub public_url: String,
     /// The server's result thresholds (`--min-answers`, `--agreement-pp`).
     pub thresholds: Thresholds,
-    registry: Mutex<Registry>,
+    registry: Arc<Mutex<Registry>>,
     shutdown: watch::Receiver<bool>,
     guard: Arc<Guard>,
     /// The key file's secrets: screen and clicker tokens are derived from them.
@@ -467,7 +633,7 @@ impl Hub {
             store,
             public_url,
             thresholds,
-            registry: Mutex::default(),
+            registry: Arc::default(),
             shutdown,
             guard,
             secrets,
@@ -578,6 +744,10 @@ impl Hub {
             self.store.clone(),
             self.guard.clone(),
             self.shutdown.clone(),
+            Retire {
+                registry: Arc::downgrade(&self.registry),
+                idle: self.guard.limits().session_idle,
+            },
         )
     }
 
@@ -591,10 +761,26 @@ impl Hub {
         handle
     }
 
-    pub fn by_code(&self, code: &str) -> Option<SessionHandle> {
-        let registry = self.registry.lock().expect("registry lock");
-        let id = registry.id_by_code.get(&normalize_code(code))?;
-        registry.by_id.get(id).cloned()
+    /// The session with join code `code`: a running one, or one that has not ended and
+    /// left memory while idle, brought back from the data file. An ended session's code
+    /// finds it only while it is in memory (after a restart, never).
+    pub async fn by_code(&self, code: &str) -> Result<Option<SessionHandle>, StoreError> {
+        let id = {
+            let registry = self.registry.lock().expect("registry lock");
+            let Some(id) = registry.id_by_code.get(&normalize_code(code)) else {
+                return Ok(None);
+            };
+            if let Some(handle) = registry.by_id.get(id) {
+                return Ok(Some(handle.clone()));
+            }
+            id.clone()
+        };
+        self.by_id(&id).await
+    }
+
+    /// Sessions in memory (for the soak benchmark's figures and tests).
+    pub fn sessions_in_memory(&self) -> usize {
+        self.registry.lock().expect("registry lock").by_id.len()
     }
 
     /// A running session only: never brings a stored one back (for routes anyone may

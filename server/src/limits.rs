@@ -1,15 +1,16 @@
 //! Limits that keep one device on the classroom Wi-Fi from locking others out: open
 //! connections per client address, join codes that find nothing (guessing), and new
 //! participants per address; timeouts for HTTP headers and silent WebSockets. Counts live
-//! in memory only and are never stored. Each limit is logged the first time it is hit,
-//! not per event. The values (`Limits::default`) are far above what a class, a school
+//! in memory only and are never stored, and an address's counts are forgotten once its
+//! budgets have refilled ([`Guard::sweep`]). The log says which limit was hit and how
+//! often, never by whom: no address, no token (the anonymity promise). The values (`Limits::default`) are far above what a class, a school
 //! hall of 2,000 or the load benchmark's 10,000 phones (spread over loopback addresses)
 //! need; `docs/protocol.md` lists them.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A token bucket's size and refill rate.
@@ -53,6 +54,13 @@ pub struct Limits {
     /// sends a few hundred bytes per answer.
     pub read_bytes_per_second: u32,
     pub read_burst_bytes: u32,
+    /// How often addresses whose budgets have refilled are forgotten and the limits hit
+    /// since the last report are logged with their counts.
+    pub sweep_interval: Duration,
+    /// A session with no connection, no one holding it and no command for this long
+    /// stops and leaves memory; it is brought back from the data file when asked
+    /// (`hub.rs`).
+    pub session_idle: Duration,
 }
 
 impl Default for Limits {
@@ -69,6 +77,8 @@ impl Default for Limits {
             fd_reserve: 128,
             read_bytes_per_second: 64 * 1024,
             read_burst_bytes: 256 * 1024,
+            sweep_interval: Duration::from_secs(60),
+            session_idle: Duration::from_secs(300),
         }
     }
 }
@@ -89,6 +99,32 @@ pub enum Limit {
 
 impl Limit {
     const ALL: usize = 9;
+    const EVERY: [Limit; Limit::ALL] = [
+        Limit::ConnectionsPerAddress,
+        Limit::Connections,
+        Limit::UnknownCodes,
+        Limit::NewParticipants,
+        Limit::PingTimeout,
+        Limit::HeaderTimeout,
+        Limit::ReadRate,
+        Limit::Flood,
+        Limit::TooBig,
+    ];
+
+    /// A short name for the counts logged after the first hit.
+    fn name(self) -> &'static str {
+        match self {
+            Limit::ConnectionsPerAddress => "connections per address",
+            Limit::Connections => "open files",
+            Limit::UnknownCodes => "unknown join codes or tokens",
+            Limit::NewParticipants => "new participants per address",
+            Limit::PingTimeout => "ping timeout",
+            Limit::HeaderTimeout => "header timeout",
+            Limit::ReadRate => "bytes per second",
+            Limit::Flood => "messages per second",
+            Limit::TooBig => "message size",
+        }
+    }
 
     fn describe(self, limits: &Limits) -> String {
         match self {
@@ -111,8 +147,8 @@ impl Limit {
                 limits.new_participants.burst
             ),
             Limit::PingTimeout => format!(
-                "a WebSocket was silent for {} s and was closed (the device left)",
-                limits.ping_timeout.as_secs()
+                "a WebSocket was silent for {} and was closed (the device left)",
+                human(limits.ping_timeout)
             ),
             Limit::ReadRate => format!(
                 "a connection sent more than {} KiB/s on average and was closed",
@@ -123,10 +159,19 @@ impl Limit {
             }
             Limit::TooBig => "a WebSocket sent a message over 8 KiB and was closed (1009)".into(),
             Limit::HeaderTimeout => format!(
-                "an HTTP connection sent no complete request within {} s and was closed",
-                limits.header_timeout.as_secs()
+                "an HTTP connection sent no complete request within {} and was closed",
+                human(limits.header_timeout)
             ),
         }
+    }
+}
+
+/// A timing as the log writes it: whole seconds, or milliseconds below one.
+fn human(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{} s", duration.as_secs())
     }
 }
 
@@ -163,6 +208,19 @@ struct Entry {
     new_participants: Bucket,
 }
 
+/// Most addresses remembered at once. Far above a hall (every phone one entry while it
+/// is connected and for minutes after); reached only by a device that takes many IPv6
+/// addresses, whose every address has a budget of its own anyway, so forgetting some of
+/// its addresses early lets it do nothing it could not do before.
+pub const MAX_ADDRESSES: usize = 65_536;
+
+/// The per-address map with the count of open connections in all.
+#[derive(Default)]
+struct Open {
+    connections: u64,
+    addresses: HashMap<IpAddr, Entry>,
+}
+
 /// Per-address counts and buckets, in memory.
 pub struct Guard {
     limits: Limits,
@@ -170,8 +228,10 @@ pub struct Guard {
     max_connections: u64,
     /// `limits.read_*` as a bucket rate (one byte regained per interval).
     read_rate: Rate,
-    open: Mutex<(u64, HashMap<IpAddr, Entry>)>,
+    open: Mutex<Open>,
+    /// Whether each limit has been logged, and its hits since the last report.
     logged: [AtomicBool; Limit::ALL],
+    hits: [AtomicU64; Limit::ALL],
 }
 
 /// A connection's exemption from its byte rate, for one request: a route that takes a
@@ -207,7 +267,6 @@ impl Drop for Lifted {
 pub struct Slot {
     guard: std::sync::Arc<Guard>,
     key: IpAddr,
-    address: IpAddr,
     read: Bucket,
 }
 
@@ -218,7 +277,7 @@ impl Slot {
         self.read.refill(self.guard.read_rate, Instant::now());
         self.read.tokens -= bytes as f64;
         if self.read.tokens < 0.0 {
-            self.guard.hit(Limit::ReadRate, Some(self.address));
+            self.guard.hit(Limit::ReadRate);
             return false;
         }
         true
@@ -229,18 +288,11 @@ impl Drop for Slot {
     fn drop(&mut self) {
         let now = Instant::now();
         let mut open = self.guard.open.lock().expect("limits lock");
-        open.0 -= 1;
-        if let Some(entry) = open.1.get_mut(&self.key) {
+        open.connections -= 1;
+        if let Some(entry) = open.addresses.get_mut(&self.key) {
             entry.connections -= 1;
-            if entry.connections == 0
-                && entry
-                    .unknown_codes
-                    .is_full(self.guard.limits.unknown_codes, now)
-                && entry
-                    .new_participants
-                    .is_full(self.guard.limits.new_participants, now)
-            {
-                open.1.remove(&self.key);
+            if self.guard.forgettable(entry, now) {
+                open.addresses.remove(&self.key);
             }
         }
     }
@@ -271,8 +323,9 @@ impl Guard {
             ),
             limits,
             max_connections,
-            open: Mutex::new((0, HashMap::new())),
+            open: Mutex::default(),
             logged: Default::default(),
+            hits: Default::default(),
         }
     }
 
@@ -280,17 +333,87 @@ impl Guard {
         &self.limits
     }
 
-    /// Says in the log that `limit` was hit, the first time only.
-    pub fn hit(&self, limit: Limit, address: Option<IpAddr>) {
-        if !self.logged[limit as usize].swap(true, Ordering::Relaxed) {
-            let from = address
-                .map(|a| format!(" (first from {a})"))
-                .unwrap_or_default();
-            tracing::warn!(
-                "limit reached{from}: {}; this is logged once",
-                limit.describe(&self.limits)
-            );
+    /// Notes that `limit` was hit: the first time in the log at once, later hits as a
+    /// count per [`Limits::sweep_interval`] ([`Guard::sweep`]). Never who hit it: an
+    /// address in the log would say which device did what.
+    pub fn hit(&self, limit: Limit) {
+        if self.logged[limit as usize].swap(true, Ordering::Relaxed) {
+            self.hits[limit as usize].fetch_add(1, Ordering::Relaxed);
+            return;
         }
+        let text = format!(
+            "limit reached: {}; further hits are counted and logged every {}",
+            limit.describe(&self.limits),
+            human(self.limits.sweep_interval)
+        );
+        // A phone that leaves the Wi-Fi is not misbehaving.
+        if limit == Limit::PingTimeout {
+            tracing::info!("{text}");
+        } else {
+            tracing::warn!("{text}");
+        }
+    }
+
+    /// Forgets the addresses with no open connection whose budgets have refilled (such an
+    /// entry is the same as none), gives the map's memory back, and logs how often each
+    /// limit was hit since the last sweep. Run every [`Limits::sweep_interval`].
+    pub fn sweep(&self) {
+        {
+            let mut open = self.open.lock().expect("limits lock");
+            self.forget(&mut open, Instant::now());
+        }
+        for limit in Limit::EVERY {
+            let hits = self.hits[limit as usize].swap(0, Ordering::Relaxed);
+            if hits > 0 {
+                tracing::info!(
+                    "limit \"{}\" reached {hits} more times since the last report",
+                    limit.name()
+                );
+            }
+        }
+    }
+
+    /// Addresses remembered now (for tests and the soak benchmark).
+    pub fn remembered_addresses(&self) -> usize {
+        self.open.lock().expect("limits lock").addresses.len()
+    }
+
+    fn forgettable(&self, entry: &Entry, now: Instant) -> bool {
+        entry.connections == 0
+            && entry.unknown_codes.is_full(self.limits.unknown_codes, now)
+            && entry
+                .new_participants
+                .is_full(self.limits.new_participants, now)
+    }
+
+    fn forget(&self, open: &mut Open, now: Instant) {
+        open.addresses
+            .retain(|_, entry| !self.forgettable(entry, now));
+        // A map keeps its largest size unless told: after a hall has gone home it should
+        // not hold room for every phone.
+        if open.addresses.capacity() > 2 * open.addresses.len() + 64 {
+            open.addresses.shrink_to_fit();
+        }
+    }
+
+    /// The entry of `key`, made if missing. At [`MAX_ADDRESSES`] the map is swept first
+    /// and, if that is not enough, addresses without an open connection are forgotten
+    /// early until a quarter of the room is free.
+    fn entry<'a>(&self, open: &'a mut Open, key: IpAddr, now: Instant) -> &'a mut Entry {
+        if !open.addresses.contains_key(&key) && open.addresses.len() >= MAX_ADDRESSES {
+            self.forget(open, now);
+            let mut excess = open.addresses.len().saturating_sub(MAX_ADDRESSES * 3 / 4);
+            open.addresses.retain(|_, entry| {
+                if excess > 0 && entry.connections == 0 {
+                    excess -= 1;
+                    return false;
+                }
+                true
+            });
+        }
+        open.addresses
+            .entry(key)
+            .or_insert_with(|| self.new_entry(now))
     }
 
     /// A slot for a new connection from `address`, or `None` when it must be refused.
@@ -299,28 +422,27 @@ impl Guard {
         let now = Instant::now();
         let refused = {
             let mut open = self.open.lock().expect("limits lock");
-            if open.0 >= self.max_connections {
+            if open.connections >= self.max_connections {
                 Some(Limit::Connections)
             } else {
-                let entry = open.1.entry(key).or_insert_with(|| self.new_entry(now));
+                let entry = self.entry(&mut open, key, now);
                 if entry.connections >= self.limits.connections_per_address {
                     Some(Limit::ConnectionsPerAddress)
                 } else {
                     entry.connections += 1;
-                    open.0 += 1;
+                    open.connections += 1;
                     None
                 }
             }
         };
         match refused {
             Some(limit) => {
-                self.hit(limit, Some(address));
+                self.hit(limit);
                 None
             }
             None => Some(Slot {
                 guard: self.clone(),
                 key,
-                address,
                 read: Bucket {
                     tokens: f64::from(self.limits.read_burst_bytes),
                     last: now,
@@ -377,7 +499,7 @@ impl Guard {
     fn peek(&self, address: IpAddr, bucket: fn(&mut Entry) -> &mut Bucket, rate: Rate) -> bool {
         let now = Instant::now();
         let mut open = self.open.lock().expect("limits lock");
-        let Some(entry) = open.1.get_mut(&address_key(address)) else {
+        let Some(entry) = open.addresses.get_mut(&address_key(address)) else {
             return true;
         };
         let bucket = bucket(entry);
@@ -388,10 +510,7 @@ impl Guard {
     fn charge(&self, address: IpAddr, bucket: fn(&mut Entry) -> &mut Bucket, rate: Rate) {
         let now = Instant::now();
         let mut open = self.open.lock().expect("limits lock");
-        let entry = open
-            .1
-            .entry(address_key(address))
-            .or_insert_with(|| self.new_entry(now));
+        let entry = self.entry(&mut open, address_key(address), now);
         let bucket = bucket(entry);
         bucket.refill(rate, now);
         // At most one event of debt, so a limited address is let in again after one
@@ -401,7 +520,7 @@ impl Guard {
 
     /// Open connections in all.
     pub fn open_connections(&self) -> u64 {
-        self.open.lock().expect("limits lock").0
+        self.open.lock().expect("limits lock").connections
     }
 }
 
@@ -493,5 +612,50 @@ mod tests {
             guard.may_add_participant(ip("10.0.0.1")),
             "separate budgets"
         );
+    }
+
+    #[test]
+    fn an_address_is_forgotten_once_its_budgets_have_refilled() {
+        let slow = Guard::new(
+            Limits {
+                new_participants: Rate::new(2, Duration::from_secs(3600)),
+                ..Limits::default()
+            },
+            None,
+        );
+        slow.participant_added(ip("10.0.0.1"));
+        slow.sweep();
+        assert_eq!(slow.remembered_addresses(), 1, "its budget is not full yet");
+        let fast = Guard::new(
+            Limits {
+                new_participants: Rate::new(2, Duration::from_nanos(1)),
+                ..Limits::default()
+            },
+            None,
+        );
+        fast.participant_added(ip("10.0.0.1"));
+        fast.sweep();
+        assert_eq!(fast.remembered_addresses(), 0, "a full budget is no entry");
+    }
+
+    #[test]
+    fn the_addresses_remembered_are_bounded() {
+        let guard = Guard::new(
+            Limits {
+                unknown_codes: Rate::new(3, Duration::from_secs(3600)),
+                ..Limits::default()
+            },
+            None,
+        );
+        for n in 0..(MAX_ADDRESSES as u32 + 10) {
+            guard.wrong_guess(IpAddr::V6(std::net::Ipv6Addr::from(n as u128 + 1)));
+        }
+        assert!(guard.remembered_addresses() <= MAX_ADDRESSES);
+        // The newest address is charged, not forgotten.
+        let newest = IpAddr::V6(std::net::Ipv6Addr::from(MAX_ADDRESSES as u128 + 10));
+        guard.wrong_guess(newest);
+        guard.wrong_guess(newest);
+        guard.wrong_guess(newest);
+        assert!(!guard.may_guess(newest));
     }
 }

@@ -183,6 +183,20 @@ struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = pejling::limits::Limits::default().new_participants.burst,
           value_parser = clap::value_parser!(u32).range(1..))]
     max_new_participants: u32,
+    /// Timings for tests and the soak benchmark (hidden: no one else needs them), in
+    /// milliseconds: how often sockets are pinged, after how much silence one is closed,
+    /// how long a request's headers may take, how often forgotten addresses are swept and
+    /// limit counts logged, and how long an unused session stays in memory.
+    #[arg(long, value_name = "MS", hide = true)]
+    ping_interval_ms: Option<u64>,
+    #[arg(long, value_name = "MS", hide = true)]
+    ping_timeout_ms: Option<u64>,
+    #[arg(long, value_name = "MS", hide = true)]
+    header_timeout_ms: Option<u64>,
+    #[arg(long, value_name = "MS", hide = true)]
+    sweep_interval_ms: Option<u64>,
+    #[arg(long, value_name = "MS", hide = true)]
+    session_idle_ms: Option<u64>,
     /// Do not open the facilitator page in the default browser at start.
     #[arg(long, env = "PEJLING_NO_BROWSER", value_parser = clap::builder::BoolishValueParser::new())]
     no_browser: bool,
@@ -482,6 +496,11 @@ fn open_console(running: &pejling::Running) -> bool {
     }
 }
 
+/// A hidden option's milliseconds (at least 1), or the default.
+fn ms_or(ms: Option<u64>, default: std::time::Duration) -> std::time::Duration {
+    ms.map_or(default, |ms| std::time::Duration::from_millis(ms.max(1)))
+}
+
 fn serve(args: ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -532,6 +551,11 @@ fn serve(args: ServeArgs) -> ExitCode {
                     args.max_new_participants,
                     defaults.new_participants.every,
                 ),
+                ping_interval: ms_or(args.ping_interval_ms, defaults.ping_interval),
+                ping_timeout: ms_or(args.ping_timeout_ms, defaults.ping_timeout),
+                header_timeout: ms_or(args.header_timeout_ms, defaults.header_timeout),
+                sweep_interval: ms_or(args.sweep_interval_ms, defaults.sweep_interval),
+                session_idle: ms_or(args.session_idle_ms, defaults.session_idle),
                 ..defaults
             }
         },

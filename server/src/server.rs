@@ -253,6 +253,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .await
         .map_err(|source| StartError::Clicker { source })?;
     let router = crate::http::router(app);
+    tokio::spawn(sweep(guard.clone(), shutdown.clone()));
     let serve = tokio::spawn(serve_http(listener, router, guard, shutdown.clone()));
     Ok(Running {
         addr,
@@ -284,6 +285,36 @@ fn default_public_url(bind: IpAddr, port: u16) -> String {
     }
 }
 
+/// Forgets addresses whose budgets have refilled and logs how often limits were hit,
+/// every [`Limits::sweep_interval`], until shutdown.
+async fn sweep(guard: Arc<Guard>, mut shutdown: watch::Receiver<bool>) {
+    let every = guard.limits().sweep_interval;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {
+                guard.sweep();
+                give_memory_back();
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Returns freed memory to the system. glibc's allocator keeps what a thread freed in
+/// that thread's arena for reuse and gives little of it back on its own, so after a
+/// hall has gone home, sessions have left memory or a year's overview was computed, the
+/// process would stay at its peak; a trim once a sweep (a few milliseconds) brings it
+/// back near its baseline (`docs/performance.md`, *Memory*).
+fn give_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's own arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Accepts connections and serves HTTP/1 on each, upgrading to WebSocket where asked.
 /// Each connection takes a slot from the [`Guard`] (refused when its address holds too
 /// many or the open-files reserve is reached) and keeps it for as long as the socket is
@@ -309,7 +340,7 @@ async fn serve_http(
                     // Out of file descriptors (or a connection reset before it was
                     // accepted): wait a moment rather than spin.
                     tracing::debug!("accept failed: {error}");
-                    guard.hit(Limit::Connections, None);
+                    guard.hit(Limit::Connections);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -354,9 +385,10 @@ async fn serve_http(
             };
             if let Err(error) = result {
                 if error.is_timeout() {
-                    guard.hit(Limit::HeaderTimeout, Some(peer.ip()));
+                    guard.hit(Limit::HeaderTimeout);
                 }
-                tracing::debug!("connection from {peer}: {error}");
+                // Not the peer's address: nothing in the log may say which device did what.
+                tracing::debug!("connection ended: {error}");
             }
         });
     }

@@ -16,7 +16,7 @@ use pejling_wire::{
 use tokio::sync::mpsc;
 
 use crate::app::App;
-use crate::auth::{Guess, guess, same_token};
+use crate::auth::{Guess, guess, guess_with, same_token};
 use crate::hub::{CreateError, OUTBOX_CAPACITY, Outbox, SessionHandle, Text};
 use crate::limits::Limit;
 use crate::secrets::random_token;
@@ -185,7 +185,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
             _ = pings.tick() => {
                 if last_heard.elapsed() >= ping_timeout {
                     // Nothing, not even a pong, for the whole timeout: the device left.
-                    connection.app.guard.hit(Limit::PingTimeout, Some(connection.peer));
+                    connection.app.guard.hit(Limit::PingTimeout);
                     break;
                 }
                 connection.send(Message::Ping(Default::default())).await;
@@ -253,7 +253,7 @@ pub async fn serve_socket(socket: WebSocket, app: Arc<App>, peer: IpAddr) {
             Some(Ok(Message::Text(text))) => Box::pin(connection.handle_text(text.as_str())).await,
         }
     }
-    connection.leave();
+    connection.leave().await;
     // A peer that is gone may never take the close frame; do not wait for it long.
     let _ = tokio::time::timeout(Duration::from_secs(1), connection.socket.close()).await;
 }
@@ -263,7 +263,7 @@ impl Connection {
     /// burst (welcome and state, say) costs one system call, not one per message.
     /// Closes the connection for going over `limit` (logged once per server run).
     async fn close_for(&mut self, limit: Limit, code: u16, reason: &'static str) {
-        self.app.guard.hit(limit, Some(self.peer));
+        self.app.guard.hit(limit);
         self.send(close_message(code, reason)).await;
     }
 
@@ -322,15 +322,32 @@ impl Connection {
         self.send(error_message(code, message)).await;
     }
 
-    fn leave(&self) {
+    /// Tells the session this connection left; waits for room in its queue if need be
+    /// (only this connection's task waits), so the session always forgets it.
+    async fn leave(&mut self) {
         let session = match &self.role {
             ConnRole::Participant(session) | ConnRole::Screen(session, _) => Some(session),
             ConnRole::Facilitator(session) => session.as_ref(),
             ConnRole::Fresh => None,
         };
-        if let Some(session) = session {
-            session.event(Event::Leave { conn: self.conn });
+        // Cloned: the connection (its socket is not `Sync`) is not borrowed across the wait.
+        if let Some(session) = session.cloned() {
+            session.leave(self.conn).await;
         }
+    }
+
+    /// Queues this connection's event in its session; when the session's queue is full
+    /// the connection is closed with 1013 (the client reconnects), never waited for.
+    async fn forward(&mut self, session: &SessionHandle, event: Event) {
+        if session.try_event(event).is_err() {
+            self.busy().await;
+        }
+    }
+
+    /// Closes the connection because its session cannot take more commands now.
+    async fn busy(&mut self) {
+        self.send(close_message(CLOSE_TRY_AGAIN, "session busy; reconnect"))
+            .await;
     }
 
     async fn handle_text(&mut self, text: &str) {
@@ -421,17 +438,24 @@ impl Connection {
                 };
                 let may_create = self.app.guard.may_add_participant(self.peer);
                 if !may_create {
-                    self.app.guard.hit(Limit::NewParticipants, Some(self.peer));
+                    self.app.guard.hit(Limit::NewParticipants);
                 }
-                session.connect(self.conn, self.new_outbox(), Some(self.peer));
-                session.event(Event::Join {
+                let outbox = self.new_outbox();
+                if session
+                    .try_connect(self.conn, outbox, Some(self.peer))
+                    .is_err()
+                {
+                    return self.busy().await;
+                }
+                self.role = ConnRole::Participant(session.clone());
+                let join = Event::Join {
                     conn: self.conn,
                     token,
                     fresh_token: random_token(16),
                     clicker: false,
                     may_create,
-                });
-                self.role = ConnRole::Participant(session);
+                };
+                self.forward(&session, join).await;
             }
             (ConnRole::Fresh, ClientMessage::Host { host_token, .. }) => {
                 // A wrong token is a guess, like a code that matches nothing.
@@ -476,16 +500,23 @@ impl Connection {
                 else {
                     return;
                 };
-                session.connect(self.conn, self.new_outbox(), Some(self.peer));
-                session.event(Event::Watch {
+                let outbox = self.new_outbox();
+                if session
+                    .try_connect(self.conn, outbox, Some(self.peer))
+                    .is_err()
+                {
+                    return self.busy().await;
+                }
+                self.role = ConnRole::Screen(session.clone(), host);
+                let watch = Event::Watch {
                     conn: self.conn,
                     staff: if host {
                         Staff::HostScreen
                     } else {
                         Staff::Screen
                     },
-                });
-                self.role = ConnRole::Screen(session, host);
+                };
+                self.forward(&session, watch).await;
             }
             (ConnRole::Fresh, _) => {
                 self.error(
@@ -500,11 +531,15 @@ impl Connection {
                     question_id,
                     answer,
                 },
-            ) => session.event(Event::Submit {
-                conn: self.conn,
-                question_id,
-                answer,
-            }),
+            ) => {
+                let session = session.clone();
+                let submit = Event::Submit {
+                    conn: self.conn,
+                    question_id,
+                    answer,
+                };
+                self.forward(&session, submit).await
+            }
             (ConnRole::Facilitator(_), ClientMessage::ListSets) => {
                 let sets = self.app.hub.shelf.library().summaries();
                 self.send(encode(&ServerMessage::Sets { sets })).await
@@ -547,7 +582,7 @@ impl Connection {
                     if rehearsal {
                         crate::rehearsal::start(self.app.clone(), session.clone());
                     }
-                    self.attach(session)
+                    self.attach(session).await
                 }
                 Err(CreateError::UnknownSet(id)) => {
                     self.error(
@@ -573,7 +608,7 @@ impl Connection {
             },
             (ConnRole::Facilitator(_), ClientMessage::AttachSession { session_id }) => {
                 match self.app.hub.by_id(&session_id).await {
-                    Ok(Some(session)) => self.attach(session),
+                    Ok(Some(session)) => self.attach(session).await,
                     Ok(None) => {
                         self.error(
                             ErrorCode::UnknownSession,
@@ -591,10 +626,14 @@ impl Connection {
             (
                 ConnRole::Facilitator(Some(session)) | ConnRole::Screen(session, true),
                 ClientMessage::Control { action },
-            ) => session.event(Event::Control {
-                conn: self.conn,
-                action,
-            }),
+            ) => {
+                let session = session.clone();
+                let control = Event::Control {
+                    conn: self.conn,
+                    action,
+                };
+                self.forward(&session, control).await
+            }
             (ConnRole::Facilitator(None), ClientMessage::Control { .. }) => {
                 self.error(
                     ErrorCode::NoSession,
@@ -626,7 +665,17 @@ impl Connection {
     /// why not. Codes that match nothing are counted per address: an address that
     /// has tried too many must wait, so guessing a code takes years.
     async fn find_session(&mut self, code: &str) -> Option<SessionHandle> {
-        let judged = guess(&self.app.guard, self.peer, || self.app.hub.by_code(code));
+        // A stored session that left memory is brought back by its code (`Hub::by_code`).
+        let judged = match guess_with(&self.app.guard, self.peer, self.app.hub.by_code(code)).await
+        {
+            Ok(judged) => judged,
+            Err(error) => {
+                tracing::error!("loading a session failed: {error}");
+                self.error(ErrorCode::Internal, "could not load the session")
+                    .await;
+                return None;
+            }
+        };
         self.judged(
             judged,
             ErrorCode::UnknownSession,
@@ -660,15 +709,23 @@ impl Connection {
         }
     }
 
-    fn attach(&mut self, session: SessionHandle) {
-        self.leave();
+    async fn attach(&mut self, session: SessionHandle) {
+        self.leave().await;
+        self.role = ConnRole::Facilitator(None);
         self.app.hub.set_active(&session);
-        session.connect(self.conn, self.new_outbox(), Some(self.peer));
-        session.event(Event::Watch {
+        let outbox = self.new_outbox();
+        if session
+            .try_connect(self.conn, outbox, Some(self.peer))
+            .is_err()
+        {
+            return self.busy().await;
+        }
+        self.role = ConnRole::Facilitator(Some(session.clone()));
+        let watch = Event::Watch {
             conn: self.conn,
             staff: Staff::Facilitator,
-        });
-        self.role = ConnRole::Facilitator(Some(session));
+        };
+        self.forward(&session, watch).await;
     }
 }
 

@@ -789,3 +789,265 @@ async fn ctrl_c_closes_every_connection_with_1001() {
     };
     assert!(exit.success(), "{exit}");
 }
+
+/// Starts `pejling serve` with its log (stderr, at debug level) appended to `log`, the
+/// limits small and the timings short (hidden options), and returns its address.
+fn serve_logging(data: &Path, log: &Path) -> (Child, SocketAddr) {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    let mut child = pejling()
+        .args([
+            "serve",
+            "--bind",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--host-token",
+            "cli-test-token",
+            "--max-connections-per-address",
+            "3",
+            "--max-unknown-codes",
+            "2",
+            "--max-new-participants",
+            "1",
+            "--ping-interval-ms",
+            "100",
+            "--ping-timeout-ms",
+            "300",
+            "--header-timeout-ms",
+            "300",
+            "--sweep-interval-ms",
+            "200",
+            "--data",
+        ])
+        .arg(data)
+        .env("RUST_LOG", "pejling=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("server prints its address").unwrap();
+        if let Some(addr) = line.trim().strip_prefix("Lytter på:") {
+            break addr.trim().parse::<SocketAddr>().unwrap().port();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, SocketAddr::from(([127, 0, 0, 1], port)))
+}
+
+/// A device of its own on the loopback network (127.34.0.x), as a phone on the Wi-Fi.
+fn device(n: u8) -> std::net::IpAddr {
+    std::net::Ipv4Addr::new(127, 34, 0, n).into()
+}
+
+async fn tcp_from(addr: SocketAddr, from: std::net::IpAddr) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::new(from, 0)).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+async fn ws_from(addr: SocketAddr, from: std::net::IpAddr, hello: ClientMessage) -> Ws {
+    let stream = tcp_from(addr, from).await;
+    let (mut ws, _) = tokio_tungstenite::client_async(
+        format!("ws://{addr}/ws"),
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+    )
+    .await
+    .unwrap();
+    send(&mut ws, &hello).await;
+    ws
+}
+
+fn join(code: &str, token: Option<String>) -> ClientMessage {
+    ClientMessage::Join {
+        version: PROTOCOL_VERSION,
+        code: code.to_string(),
+        token,
+    }
+}
+
+/// Waits until the log holds `text` (the server writes it when the event happened).
+async fn log_shows(log: &Path, text: &str) {
+    let waited = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            if std::fs::read_to_string(log)
+                .unwrap_or_default()
+                .contains(text)
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(
+        waited.is_ok(),
+        "the log never showed {text:?}:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
+/// Reads until the server ends the connection.
+async fn closed(stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = [0u8; 1024];
+    let read = async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("the server closes the connection");
+}
+
+/// Issue 24: a phone that leaves the Wi-Fi, every per-device limit hit and a restart
+/// leave no client address and no token in the log; the log says which limit and how
+/// often.
+#[tokio::test]
+async fn the_log_names_no_device_after_a_silent_phone_every_limit_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data.db");
+    let log = dir.path().join("pejling.log");
+    let (mut child, addr) = serve_logging(&data, &log);
+    let mut facilitator = connect(addr, host()).await;
+    let session = create_session(&mut facilitator, "7.a log").await;
+    let screen_token = session
+        .screen_token
+        .clone()
+        .expect("the facilitator gets it");
+    let mut tokens: Vec<String> = Vec::new();
+
+    // A phone joins, then leaves the Wi-Fi: it reads nothing more, so it never answers
+    // the server's pings.
+    let mut phone = ws_from(addr, device(113), join(&session.code, None)).await;
+    tokens.push(
+        recv_until(&mut phone, |m| match m {
+            ServerMessage::Welcome { token, .. } => token,
+            _ => None,
+        })
+        .await,
+    );
+    log_shows(&log, "was silent for").await;
+    drop(phone);
+
+    // Join codes that match nothing, over and over (counted after the first report).
+    let mut guesser = ws_from(addr, device(114), join("NOSUCH", None)).await;
+    for _ in 0..5 {
+        send(&mut guesser, &join("NOSUCH", None)).await;
+    }
+    recv_until(&mut guesser, |m| match m {
+        ServerMessage::Error { code, .. } => {
+            (code == pejling_wire::ErrorCode::RateLimited).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    log_shows(&log, "tried 2 join codes or tokens").await;
+    log_shows(&log, "\"unknown join codes or tokens\" reached").await;
+
+    // Too many new participants from one device.
+    let mut first = ws_from(addr, device(115), join(&session.code, None)).await;
+    tokens.push(
+        recv_until(&mut first, |m| match m {
+            ServerMessage::Welcome { token, .. } => token,
+            _ => None,
+        })
+        .await,
+    );
+    let _second = ws_from(addr, device(115), join(&session.code, None)).await;
+    log_shows(&log, "joined as 1 new participants").await;
+
+    // Too many connections from one device.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(tcp_from(addr, device(116)).await);
+    }
+    log_shows(&log, "reached 3 open connections").await;
+    drop(held);
+
+    // A message over 8 KiB, a flood of messages, a connection that sends no request and
+    // one that sends too much too fast.
+    let mut big = ws_from(addr, device(117), join(&session.code, None)).await;
+    let _ = big.send(Message::text("x".repeat(9 * 1024))).await;
+    log_shows(&log, "over 8 KiB").await;
+    let mut flood = ws_from(addr, device(118), join("NOSUCH", None)).await;
+    for _ in 0..400 {
+        if flood
+            .send(Message::text(r#"{"type":"ping","nonce":1}"#))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    log_shows(&log, "far over the rate limit").await;
+    let mut quiet = tcp_from(addr, device(119)).await;
+    closed(&mut quiet).await;
+    log_shows(&log, "sent no complete request").await;
+    // Messages under 8 KiB each, within the message rate's burst, but far over the
+    // byte rate.
+    let mut heavy = ws_from(addr, device(120), join("NOSUCH", None)).await;
+    for _ in 0..60 {
+        if heavy
+            .send(Message::text("y".repeat(7 * 1024)))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    log_shows(&log, "KiB/s on average").await;
+
+    // A restart; the phone that left comes back with its token.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, addr) = serve_logging(&data, &log);
+    let mut back = ws_from(
+        addr,
+        device(113),
+        join(&session.code, Some(tokens[0].clone())),
+    )
+    .await;
+    welcomed(&mut back).await;
+    let mut screen = ws_from(
+        addr,
+        device(121),
+        ClientMessage::Watch {
+            version: PROTOCOL_VERSION,
+            code: session.code.clone(),
+            token: screen_token.clone(),
+        },
+    )
+    .await;
+    welcomed(&mut screen).await;
+    drop(back);
+    log_shows(&log, "was silent for").await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !text.contains("127.34."),
+        "a device's address is in the log:\n{text}"
+    );
+    assert_eq!(tokens.len(), 2, "both phones got a token");
+    for secret in tokens
+        .iter()
+        .chain([&screen_token, &"cli-test-token".to_string()])
+    {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a token is in the log:\n{text}"
+        );
+    }
+}

@@ -10,6 +10,7 @@ mod exchange;
 mod exchange_browser;
 mod followup;
 mod limits;
+mod memory;
 mod microbit;
 mod overview;
 mod parents;

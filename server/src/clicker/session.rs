@@ -105,7 +105,7 @@ where
                                 tracing::warn!("an HTTP request reached the clicker bridge port; closed");
                                 break 'connection;
                             }
-                            Ok(Some(line)) => bridge.line(&line),
+                            Ok(Some(line)) => bridge.line(&line).await,
                             Ok(None) => break,
                             Err(LinesCodecError::MaxLineLengthExceeded) => bridge.bad(LineError {
                                 code: "TOOLONG",
@@ -169,7 +169,8 @@ impl Bridge {
 
     fn report(&self) {
         if let Some(session) = &self.session {
-            session.event(Event::Bridge {
+            // A snapshot: if the session's queue is full, the next report says the same.
+            session.offer(Event::Bridge {
                 conn: self.watch_conn,
                 status: Some(self.status()),
             });
@@ -183,7 +184,7 @@ impl Bridge {
         self.report();
     }
 
-    fn line(&mut self, line: &str) {
+    async fn line(&mut self, line: &str) {
         match bridge::parse(line) {
             Err(error) => self.bad(error),
             Ok(FromBridge::Pong(_)) => {}
@@ -191,7 +192,7 @@ impl Bridge {
                 self.hello = Some((family, name));
                 let session = match &code {
                     Some(code) => {
-                        let session = self.app.hub.by_code(code);
+                        let session = self.app.hub.by_code(code).await.ok().flatten();
                         if session.is_none() {
                             self.bad(LineError {
                                 code: "SESSION",
