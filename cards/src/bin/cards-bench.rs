@@ -1,0 +1,242 @@
+//! Measures the card reader on rendered classroom frames (see docs/cards.md):
+//! read rate by distance and resolution, wrong readings, time per frame.
+//!
+//! cargo run -p pejling-cards --release --bin cards-bench -- [FRAMES_PER_CELL]
+//! cargo run -p pejling-cards --release --bin cards-bench -- dump 720|1080 DISTANCE SEED FILE.pgm
+
+use std::time::Instant;
+
+use pejling_cards::render::{Camera, Conditions, Scene, classroom_row, clutter_only, render};
+use pejling_cards::{Card, Reader};
+
+const PER_ROW: usize = 8;
+
+#[derive(Default, Clone, Copy)]
+struct Tally {
+    views: usize,
+    read: usize,
+    wrong: usize,
+    side_sum: f32,
+}
+
+impl Tally {
+    fn rate(&self) -> String {
+        if self.views == 0 {
+            return "–".into();
+        }
+        format!("{:.1} %", 100.0 * self.read as f32 / self.views as f32)
+    }
+}
+
+fn camera(name: &str) -> Camera {
+    if name == "1080" {
+        Camera::HD1080
+    } else {
+        Camera::HD720
+    }
+}
+
+fn cards_for(seed: u64) -> Vec<Card> {
+    let all: Vec<Card> = Card::all().collect();
+    let start = (seed as usize * PER_ROW) % all.len();
+    (0..PER_ROW).map(|i| all[(start + i) % all.len()]).collect()
+}
+
+/// Reads one scene; adds its in-frame cards to `by_cell` and `by_size`, returns the
+/// wrong readings and the time the reader took.
+fn measure(reader: &mut Reader, scene: &Scene, cell: &mut Tally, by_size: &mut [Tally]) -> f64 {
+    let (frame, truths) = render(scene);
+    let start = Instant::now();
+    let readings = reader.read(&frame.pixels);
+    let took = start.elapsed().as_secs_f64() * 1000.0;
+    for r in &readings {
+        match truths.iter().find(|t| t.card == r.card) {
+            Some(t) if t.answer == r.answer => {}
+            _ => cell.wrong += 1,
+        }
+    }
+    for t in truths.iter().filter(|t| t.in_frame) {
+        let ok = readings
+            .iter()
+            .any(|r| r.card == t.card && r.answer == t.answer);
+        for tally in [&mut *cell, &mut by_size[size_bin(t.side_px)]] {
+            tally.views += 1;
+            tally.read += ok as usize;
+            tally.side_sum += t.side_px;
+        }
+    }
+    took
+}
+
+const SIZE_BINS: [(f32, &str); 6] = [
+    (20.0, "< 20 px"),
+    (26.0, "20–26 px"),
+    (40.0, "26–40 px"),
+    (60.0, "40–60 px"),
+    (100.0, "60–100 px"),
+    (f32::MAX, "≥ 100 px"),
+];
+
+fn size_bin(side: f32) -> usize {
+    SIZE_BINS.iter().position(|(hi, _)| side < *hi).unwrap()
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    if v.is_empty() { 0.0 } else { v[v.len() / 2] }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("dump") {
+        let cam = camera(&args[1]);
+        let distance: f32 = args[2].parse().expect("distance");
+        let seed: u64 = args[3].parse().expect("seed");
+        let conditions = Conditions {
+            shadow_glare: true,
+            ..Conditions::default()
+        };
+        let scene = classroom_row(cam, distance, PER_ROW, &cards_for(seed), conditions, seed);
+        let (frame, truths) = render(&scene);
+        std::fs::write(&args[4], frame.to_pgm()).expect("write");
+        let mut reader = Reader::new(cam.width, cam.height);
+        for t in &truths {
+            println!(
+                "truth {} {:?} side {:.0} px in frame {}",
+                t.card.number(),
+                t.answer,
+                t.side_px,
+                t.in_frame
+            );
+        }
+        for r in reader.read(&frame.pixels) {
+            println!("read  {} {:?}", r.card.number(), r.answer);
+        }
+        return;
+    }
+    let frames: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let kinds: [(&str, Conditions); 4] = [
+        ("still, no shadow or glare", Conditions::default()),
+        (
+            "still, shadow and glare",
+            Conditions {
+                shadow_glare: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "hand blur 2–6 px",
+            Conditions {
+                blur: Some((2.0, 6.0)),
+                ..Default::default()
+            },
+        ),
+        (
+            "occluded 10–30 %",
+            Conditions {
+                occlusion: true,
+                ..Default::default()
+            },
+        ),
+    ];
+    let mut total_wrong = 0;
+    let mut total_views = 0;
+    let mut times: Vec<(String, Vec<f64>)> = Vec::new();
+    for (kind, conditions) in kinds {
+        println!("\n### {kind}\n");
+        println!("| distance | 720p read | 720p marker | 1080p read | 1080p marker |");
+        println!("|---|---|---|---|---|");
+        let mut sizes = [[Tally::default(); 6]; 2];
+        let mut rows = Vec::new();
+        for d in 2..=8 {
+            let mut cells = [Tally::default(); 2];
+            for (ci, cam_name) in ["720", "1080"].into_iter().enumerate() {
+                let cam = camera(cam_name);
+                let mut reader = Reader::new(cam.width, cam.height);
+                let mut t = Vec::new();
+                for f in 0..frames {
+                    let seed = (d as u64) << 32 | (ci as u64) << 24 | f;
+                    let scene =
+                        classroom_row(cam, d as f32, PER_ROW, &cards_for(seed), conditions, seed);
+                    t.push(measure(&mut reader, &scene, &mut cells[ci], &mut sizes[ci]));
+                }
+                let key = format!("{cam_name}p");
+                match times.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, v)) => v.extend(t),
+                    None => times.push((key, t)),
+                }
+            }
+            let side = |t: &Tally| t.side_sum / t.views.max(1) as f32;
+            println!(
+                "| {d} m | {} | {:.0} px | {} | {:.0} px |",
+                cells[0].rate(),
+                side(&cells[0]),
+                cells[1].rate(),
+                side(&cells[1])
+            );
+            rows.push(cells);
+        }
+        println!("\n| marker side | 720p read | views | 1080p read | views |");
+        println!("|---|---|---|---|---|");
+        for (i, (_, label)) in SIZE_BINS.iter().enumerate() {
+            println!(
+                "| {label} | {} | {} | {} | {} |",
+                sizes[0][i].rate(),
+                sizes[0][i].views,
+                sizes[1][i].rate(),
+                sizes[1][i].views
+            );
+        }
+        let wrong: usize = rows.iter().flatten().map(|c| c.wrong).sum();
+        let views: usize = rows.iter().flatten().map(|c| c.views).sum();
+        let ge26: Tally =
+            sizes
+                .iter()
+                .flat_map(|s| s[2..].iter())
+                .fold(Tally::default(), |a, b| Tally {
+                    views: a.views + b.views,
+                    read: a.read + b.read,
+                    ..a
+                });
+        let ge40: Tally =
+            sizes
+                .iter()
+                .flat_map(|s| s[3..].iter())
+                .fold(Tally::default(), |a, b| Tally {
+                    views: a.views + b.views,
+                    read: a.read + b.read,
+                    ..a
+                });
+        println!(
+            "\ncard views {views}, wrong readings {wrong}; marker ≥ 26 px: {}, ≥ 40 px: {}",
+            ge26.rate(),
+            ge40.rate()
+        );
+        total_wrong += wrong;
+        total_views += views;
+    }
+    println!("\n### clutter only\n");
+    let mut clutter_readings = 0;
+    let mut clutter_frames = 0;
+    for cam in [Camera::HD720, Camera::HD1080] {
+        let mut reader = Reader::new(cam.width, cam.height);
+        for seed in 0..frames * 10 {
+            let (frame, _) = render(&clutter_only(cam, 1_000_000 + seed));
+            clutter_readings += reader.read(&frame.pixels).len();
+            clutter_frames += 1;
+        }
+    }
+    println!("clutter frames {clutter_frames}, readings {clutter_readings}");
+    println!("\n### totals\n");
+    println!(
+        "card views {total_views} plus {clutter_frames} clutter frames; wrong readings {}",
+        total_wrong + clutter_readings
+    );
+    for (k, mut v) in times {
+        println!(
+            "reader time per {k} frame: median {:.1} ms over {} frames",
+            median(&mut v),
+            v.len()
+        );
+    }
+}
