@@ -1,6 +1,6 @@
-//! Reading cards in a camera frame with `kornia-apriltag` (pure Rust, so the same code
-//! can run in the server and in the console's WebAssembly), and the rule that turns
-//! single-frame readings into steady ones.
+//! Reading cards in a camera frame with `kornia-apriltag` (pure Rust; it builds for the
+//! server, not yet for wasm32: see docs/cards.md), and the rule that turns single-frame
+//! readings into steady ones.
 
 use std::collections::HashMap;
 
