@@ -77,7 +77,7 @@ impl Reader {
 
 /// Which printed edge is on top, from the image direction from the marker's centre to
 /// its printed top edge, in quarter turns clockwise from straight up.
-fn edge_on_top(top: (f32, f32)) -> Edge {
+pub fn edge_on_top(top: (f32, f32)) -> Edge {
     // 0 when the printed top points up the image (y grows downwards), growing clockwise.
     let angle = top.0.atan2(-top.1).to_degrees();
     let turns = ((angle / 90.0).round() as i32).rem_euclid(4) as u8;

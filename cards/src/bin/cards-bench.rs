@@ -2,12 +2,82 @@
 //! read rate by distance and resolution, wrong readings, time per frame.
 //!
 //! cargo run -p pejling-cards --release --bin cards-bench -- [FRAMES_PER_CELL]
+//! cargo run -p pejling-cards --release --features c-apriltag --bin cards-bench -- FRAMES c
+//!   (the same figures with the AprilTag C library as the detector)
 //! cargo run -p pejling-cards --release --bin cards-bench -- dump 720|1080 DISTANCE SEED FILE.pgm
 
 use std::time::Instant;
 
 use pejling_cards::render::{Camera, Conditions, Scene, classroom_row, clutter_only, render};
-use pejling_cards::{Card, Reader};
+use pejling_cards::{Answer, Card, Reader};
+
+/// The detector being measured: the crate's `Reader` (kornia-apriltag) or the AprilTag C
+/// library with the same rules (ids 1–48, at most two corrected bits, a card seen twice
+/// left out).
+enum Detector {
+    Kornia(Reader),
+    #[cfg(feature = "c-apriltag")]
+    C(apriltag::Detector, usize, usize),
+}
+
+impl Detector {
+    fn new(c: bool, cam: Camera) -> Detector {
+        #[cfg(feature = "c-apriltag")]
+        if c {
+            let mut d = apriltag::DetectorBuilder::new()
+                .add_family_bits(apriltag::Family::tag_36h11(), 2)
+                .build()
+                .expect("detector");
+            d.set_thread_number(1);
+            return Detector::C(d, cam.width, cam.height);
+        }
+        assert!(
+            !c,
+            "build with --features c-apriltag to measure the C library"
+        );
+        Detector::Kornia(Reader::new(cam.width, cam.height))
+    }
+
+    fn read(&mut self, pixels: &[u8]) -> Vec<(Card, Answer)> {
+        match self {
+            Detector::Kornia(r) => r.read(pixels).iter().map(|r| (r.card, r.answer)).collect(),
+            #[cfg(feature = "c-apriltag")]
+            Detector::C(d, w, h) => {
+                let mut image = apriltag::Image::zeros_with_stride(*w, *h, *w).expect("image");
+                image.as_slice_mut().copy_from_slice(pixels);
+                let mut out: Vec<(Card, Answer)> = Vec::new();
+                let mut twice = Vec::new();
+                for det in d.detect(&image) {
+                    if det.hamming() > 2 {
+                        continue;
+                    }
+                    let Some(card) = Card::from_tag_id(det.id() as u16) else {
+                        continue;
+                    };
+                    let m = det.homography().data().to_vec();
+                    let project = |x: f64, y: f64| {
+                        let z = m[6] * x + m[7] * y + m[8];
+                        (
+                            (m[0] * x + m[1] * y + m[2]) / z,
+                            (m[3] * x + m[4] * y + m[5]) / z,
+                        )
+                    };
+                    let (c, t) = (project(0.0, 0.0), project(0.0, -1.0));
+                    let edge = pejling_cards::detect::edge_on_top((
+                        (t.0 - c.0) as f32,
+                        (t.1 - c.1) as f32,
+                    ));
+                    if out.iter().any(|r| r.0 == card) {
+                        twice.push(card);
+                    }
+                    out.push((card, pejling_cards::answer_for(card, edge)));
+                }
+                out.retain(|r| !twice.contains(&r.0));
+                out
+            }
+        }
+    }
+}
 
 const PER_ROW: usize = 8;
 
@@ -44,21 +114,19 @@ fn cards_for(seed: u64) -> Vec<Card> {
 
 /// Reads one scene; adds its in-frame cards to `by_cell` and `by_size`, returns the
 /// wrong readings and the time the reader took.
-fn measure(reader: &mut Reader, scene: &Scene, cell: &mut Tally, by_size: &mut [Tally]) -> f64 {
+fn measure(reader: &mut Detector, scene: &Scene, cell: &mut Tally, by_size: &mut [Tally]) -> f64 {
     let (frame, truths) = render(scene);
     let start = Instant::now();
     let readings = reader.read(&frame.pixels);
     let took = start.elapsed().as_secs_f64() * 1000.0;
     for r in &readings {
-        match truths.iter().find(|t| t.card == r.card) {
-            Some(t) if t.answer == r.answer => {}
+        match truths.iter().find(|t| t.card == r.0) {
+            Some(t) if t.answer == r.1 => {}
             _ => cell.wrong += 1,
         }
     }
     for t in truths.iter().filter(|t| t.in_frame) {
-        let ok = readings
-            .iter()
-            .any(|r| r.card == t.card && r.answer == t.answer);
+        let ok = readings.iter().any(|r| r.0 == t.card && r.1 == t.answer);
         for tally in [&mut *cell, &mut by_size[size_bin(t.side_px)]] {
             tally.views += 1;
             tally.read += ok as usize;
@@ -115,6 +183,15 @@ fn main() {
         return;
     }
     let frames: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let c = args.get(1).map(String::as_str) == Some("c");
+    println!(
+        "detector: {}",
+        if c {
+            "AprilTag C library"
+        } else {
+            "kornia-apriltag"
+        }
+    );
     let kinds: [(&str, Conditions); 4] = [
         ("still, no shadow or glare", Conditions::default()),
         (
@@ -152,7 +229,7 @@ fn main() {
             let mut cells = [Tally::default(); 2];
             for (ci, cam_name) in ["720", "1080"].into_iter().enumerate() {
                 let cam = camera(cam_name);
-                let mut reader = Reader::new(cam.width, cam.height);
+                let mut reader = Detector::new(c, cam);
                 let mut t = Vec::new();
                 for f in 0..frames {
                     let seed = (d as u64) << 32 | (ci as u64) << 24 | f;
@@ -219,7 +296,7 @@ fn main() {
     let mut clutter_readings = 0;
     let mut clutter_frames = 0;
     for cam in [Camera::HD720, Camera::HD1080] {
-        let mut reader = Reader::new(cam.width, cam.height);
+        let mut reader = Detector::new(c, cam);
         for seed in 0..frames * 10 {
             let (frame, _) = render(&clutter_only(cam, 1_000_000 + seed));
             clutter_readings += reader.read(&frame.pixels).len();
