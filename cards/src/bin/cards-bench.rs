@@ -4,7 +4,7 @@
 //! cargo run -p pejling-cards --release --bin cards-bench -- [FRAMES_PER_CELL]
 //! cargo run -p pejling-cards --release --features c-apriltag --bin cards-bench -- FRAMES c
 //!   (the same figures with the AprilTag C library as the detector)
-//! cargo run -p pejling-cards --release --bin cards-bench -- dump 720|1080 DISTANCE SEED FILE.pgm
+//! cargo run -p pejling-cards --release --bin cards-bench -- dump 720|1080 DISTANCE SEED FILE.pgm [still]
 
 use std::time::Instant;
 
@@ -160,8 +160,10 @@ fn main() {
         let cam = camera(&args[1]);
         let distance: f32 = args[2].parse().expect("distance");
         let seed: u64 = args[3].parse().expect("seed");
+        // Shadow and glare unless a sixth argument says `still`.
+        let shadow_glare = args.get(5).map(String::as_str) != Some("still");
         let conditions = Conditions {
-            shadow_glare: true,
+            shadow_glare,
             ..Conditions::default()
         };
         let scene = classroom_row(cam, distance, PER_ROW, &cards_for(seed), conditions, seed);
