@@ -184,6 +184,25 @@ fn main() {
         }
         return;
     }
+    if args.first().map(String::as_str) == Some("clutter") {
+        // Which clutter frames gave a reading: cards-bench clutter 720|1080 FROM TO
+        let cam = camera(&args[1]);
+        let (from, to): (u64, u64) = (args[2].parse().expect("from"), args[3].parse().expect("to"));
+        let mut reader = Reader::new(cam.width, cam.height);
+        for seed in from..to {
+            let (frame, _) = render(&clutter_only(cam, seed));
+            for r in reader.read(&frame.pixels) {
+                println!(
+                    "clutter seed {seed}: read card {} {:?} at {:?}",
+                    r.card.number(),
+                    r.answer,
+                    r.corners
+                );
+                std::fs::write(format!("clutter-{seed}.pgm"), frame.to_pgm()).expect("write");
+            }
+        }
+        return;
+    }
     let frames: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(20);
     let c = args.get(1).map(String::as_str) == Some("c");
     println!(
