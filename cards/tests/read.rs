@@ -82,6 +82,18 @@ fn frames_without_cards_give_no_reading() {
 }
 
 #[test]
+fn a_poster_edge_that_decodes_is_not_read_as_a_card() {
+    // The one clutter frame of 6,800 in cards-bench's long run that kornia-apriltag
+    // decodes (as card 36): a sliver along a grid poster's edge.
+    let cam = Camera::HD720;
+    let (image, _) = render(&clutter_only(cam, 1_003_101));
+    assert_eq!(
+        Reader::new(cam.width, cam.height).read(&image.pixels),
+        vec![]
+    );
+}
+
+#[test]
 fn a_changed_answer_counts_once_it_is_steady() {
     let cam = Camera::HD720;
     let mut reader = Reader::new(cam.width, cam.height);
