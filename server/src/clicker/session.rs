@@ -462,7 +462,8 @@ impl Bridge {
                     _ => {
                         // Not stored (e.g. the disk failed): no acknowledgement, so the
                         // device tries again.
-                        tracing::warn!("clicker vote from {id} not stored: {message}");
+                        // Which device is not logged: nothing about one participant is.
+                        tracing::warn!("a clicker vote was not stored: {message}");
                     }
                 }
             }
