@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use pejling_wire::{Action, Answer, ClientMessage, PROTOCOL_VERSION, Phase, ServerMessage};
 
-use crate::phone::{Ws, connect, recv, send};
-use crate::server::{HOST_TOKEN, ServerProcess};
+use crate::phone::{self, Ws, connect, recv, send, session_state};
+use crate::server::ServerProcess;
 
 /// How long an unused session stays in memory, how often addresses are swept and how
 /// fast a new participant's budget refills, in the server child of this mode.
@@ -171,45 +171,16 @@ async fn one_round(
 
 /// A facilitator's connection from an address of its own.
 async fn facilitator(addr: SocketAddr, n: usize) -> Ws {
-    let mut host = connect(addr, Some(address(150, n))).await;
-    send(
-        &mut host,
-        &ClientMessage::Host {
-            version: PROTOCOL_VERSION,
-            host_token: HOST_TOKEN.to_string(),
-        },
-    )
-    .await;
-    host
-}
-
-/// The session state that `host` is sent next.
-async fn session_state(host: &mut Ws) -> pejling_wire::SessionState {
-    loop {
-        match recv(host).await {
-            ServerMessage::SessionState(state) => return state,
-            ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
-            _ => {}
-        }
-    }
+    phone::facilitator(addr, Some(address(150, n))).await
 }
 
 /// One short session: created, joined by [`PHONES`] phones (each from an address of its
 /// own), its first question answered by all, ended; the phones leave.
 async fn one_session(addr: SocketAddr, host: &mut Ws, phones: &AtomicUsize) {
-    send(
-        host,
-        &ClientMessage::CreateSession {
-            set_id: "load-benchmark".to_string(),
-            label: Some("memory soak".to_string()),
-            description: Default::default(),
-            linked_sessions: Vec::new(),
-            rehearsal: false,
-            follow_up_of: None,
-        },
-    )
-    .await;
-    let code = session_state(host).await.session.code;
+    let code = phone::create_session(host, "memory soak")
+        .await
+        .session
+        .code;
     let mut joined = Vec::new();
     for _ in 0..PHONES {
         let n = phones.fetch_add(1, Ordering::Relaxed);

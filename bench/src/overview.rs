@@ -20,8 +20,8 @@ use pejling_wire::{
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::phone::{Ws, connect, phone_address, recv, send};
-use crate::run::{SET, SET_ID, percentile};
+use crate::phone::{Ws, connect, create_session, facilitator, phone_address, recv, send};
+use crate::run::{SET, percentile};
 use crate::server::{HOST_TOKEN, ServerProcess};
 
 /// Sessions in one consultant's school year (the figure).
@@ -343,32 +343,11 @@ pub async fn run(years: usize, requests: usize, class_seconds: u64) {
 /// more while the coordinator requests the year's overview back to back; each phase's
 /// acknowledgement times, and how many overviews were answered meanwhile.
 async fn class(addr: SocketAddr, seconds: u64) -> (Vec<Duration>, Vec<Duration>, usize) {
-    let mut host = connect(addr, None).await;
-    send(
-        &mut host,
-        &ClientMessage::Host {
-            version: PROTOCOL_VERSION,
-            host_token: HOST_TOKEN.to_string(),
-        },
-    )
-    .await;
-    send(
-        &mut host,
-        &ClientMessage::CreateSession {
-            set_id: SET_ID.to_string(),
-            label: Some("overview benchmark".to_string()),
-            description: Default::default(),
-            linked_sessions: Vec::new(),
-            rehearsal: false,
-            follow_up_of: None,
-        },
-    )
-    .await;
-    let code = loop {
-        if let ServerMessage::SessionState(state) = recv(&mut host).await {
-            break state.session.code;
-        }
-    };
+    let mut host = facilitator(addr, None).await;
+    let code = create_session(&mut host, "overview benchmark")
+        .await
+        .session
+        .code;
     let mut phones = Vec::with_capacity(CLASS);
     for index in 0..CLASS {
         let mut ws = connect(addr, Some(phone_address(index))).await;

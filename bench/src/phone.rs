@@ -68,6 +68,49 @@ pub async fn connect(addr: SocketAddr, from: Option<std::net::IpAddr>) -> Ws {
     }
 }
 
+/// The facilitator's connection (from `from`, else the default loopback address),
+/// logged in with the host token.
+pub async fn facilitator(addr: SocketAddr, from: Option<std::net::IpAddr>) -> Ws {
+    let mut host = connect(addr, from).await;
+    send(
+        &mut host,
+        &ClientMessage::Host {
+            version: PROTOCOL_VERSION,
+            host_token: crate::server::HOST_TOKEN.to_string(),
+        },
+    )
+    .await;
+    host
+}
+
+/// Creates a session of the benchmark's set (`run::SET`) labelled `label`; its state.
+pub async fn create_session(host: &mut Ws, label: &str) -> pejling_wire::SessionState {
+    send(
+        host,
+        &ClientMessage::CreateSession {
+            set_id: crate::run::SET_ID.to_string(),
+            label: Some(label.to_string()),
+            description: Default::default(),
+            linked_sessions: Vec::new(),
+            rehearsal: false,
+            follow_up_of: None,
+        },
+    )
+    .await;
+    session_state(host).await
+}
+
+/// The session state that `host` is sent next.
+pub async fn session_state(host: &mut Ws) -> pejling_wire::SessionState {
+    loop {
+        match recv(host).await {
+            ServerMessage::SessionState(state) => return state,
+            ServerMessage::Error { code, message } => panic!("{code:?}: {message}"),
+            _ => {}
+        }
+    }
+}
+
 /// Sends `message` as a JSON text frame.
 pub async fn send(ws: &mut Ws, message: &ClientMessage) {
     let text = serde_json::to_string(message).expect("serializes");

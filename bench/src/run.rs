@@ -14,16 +14,15 @@ use futures_util::StreamExt;
 use pejling::clicker::simulate::QuestionTruth;
 use pejling_core::engine::ParticipantKey;
 use pejling_wire::{
-    Action, Answer, ClientMessage, Distribution, PROTOCOL_VERSION, Phase, ServerMessage,
-    SessionInfo, Tally,
+    Action, Answer, ClientMessage, Distribution, Phase, ServerMessage, SessionInfo, Tally,
 };
 use tempfile::TempDir;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::Args;
-use crate::phone::{self, Report, Shared, Ws, connect, recv, send};
-use crate::server::{CpuMark, HOST_TOKEN, ServerProcess};
+use crate::phone::{self, Report, Shared, Ws, recv, send};
+use crate::server::{CpuMark, ServerProcess};
 
 /// The id of `SET`.
 pub(crate) const SET_ID: &str = "load-benchmark";
@@ -171,32 +170,10 @@ async fn set_up(args: &Args, nofile: u64) -> Hall {
         server.child.id()
     );
 
-    let mut host = connect(addr, None).await;
-    send(
-        &mut host,
-        &ClientMessage::Host {
-            version: PROTOCOL_VERSION,
-            host_token: HOST_TOKEN.to_string(),
-        },
-    )
-    .await;
-    send(
-        &mut host,
-        &ClientMessage::CreateSession {
-            set_id: SET_ID.to_string(),
-            label: Some("load benchmark".to_string()),
-            description: Default::default(),
-            linked_sessions: Vec::new(),
-            rehearsal: false,
-            follow_up_of: None,
-        },
-    )
-    .await;
-    let session = loop {
-        if let ServerMessage::SessionState(state) = recv(&mut host).await {
-            break state.session;
-        }
-    };
+    let mut host = phone::facilitator(addr, None).await;
+    let session = phone::create_session(&mut host, "load benchmark")
+        .await
+        .session;
 
     // Simulated clickers vote through the bridge port once questions open.
     let (clicker_done, clicker_truths) = mpsc::unbounded_channel();
